@@ -1,0 +1,47 @@
+// The TLS shim: one small client-side interface over a TLS library, so Swift never sees
+// OpenSSL (or, later, BoringSSL) types. A backend implements exactly these functions.
+#ifndef CTLSSHIM_H
+#define CTLSSHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct tlsshim_ctx tlsshim_ctx;   // shared, read-only after creation: trust store, ALPN, profile
+typedef struct tlsshim_conn tlsshim_conn; // one connection on one non-blocking socket
+
+enum {
+    TLSSHIM_OK = 0,
+    TLSSHIM_WANT_READ = -2,
+    TLSSHIM_WANT_WRITE = -3,
+    TLSSHIM_CLOSED = -4,   // the peer sent close_notify or closed the socket
+    TLSSHIM_ERROR = -5,    // see tlsshim_conn_error
+};
+
+/// A client context that always verifies certificates: the system store plus, when
+/// ca_file is not NULL, the PEM certificates in it. alpn is in wire format (length-prefixed
+/// protocol names). On failure returns NULL and writes a message into err.
+tlsshim_ctx *tlsshim_ctx_new(const char *ca_file, const uint8_t *alpn, size_t alpn_len,
+                             char *err, size_t err_len);
+void tlsshim_ctx_free(tlsshim_ctx *ctx);
+
+/// A connection over fd (already connected, non-blocking). host is used for SNI (unless it
+/// is an IP literal) and for certificate name or IP verification.
+tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char *err, size_t err_len);
+void tlsshim_conn_free(tlsshim_conn *conn);
+
+/// Advances the handshake: TLSSHIM_OK when done, WANT_READ/WANT_WRITE to wait, ERROR.
+int tlsshim_handshake(tlsshim_conn *conn);
+/// >0 bytes read, or WANT_READ, WANT_WRITE, CLOSED, ERROR.
+ssize_t tlsshim_read(tlsshim_conn *conn, void *buf, size_t len);
+/// >0 bytes written (partial writes allowed), or WANT_READ, WANT_WRITE, ERROR.
+ssize_t tlsshim_write(tlsshim_conn *conn, const void *buf, size_t len);
+/// Sends close_notify, best effort, without waiting for the peer's.
+void tlsshim_shutdown(tlsshim_conn *conn);
+
+/// The negotiated ALPN protocol (not NUL-terminated) and its length; 0 when none.
+size_t tlsshim_alpn(tlsshim_conn *conn, const uint8_t **proto);
+/// A readable description of the last failure, e.g. "certificate verify failed: self-signed certificate".
+const char *tlsshim_conn_error(tlsshim_conn *conn);
+
+#endif

@@ -1,0 +1,69 @@
+/// Where a class of routes goes: one of the configured base URLs, e.g. `https://chatgpt.com`.
+public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
+    public var secure: Bool
+    public var host: String
+    public var port: UInt16
+    /// A path prefix without a trailing slash ("" for none), prepended to every upstream path.
+    public var basePath: String
+
+    public init(secure: Bool, host: String, port: UInt16, basePath: String = "") {
+        self.secure = secure
+        self.host = host
+        self.port = port
+        self.basePath = basePath
+    }
+
+    /// Parses `http[s]://host[:port][/base]`; IPv6 hosts in brackets. Returns nil when malformed.
+    public init?(url: String) {
+        let secure: Bool
+        var rest: Substring
+        if url.hasPrefix("https://") {
+            secure = true
+            rest = url.dropFirst(8)
+        } else if url.hasPrefix("http://") {
+            secure = false
+            rest = url.dropFirst(7)
+        } else {
+            return nil
+        }
+        var path = ""
+        if let slash = rest.firstIndex(of: "/") {
+            path = String(rest[slash...])
+            rest = rest[..<slash]
+        }
+        while path.hasSuffix("/") { path.removeLast() }
+        if path.contains("?") || path.contains("#") || rest.contains("@") { return nil }
+        var host: Substring
+        var portText: Substring?
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return nil }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return nil }
+                portText = after.dropFirst()
+            }
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = rest[..<colon]
+            portText = rest[rest.index(after: colon)...]
+        } else {
+            host = rest
+        }
+        guard !host.isEmpty, host.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else { return nil }
+        var port: UInt16 = secure ? 443 : 80
+        if let portText {
+            guard let p = UInt16(portText), p > 0 else { return nil }
+            port = p
+        }
+        self.init(secure: secure, host: String(host), port: port, basePath: path)
+    }
+
+    /// The Host header value: the port is left out when it is the scheme's default.
+    public var authority: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        let defaultPort: UInt16 = secure ? 443 : 80
+        return port == defaultPort ? h : "\(h):\(port)"
+    }
+
+    public var description: String { "\(secure ? "https" : "http")://\(authority)\(basePath)" }
+}

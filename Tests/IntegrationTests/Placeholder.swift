@@ -1,0 +1,5 @@
+import XCTest
+import NIOCore
+import NIOSSL
+import NIOHTTP1
+import NIOPosix
