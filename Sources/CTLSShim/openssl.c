@@ -1,1 +1,271 @@
+// OpenSSL 3.0 backend of the TLS shim (client side only).
+//
+// The OpenSSL error queue is per thread and shared by every connection on that thread, so
+// each SSL_* call starts with ERR_clear_error() and each failure is turned into text at once,
+// then the queue is cleared again so the next connection never sees a stale entry.
 #include "CTLSShim.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+struct tlsshim_ctx {
+    SSL_CTX *ssl_ctx;
+};
+
+struct tlsshim_conn {
+    SSL *ssl;
+    // OpenSSL forbids SSL_shutdown after a fatal error; this remembers one happened.
+    int failed;
+    char err[256];
+};
+
+static void write_message(char *dst, size_t dst_len, const char *fmt, ...) {
+    if (dst == NULL || dst_len == 0) return;
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(dst, dst_len, fmt, args);
+    va_end(args);
+}
+
+// The reason text of the earliest queued error: the root cause comes first.
+static const char *queued_reason(void) {
+    unsigned long code = ERR_peek_error();
+    if (code == 0) return NULL;
+    return ERR_reason_error_string(code);
+}
+
+// Reports why building the context failed and releases it; subject names the file, if any.
+static tlsshim_ctx *ctx_failure(SSL_CTX *ssl_ctx, const char *what, const char *subject,
+                                const char *fallback, char *err, size_t err_len) {
+    const char *reason = queued_reason();
+    if (reason == NULL) reason = fallback;
+    if (subject != NULL) {
+        write_message(err, err_len, "%s %s: %s", what, subject, reason);
+    } else {
+        write_message(err, err_len, "%s: %s", what, reason);
+    }
+    ERR_clear_error();
+    SSL_CTX_free(ssl_ctx);
+    return NULL;
+}
+
+tlsshim_ctx *tlsshim_ctx_new(const char *ca_file, const uint8_t *alpn, size_t alpn_len,
+                             char *err, size_t err_len) {
+    ERR_clear_error();
+    SSL_CTX *ssl_ctx = SSL_CTX_new(TLS_client_method());
+    if (ssl_ctx == NULL) {
+        return ctx_failure(NULL, "cannot create TLS context", NULL, "out of memory", err, err_len);
+    }
+    if (SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION) != 1) {
+        return ctx_failure(ssl_ctx, "cannot require TLS 1.2", NULL, "unsupported", err, err_len);
+    }
+    if (SSL_CTX_set_default_verify_paths(ssl_ctx) != 1) {
+        return ctx_failure(ssl_ctx, "cannot load the system trust store", NULL, "unknown error", err, err_len);
+    }
+    if (ca_file != NULL && SSL_CTX_load_verify_locations(ssl_ctx, ca_file, NULL) != 1) {
+        return ctx_failure(ssl_ctx, "cannot load CA file", ca_file, "no certificates found", err, err_len);
+    }
+    // set_alpn_protos is the one OpenSSL setter that returns 0 on success.
+    if (alpn_len > 0 && (alpn == NULL || alpn_len > UINT_MAX ||
+                         SSL_CTX_set_alpn_protos(ssl_ctx, alpn, (unsigned int)alpn_len) != 0)) {
+        return ctx_failure(ssl_ctx, "invalid ALPN protocol list", NULL, "malformed", err, err_len);
+    }
+    SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_mode(ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+
+    tlsshim_ctx *ctx = malloc(sizeof *ctx);
+    if (ctx == NULL) {
+        return ctx_failure(ssl_ctx, "cannot create TLS context", NULL, "out of memory", err, err_len);
+    }
+    ctx->ssl_ctx = ssl_ctx;
+    return ctx;
+}
+
+void tlsshim_ctx_free(tlsshim_ctx *ctx) {
+    if (ctx == NULL) return;
+    SSL_CTX_free(ctx->ssl_ctx);
+    free(ctx);
+}
+
+static int is_ip_literal(const char *host) {
+    unsigned char addr[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
+// Sets up SNI and the identity the certificate must match; returns the failing step or NULL.
+static const char *set_peer_identity(SSL *ssl, const char *host) {
+    if (is_ip_literal(host)) {
+        // RFC 6066 forbids IP literals in SNI, so only the certificate's IP SAN is checked.
+        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1) return "cannot set the IP address to verify";
+        return NULL;
+    }
+    if (SSL_set_tlsext_host_name(ssl, host) != 1) return "cannot set the server name";
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (SSL_set1_host(ssl, host) != 1) return "cannot set the host name to verify";
+    return NULL;
+}
+
+tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char *err, size_t err_len) {
+    if (ctx == NULL || host == NULL || host[0] == '\0') {
+        write_message(err, err_len, "TLS connection needs a context and a host name");
+        return NULL;
+    }
+    tlsshim_conn *conn = calloc(1, sizeof *conn);
+    if (conn == NULL) {
+        write_message(err, err_len, "cannot create TLS connection: out of memory");
+        return NULL;
+    }
+    ERR_clear_error();
+    const char *failure = NULL;
+    conn->ssl = SSL_new(ctx->ssl_ctx);
+    if (conn->ssl == NULL) {
+        failure = "cannot create TLS connection";
+    } else if (SSL_set_fd(conn->ssl, fd) != 1) {
+        failure = "cannot attach the socket";
+    } else {
+        failure = set_peer_identity(conn->ssl, host);
+    }
+    if (failure != NULL) {
+        const char *reason = queued_reason();
+        if (reason != NULL) {
+            write_message(err, err_len, "%s: %s", failure, reason);
+        } else {
+            write_message(err, err_len, "%s", failure);
+        }
+        ERR_clear_error();
+        SSL_free(conn->ssl);
+        free(conn);
+        return NULL;
+    }
+    SSL_set_connect_state(conn->ssl);
+    return conn;
+}
+
+void tlsshim_conn_free(tlsshim_conn *conn) {
+    if (conn == NULL) return;
+    SSL_free(conn->ssl);
+    free(conn);
+}
+
+enum operation { OP_HANDSHAKE, OP_READ, OP_WRITE };
+
+// Turns a failed SSL_* call into a shim code, recording the message for fatal outcomes.
+// saved_errno is errno as it was right after the call, before anything could change it.
+static int classify(tlsshim_conn *conn, int ret, int saved_errno, enum operation op) {
+    int code = SSL_get_error(conn->ssl, ret);
+    unsigned long queued = ERR_peek_error();
+    int result = TLSSHIM_ERROR;
+    switch (code) {
+    case SSL_ERROR_WANT_READ:
+        result = TLSSHIM_WANT_READ;
+        break;
+    case SSL_ERROR_WANT_WRITE:
+        result = TLSSHIM_WANT_WRITE;
+        break;
+    case SSL_ERROR_ZERO_RETURN:
+        if (op == OP_READ) {
+            result = TLSSHIM_CLOSED;
+        } else {
+            write_message(conn->err, sizeof conn->err, "connection closed by the server (close_notify)");
+        }
+        break;
+    case SSL_ERROR_SYSCALL:
+        conn->failed = 1;
+        if (queued != 0) {
+            const char *reason = ERR_reason_error_string(queued);
+            write_message(conn->err, sizeof conn->err, "%s", reason ? reason : "TLS error");
+        } else if (saved_errno != 0) {
+            write_message(conn->err, sizeof conn->err, "%s", strerror(saved_errno));
+        } else if (op == OP_READ) {
+            result = TLSSHIM_CLOSED;
+        } else {
+            write_message(conn->err, sizeof conn->err, "connection closed by the server");
+        }
+        break;
+    case SSL_ERROR_SSL: {
+        conn->failed = 1;
+        long verify = SSL_get_verify_result(conn->ssl);
+        if (ERR_GET_LIB(queued) == ERR_LIB_SSL && ERR_GET_REASON(queued) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            if (op == OP_READ) {
+                result = TLSSHIM_CLOSED;
+            } else {
+                write_message(conn->err, sizeof conn->err, "connection closed by the server");
+            }
+        } else if (verify != X509_V_OK) {
+            write_message(conn->err, sizeof conn->err, "certificate verify failed: %s",
+                          X509_verify_cert_error_string(verify));
+        } else {
+            const char *reason = queued != 0 ? ERR_reason_error_string(queued) : NULL;
+            write_message(conn->err, sizeof conn->err, "%s", reason ? reason : "TLS protocol error");
+        }
+        break;
+    }
+    default:
+        conn->failed = 1;
+        write_message(conn->err, sizeof conn->err, "unexpected TLS state %d", code);
+        break;
+    }
+    ERR_clear_error();
+    return result;
+}
+
+int tlsshim_handshake(tlsshim_conn *conn) {
+    ERR_clear_error();
+    errno = 0;
+    int ret = SSL_do_handshake(conn->ssl);
+    if (ret == 1) return TLSSHIM_OK;
+    return classify(conn, ret, errno, OP_HANDSHAKE);
+}
+
+// Bounded so the byte count always fits the ssize_t result; records are 16 KiB anyway.
+static size_t bounded(size_t len) {
+    return len > INT_MAX ? INT_MAX : len;
+}
+
+ssize_t tlsshim_read(tlsshim_conn *conn, void *buf, size_t len) {
+    if (len == 0) return 0;
+    size_t done = 0;
+    ERR_clear_error();
+    errno = 0;
+    int ret = SSL_read_ex(conn->ssl, buf, bounded(len), &done);
+    if (ret == 1) return (ssize_t)done;
+    return classify(conn, ret, errno, OP_READ);
+}
+
+ssize_t tlsshim_write(tlsshim_conn *conn, const void *buf, size_t len) {
+    if (len == 0) return 0;
+    size_t done = 0;
+    ERR_clear_error();
+    errno = 0;
+    int ret = SSL_write_ex(conn->ssl, buf, bounded(len), &done);
+    if (ret == 1) return (ssize_t)done;
+    return classify(conn, ret, errno, OP_WRITE);
+}
+
+void tlsshim_shutdown(tlsshim_conn *conn) {
+    if (conn == NULL || conn->failed || !SSL_is_init_finished(conn->ssl)) return;
+    ERR_clear_error();
+    SSL_shutdown(conn->ssl);
+    ERR_clear_error();
+}
+
+size_t tlsshim_alpn(tlsshim_conn *conn, const uint8_t **proto) {
+    const unsigned char *data = NULL;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(conn->ssl, &data, &len);
+    *proto = data;
+    return data == NULL ? 0 : len;
+}
+
+const char *tlsshim_conn_error(tlsshim_conn *conn) {
+    return conn->err[0] != '\0' ? conn->err : "no TLS error recorded";
+}

@@ -1,0 +1,41 @@
+import CTLSShim
+
+/// Why a TLS client context could not be built; the description is the shim's message.
+public struct TLSContextError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// The shared client TLS settings (trust store, ALPN) of one process. The shim context is
+/// read-only after creation, so every worker thread may open connections from it at once;
+/// connections use `pointer` with the tlsshim_conn_* functions directly.
+public final class TLSContext: @unchecked Sendable {
+    public let pointer: OpaquePointer
+
+    /// `caFile` adds PEM certificates to the system trust store; `alpnProtocols` are offered in order.
+    public init(caFile: String?, alpnProtocols: [String]) throws {
+        var wire: [UInt8] = []
+        for name in alpnProtocols {
+            let bytes = Array(name.utf8)
+            guard !bytes.isEmpty, bytes.count <= 255 else {
+                throw TLSContextError(description: "invalid ALPN protocol name \"\(name)\"")
+            }
+            wire.append(UInt8(bytes.count))
+            wire.append(contentsOf: bytes)
+        }
+        var message = [CChar](repeating: 0, count: 512)
+        let created = wire.withUnsafeBufferPointer { alpn in
+            message.withUnsafeMutableBufferPointer { err in
+                tlsshim_ctx_new(caFile, alpn.baseAddress, alpn.count, err.baseAddress, err.count)
+            }
+        }
+        guard let created else {
+            let text = message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            throw TLSContextError(description: String(decoding: text, as: UTF8.self))
+        }
+        pointer = created
+    }
+
+    deinit {
+        tlsshim_ctx_free(pointer)
+    }
+}
