@@ -1,1 +1,1 @@
-print("proxyd")
+ProxydCommand.main()

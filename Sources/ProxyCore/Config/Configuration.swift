@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every setting of proxyd, parsed and validated; see `Configuration.settings` for names and defaults.
+public struct Configuration: Sendable {
+    public static let maxWorkers = 256
+
+    public var listenHost: String
+    public var listenPort: UInt16
+    /// Empty for direct connections; several are tried in order.
+    public var upstreamProxies: [UpstreamProxy]
+    public var chatgpt: UpstreamOrigin
+    public var platform: UpstreamOrigin
+    public var auth: UpstreamOrigin
+    public var platformWeb: UpstreamOrigin
+    public var tlsProfile: TLSProfileName
+    /// Extra trusted CAs (PEM), checked readable at load time.
+    public var caFile: String?
+    public var resolve: [ResolveOverride]
+    /// Empty means the servers of /etc/resolv.conf.
+    public var dnsServers: [DNSServer]
+    public var workers: Int
+    public var maxBodyBytes: UInt64
+    public var headerTimeoutMs: UInt64
+    public var idleTimeoutMs: UInt64
+    public var connectTimeoutMs: UInt64
+    public var upstreamTimeoutMs: UInt64
+    public var logLevel: LogLevel
+
+    /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
+    /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
+    public static func load(_ values: [String: String]) throws -> Configuration {
+        let reader = SettingReader(values: values)
+        try reader.rejectUnknownNames()
+        let listen = try reader.listenAddress()
+        return Configuration(
+            listenHost: listen.host,
+            listenPort: listen.port,
+            upstreamProxies: try reader.given(.upstreamProxy).map { try UpstreamProxy.parseList($0.text, setting: $0.name) } ?? [],
+            chatgpt: try reader.origin(.chatgptURL),
+            platform: try reader.origin(.platformURL),
+            auth: try reader.origin(.authURL),
+            platformWeb: try reader.origin(.platformWebURL),
+            tlsProfile: try reader.withDefault(.tlsProfile, expected: "one of \(names(TLSProfileName.self))") {
+                TLSProfileName(rawValue: $0.lowercased())
+            },
+            caFile: try reader.given(.caFile).map { try readableFile($0.text, setting: $0.name) },
+            resolve: try reader.given(.resolve).map { try ResolveOverride.parseList($0.text, setting: $0.name) } ?? [],
+            dnsServers: try reader.given(.dnsServers).map { try DNSServer.parseList($0.text, setting: $0.name) } ?? [],
+            workers: try reader.given(.workers).map { given in
+                guard let n = wholeNumber(given.text).flatMap({ Int(exactly: $0) }), (1...maxWorkers).contains(n) else {
+                    throw ConfigurationError(given.name, expected: "a whole number from 1 to \(maxWorkers)", got: given.text)
+                }
+                return n
+            } ?? onlineCPUs(),
+            maxBodyBytes: try reader.withDefault(.maxBodyBytes, expected: "a whole number of bytes", wholeNumber),
+            headerTimeoutMs: try reader.milliseconds(.headerTimeout),
+            idleTimeoutMs: try reader.milliseconds(.idleTimeout),
+            connectTimeoutMs: try reader.milliseconds(.connectTimeout),
+            upstreamTimeoutMs: try reader.milliseconds(.upstreamTimeout),
+            logLevel: try reader.withDefault(.logLevel, expected: "one of \(names(LogLevel.self))") {
+                LogLevel(rawValue: $0.lowercased())
+            }
+        )
+    }
+
+    /// Combines sources given highest precedence first (flags, environment, .env file). Each setting comes whole
+    /// from the first source that has it under its own name or an alias, so that `PORT` in the environment
+    /// beats `PROXYD_LISTEN` in the file just as any environment value beats the file.
+    /// Unknown `PROXYD_` names are kept so that `load` reports them.
+    public static func merge(_ sources: [[String: String]]) -> [String: String] {
+        var merged: [String: String] = [:]
+        for setting in settings {
+            let names = [setting.envName] + setting.aliases
+            guard let source = sources.first(where: { source in names.contains { source[$0] != nil } }) else { continue }
+            for name in names { merged[name] = source[name] }
+        }
+        for source in sources.reversed() {
+            for (name, value) in source where SettingReader.isUnknownName(name) { merged[name] = value }
+        }
+        return merged
+    }
+
+    private static func names<T: CaseIterable & RawRepresentable>(_: T.Type) -> String where T.RawValue == String {
+        T.allCases.map(\.rawValue).joined(separator: ", ")
+    }
+
+    static func wholeNumber(_ text: String) -> UInt64? {
+        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return UInt64(text)
+    }
+
+    private static func onlineCPUs() -> Int {
+        min(max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1), maxWorkers)
+    }
+
+    /// The CA file is opened at startup to fail early and clearly instead of at the first upstream handshake.
+    private static func readableFile(_ path: String, setting: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ConfigurationError(setting: setting, problem: "cannot read \"\(path)\": \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw ConfigurationError(setting: setting, problem: "\"\(path)\" is not a regular file")
+        }
+        return path
+    }
+}

@@ -1,0 +1,99 @@
+/// Every configurable setting, named by its environment variable.
+public enum SettingKey: String, CaseIterable, Sendable {
+    case listen = "PROXYD_LISTEN"
+    case upstreamProxy = "PROXYD_UPSTREAM_PROXY"
+    case chatgptURL = "PROXYD_CHATGPT_URL"
+    case platformURL = "PROXYD_PLATFORM_URL"
+    case authURL = "PROXYD_AUTH_URL"
+    case platformWebURL = "PROXYD_PLATFORM_WEB_URL"
+    case tlsProfile = "PROXYD_TLS_PROFILE"
+    case caFile = "PROXYD_CA_FILE"
+    case resolve = "PROXYD_RESOLVE"
+    case dnsServers = "PROXYD_DNS_SERVERS"
+    case workers = "PROXYD_WORKERS"
+    case maxBodyBytes = "PROXYD_MAX_BODY_BYTES"
+    case headerTimeout = "PROXYD_HEADER_TIMEOUT"
+    case idleTimeout = "PROXYD_IDLE_TIMEOUT"
+    case connectTimeout = "PROXYD_CONNECT_TIMEOUT"
+    case upstreamTimeout = "PROXYD_UPSTREAM_TIMEOUT"
+    case logLevel = "PROXYD_LOG_LEVEL"
+}
+
+/// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
+public struct Setting: Sendable {
+    public var key: SettingKey
+    /// The long flag without its dashes, e.g. `max-body-bytes`.
+    public var flag: String
+    public var placeholder: String
+    public var help: String
+    /// The default as a human reads it.
+    public var defaultText: String
+    /// The default as a value `Configuration.load` parses; nil when the default is computed or "none".
+    public var defaultValue: String?
+    /// Other environment names read when the main one is absent, in order of preference.
+    public var aliases: [String]
+
+    public var envName: String { key.rawValue }
+}
+
+extension Configuration {
+    public static var settings: [Setting] { SettingKey.allCases.map(setting) }
+
+    /// The single description of each setting; the switch is exhaustive so none can go undocumented.
+    public static func setting(_ key: SettingKey) -> Setting {
+        func make(_ placeholder: String, _ help: String, default value: String? = nil, describedDefault: String? = nil,
+                  aliases: [String] = []) -> Setting {
+            let flag = key.rawValue.dropFirst("PROXYD_".count).lowercased().replacing("_", with: "-")
+            return Setting(key: key, flag: flag, placeholder: placeholder, help: help,
+                           defaultText: describedDefault ?? value ?? "none", defaultValue: value, aliases: aliases)
+        }
+        switch key {
+        case .listen:
+            return make("host:port", "Address to serve; GO_CHATGPT_API_PORT or PORT set only the port.",
+                        default: "0.0.0.0:8080", aliases: ["GO_CHATGPT_API_PORT", "PORT"])
+        case .upstreamProxy:
+            return make("url[,url...]",
+                        "Upstream proxy, or several separated by commas: http://[user:pass@]host:port, socks5://..., socks5h://...",
+                        describedDefault: "none (direct)", aliases: ["GO_CHATGPT_API_PROXY", "PROXY"])
+        case .chatgptURL:
+            return make("url", "Base URL of the ChatGPT web upstream (http:// chains to another server).",
+                        default: "https://chatgpt.com")
+        case .platformURL:
+            return make("url", "Base URL of the OpenAI platform API upstream.", default: "https://api.openai.com")
+        case .authURL:
+            return make("url", "Base URL of the auth0 login upstream.", default: "https://auth0.openai.com")
+        case .platformWebURL:
+            return make("url", "Base URL of the platform web app, the login callback's origin.",
+                        default: "https://platform.openai.com")
+        case .tlsProfile:
+            return make(TLSProfileName.allCases.map(\.rawValue).joined(separator: "|"),
+                        "Client fingerprint presented to upstreams.", default: TLSProfileName.chrome.rawValue)
+        case .caFile:
+            return make("path", "PEM file of extra CAs trusted for upstream TLS (certificates are always verified).",
+                        describedDefault: "system store only")
+        case .resolve:
+            return make("host:port:address[,...]",
+                        "Static name overrides as curl's --resolve; IPv6 addresses may be in brackets.")
+        case .dnsServers:
+            return make("ip[:port][,...]", "DNS servers for the resolver; IPv6 with a port as [ip]:port.",
+                        describedDefault: "from /etc/resolv.conf")
+        case .workers:
+            return make("n", "Event-loop threads, 1 to \(Configuration.maxWorkers).", describedDefault: "number of online CPUs")
+        case .maxBodyBytes:
+            return make("bytes", "Largest request body accepted; larger ones get 413.", default: "536870912")
+        case .headerTimeout:
+            return make("seconds", "Time allowed for a request head to arrive completely.", default: "10")
+        case .idleTimeout:
+            return make("seconds", "Time an idle keep-alive client connection is kept open.", default: "75")
+        case .connectTimeout:
+            return make("seconds", "Time allowed for DNS, TCP and TLS to an upstream.", default: "10")
+        case .upstreamTimeout:
+            return make("seconds",
+                        "Longest wait for an upstream's next bytes once the request is sent; 504 if no response head yet.",
+                        default: "120")
+        case .logLevel:
+            return make(LogLevel.allCases.map(\.rawValue).joined(separator: "|"), "Least severe messages logged.",
+                        default: LogLevel.info.rawValue)
+        }
+    }
+}

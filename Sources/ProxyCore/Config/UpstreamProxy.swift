@@ -1,0 +1,95 @@
+/// One upstream proxy that connections to upstreams are tunnelled through.
+public struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
+    public enum Scheme: String, CaseIterable, Sendable {
+        /// HTTP CONNECT.
+        case http
+        /// SOCKS5 with addresses resolved here.
+        case socks5
+        /// SOCKS5 with host names resolved by the proxy.
+        case socks5h
+    }
+
+    public var scheme: Scheme
+    public var host: String
+    public var port: UInt16
+    public var username: String?
+    public var password: String?
+
+    public init(scheme: Scheme, host: String, port: UInt16, username: String? = nil, password: String? = nil) {
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+    }
+
+    /// Parses `scheme://[user[:pass]@]host:port[/]`; user and password may be percent-encoded.
+    public init?(url: Substring) {
+        guard let sep = url.firstRange(of: "://"), let scheme = Scheme(rawValue: url[..<sep.lowerBound].lowercased())
+        else { return nil }
+        var rest = url[sep.upperBound...]
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        var username: String?
+        var password: String?
+        if let at = rest.lastIndex(of: "@") {
+            let userinfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            let colon = userinfo.firstIndex(of: ":") ?? userinfo.endIndex
+            guard let user = Self.percentDecoded(userinfo[..<colon]), !user.isEmpty else { return nil }
+            username = user
+            if colon < userinfo.endIndex {
+                guard let pass = Self.percentDecoded(userinfo[userinfo.index(after: colon)...]) else { return nil }
+                password = pass
+            }
+        }
+        guard let (host, portText, bracketed) = AddressText.splitHostPort(rest), let portText,
+              let port = AddressText.port(portText), bracketed ? AddressText.isIPv6(host) : Self.isPlainHost(host)
+        else { return nil }
+        self.init(scheme: scheme, host: String(host), port: port, username: username, password: password)
+    }
+
+    /// Where to connect, for messages; never the credentials.
+    public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// The password is masked because descriptions end up in logs and error messages.
+    public var description: String {
+        let credentials = username.map { "\($0)\(password == nil ? "" : ":***")@" } ?? ""
+        return "\(scheme.rawValue)://\(credentials)\(endpoint)"
+    }
+
+    /// Every comma-separated entry of a setting's value, in order; an empty value means none.
+    static func parseList(_ value: String, setting: String) throws -> [UpstreamProxy] {
+        try value.split(separator: ",").map { $0.trimmingBlanks() }.filter { !$0.isEmpty }.map { entry in
+            guard let proxy = UpstreamProxy(url: entry) else {
+                let shown = entry.lastIndex(of: "@").map { "***" + entry[$0...] } ?? String(entry)
+                throw ConfigurationError(setting, expected: "http://, socks5:// or socks5h:// [user:pass@]host:port",
+                                         got: String(shown))
+            }
+            return proxy
+        }
+    }
+
+    private static func isPlainHost(_ host: Substring) -> Bool {
+        !host.isEmpty && host.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !"/@:[]".utf8.contains($0) }
+    }
+
+    private static func percentDecoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var it = text.utf8.makeIterator()
+        while let b = it.next() {
+            guard b == UInt8(ascii: "%") else { bytes.append(b); continue }
+            guard let hi = it.next().flatMap(hexValue), let lo = it.next().flatMap(hexValue) else { return nil }
+            bytes.append(hi << 4 | lo)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import ProxyCore
+
+struct ProxydCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxyd",
+        abstract: "A high-throughput proxy serving the go-chatgpt-api routes (/chatgpt/..., /platform/...).",
+        discussion: """
+            Every option can also be set by its environment variable or in a .env file in the working \
+            directory. A flag wins over the environment, which wins over .env, which wins over the default. \
+            Bad values stop startup with exit status 2 and one line naming the setting.
+            """
+    )
+
+    @Option(name: .setting(.listen), help: .setting(.listen)) var listen: String?
+    @Option(name: .setting(.upstreamProxy), help: .setting(.upstreamProxy)) var upstreamProxy: String?
+    @Option(name: .setting(.chatgptURL), help: .setting(.chatgptURL)) var chatgptURL: String?
+    @Option(name: .setting(.platformURL), help: .setting(.platformURL)) var platformURL: String?
+    @Option(name: .setting(.authURL), help: .setting(.authURL)) var authURL: String?
+    @Option(name: .setting(.platformWebURL), help: .setting(.platformWebURL)) var platformWebURL: String?
+    @Option(name: .setting(.tlsProfile), help: .setting(.tlsProfile)) var tlsProfile: String?
+    @Option(name: .setting(.caFile), help: .setting(.caFile)) var caFile: String?
+    @Option(name: .setting(.resolve), help: .setting(.resolve)) var resolve: String?
+    @Option(name: .setting(.dnsServers), help: .setting(.dnsServers)) var dnsServers: String?
+    @Option(name: .setting(.workers), help: .setting(.workers)) var workers: String?
+    @Option(name: .setting(.maxBodyBytes), help: .setting(.maxBodyBytes)) var maxBodyBytes: String?
+    @Option(name: .setting(.headerTimeout), help: .setting(.headerTimeout)) var headerTimeout: String?
+    @Option(name: .setting(.idleTimeout), help: .setting(.idleTimeout)) var idleTimeout: String?
+    @Option(name: .setting(.connectTimeout), help: .setting(.connectTimeout)) var connectTimeout: String?
+    @Option(name: .setting(.upstreamTimeout), help: .setting(.upstreamTimeout)) var upstreamTimeout: String?
+    @Option(name: .setting(.logLevel), help: .setting(.logLevel)) var logLevel: String?
+
+    @Flag(help: "Validate the configuration and exit without serving.") var check = false
+
+    /// Values are kept as text so that flags get exactly the validation and messages of the environment.
+    private var flagValues: [String: String] {
+        let given: [(SettingKey, String?)] = [
+            (.listen, listen), (.upstreamProxy, upstreamProxy), (.chatgptURL, chatgptURL),
+            (.platformURL, platformURL), (.authURL, authURL), (.platformWebURL, platformWebURL),
+            (.tlsProfile, tlsProfile), (.caFile, caFile), (.resolve, resolve), (.dnsServers, dnsServers),
+            (.workers, workers), (.maxBodyBytes, maxBodyBytes), (.headerTimeout, headerTimeout),
+            (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.upstreamTimeout, upstreamTimeout),
+            (.logLevel, logLevel),
+        ]
+        return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
+    }
+
+    func run() throws {
+        let configuration: Configuration
+        do {
+            let sources = [flagValues, ProcessInfo.processInfo.environment, try Self.readDotEnv(".env")]
+            configuration = try Configuration.load(Configuration.merge(sources))
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if check {
+            print("configuration OK")
+            return
+        }
+        try Server(configuration: configuration).run()
+    }
+
+    /// A missing file is normal; an unreadable one is an error, since its settings would silently not apply.
+    private static func readDotEnv(_ path: String) throws -> [String: String] {
+        guard FileManager.default.fileExists(atPath: path) else { return [:] }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(setting: path, problem: "cannot be read as UTF-8 text")
+        }
+        return try DotEnv.parse(text, path: path)
+    }
+}
