@@ -6,14 +6,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum {
-    CEPOLL_IN = 0x001,
-    CEPOLL_OUT = 0x004,
-    CEPOLL_ERR = 0x008,
-    CEPOLL_HUP = 0x010,
-    CEPOLL_RDHUP = 0x2000,
-    CEPOLL_ET = (int)(1u << 31),
-};
+#define CEPOLL_IN 0x001u
+#define CEPOLL_OUT 0x004u
+#define CEPOLL_ERR 0x008u
+#define CEPOLL_HUP 0x010u
+#define CEPOLL_RDHUP 0x2000u
+#define CEPOLL_ET 0x80000000u
 
 /// One ready event, unpacked: what fired and the token registered with the descriptor.
 typedef struct {

@@ -1,1 +1,77 @@
-public final class Server { public init(configuration: Configuration) throws {} ; public func run() throws {} }
+import CEpoll
+import Glibc
+
+/// Starts one worker thread per configured core, each with its own SO_REUSEPORT listener, and
+/// waits for SIGINT or SIGTERM.
+public final class Server {
+    private let configuration: Configuration
+    private let tls: TLSContext
+    private var listenFDs: [Int32] = []
+    private let resolveOverrides: [Resolver.Key: [SocketAddress]]
+
+    /// Binds every worker's listener now, so a busy port or bad address stops startup with one line.
+    public init(configuration: Configuration) throws {
+        self.configuration = configuration
+        Log.level = configuration.logLevel
+        do {
+            tls = try TLSContext(caFile: configuration.caFile, alpnProtocols: ["http/1.1"])
+        } catch {
+            throw ServerError("upstream TLS setup failed: \(error)")
+        }
+        var overrides: [Resolver.Key: [SocketAddress]] = [:]
+        for entry in configuration.resolve {
+            guard let address = SocketAddress(ip: entry.address, port: entry.port) else {
+                throw ServerError("PROXYD_RESOLVE: \(entry.address) is not a numeric address")
+            }
+            overrides[Resolver.Key(host: entry.host, port: entry.port), default: []].append(address)
+        }
+        resolveOverrides = overrides
+        for _ in 0..<configuration.workers {
+            let fd = cepoll_listen(configuration.listenHost, configuration.listenPort, 4096)
+            guard fd >= 0 else {
+                let err = cepoll_errno()
+                listenFDs.forEach { _ = Glibc.close($0) }
+                throw ServerError("PROXYD_LISTEN: cannot listen on \(configuration.listenHost):\(configuration.listenPort): \(errnoText(err))")
+            }
+            listenFDs.append(fd)
+        }
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops the workers and returns.
+    public func run() throws {
+        // Writes to closed sockets must fail with EPIPE, not kill the process.
+        signal(SIGPIPE, SIG_IGN)
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        // Blocked before the workers start, so they inherit the mask and only this thread takes them.
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        var workers: [Worker] = []
+        var threads: [pthread_t] = []
+        for fd in listenFDs {
+            let worker = try Worker(configuration: configuration, tls: tls, resolveOverrides: resolveOverrides)
+            workers.append(worker)
+            threads.append(try startThread(detached: false) {
+                do {
+                    try worker.run(listenFD: fd)
+                } catch {
+                    Log.error("worker stopped: \(error)")
+                }
+            })
+        }
+        Log.info("serving on \(configuration.listenHost):\(configuration.listenPort) with \(workers.count) workers")
+
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        Log.info("signal \(received): stopping")
+        for worker in workers { worker.stop() }
+        for thread in threads { pthread_join(thread, nil) }
+    }
+}
+
+public struct ServerError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

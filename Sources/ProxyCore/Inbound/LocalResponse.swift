@@ -1,0 +1,41 @@
+/// Answers proxyd writes itself: `{"errorMessage":"…"}` errors and the service endpoints.
+enum LocalResponse {
+    static func write(status: Int, json body: String, minorVersion: Int, keepAlive: Bool,
+                      into out: inout IOBuffer) {
+        out.append(minorVersion >= 1 ? "HTTP/1.1 " : "HTTP/1.0 ")
+        out.append(String(status))
+        out.append(" ")
+        out.append(StatusText.reason(status))
+        out.append("\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ")
+        out.append(String(body.utf8.count))
+        out.append(keepAlive ? (minorVersion >= 1 ? "\r\n\r\n" : "\r\nConnection: keep-alive\r\n\r\n")
+                             : "\r\nConnection: close\r\n\r\n")
+        out.append(body)
+    }
+
+    static func errorBody(_ message: String) -> String {
+        "{\"errorMessage\":\"\(jsonEscaped(message))\"}"
+    }
+
+    static func jsonEscaped(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,100 @@
+import Glibc
+
+/// A byte buffer owned by one connection: bytes are appended at `writeIndex` and consumed from
+/// `readIndex`. Invariants: 0 <= readIndex <= writeIndex <= capacity; storage is allocated on first
+/// use, compacted before it grows, and freed by `release()` or deinit, so an idle connection holds
+/// no buffer memory. Noncopyable, so two owners can never free the same storage.
+struct IOBuffer: ~Copyable {
+    private var base: UnsafeMutableRawPointer?
+    private(set) var capacity = 0
+    private var readIndex = 0
+    private var writeIndex = 0
+
+    init() {}
+
+    deinit { base?.deallocate() }
+
+    var readableCount: Int { writeIndex - readIndex }
+    var isEmpty: Bool { writeIndex == readIndex }
+
+    /// The unread bytes. Valid until the next mutating call.
+    var readable: UnsafeRawBufferPointer {
+        guard let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + readIndex, count: writeIndex - readIndex)
+    }
+
+    /// Room for at least `minimum` more bytes; call `didWrite` with what was filled.
+    mutating func writableSpace(minimum: Int) -> UnsafeMutableRawBufferPointer {
+        if capacity - writeIndex < minimum {
+            makeRoom(minimum)
+        }
+        return UnsafeMutableRawBufferPointer(start: base! + writeIndex, count: capacity - writeIndex)
+    }
+
+    mutating func didWrite(_ count: Int) {
+        precondition(count >= 0 && writeIndex + count <= capacity)
+        writeIndex += count
+    }
+
+    mutating func consume(_ count: Int) {
+        precondition(count >= 0 && readIndex + count <= writeIndex)
+        readIndex += count
+        if readIndex == writeIndex {
+            readIndex = 0
+            writeIndex = 0
+        }
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        let space = writableSpace(minimum: bytes.count)
+        space.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        writeIndex += bytes.count
+    }
+
+    mutating func append(_ string: String) {
+        var s = string
+        s.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func append(byte: UInt8) {
+        let space = writableSpace(minimum: 1)
+        space[0] = byte
+        writeIndex += 1
+    }
+
+    /// Frees the storage when nothing is unread, so idle connections cost no buffer memory.
+    mutating func releaseIfEmpty() {
+        guard isEmpty, let base else { return }
+        base.deallocate()
+        self.base = nil
+        capacity = 0
+    }
+
+    /// Drops unread bytes and frees the storage.
+    mutating func release() {
+        readIndex = 0
+        writeIndex = 0
+        releaseIfEmpty()
+    }
+
+    private mutating func makeRoom(_ minimum: Int) {
+        let unread = writeIndex - readIndex
+        if readIndex > 0 && capacity - unread >= minimum {
+            // Compact in place: moving the unread tail is cheaper than growing.
+            if unread > 0 { base!.copyMemory(from: base! + readIndex, byteCount: unread) }
+            readIndex = 0
+            writeIndex = unread
+            return
+        }
+        var newCapacity = max(capacity, 4096)
+        while newCapacity - unread < minimum { newCapacity *= 2 }
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        if unread > 0 { newBase.copyMemory(from: base! + readIndex, byteCount: unread) }
+        base?.deallocate()
+        base = newBase
+        capacity = newCapacity
+        readIndex = 0
+        writeIndex = unread
+    }
+}

@@ -1,0 +1,65 @@
+/// Writes the request head that goes upstream for a routed client request: the routed method and
+/// target, the origin's Host, the client's end-to-end fields in their order (hop-by-hop ones,
+/// framing and Expect dropped), `Bearer ` added to a bare token, and framing that matches how the
+/// body will be sent.
+enum UpstreamRequestHead {
+    static func write(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin,
+                      into out: inout IOBuffer) {
+        out.append(method)
+        out.append(" ")
+        out.append(target)
+        out.append(" HTTP/1.1\r\nHost: ")
+        out.append(origin.authority)
+        out.append("\r\n")
+        let connectionTokens = head.value(of: "connection").map(listTokens) ?? []
+        for field in head.fields {
+            let name = field.name.lowercased()
+            if HopByHop.names.contains(name) || name == "host" || name == "content-length"
+                || name == "expect" || connectionTokens.contains(name) {
+                continue
+            }
+            out.append(field.name)
+            out.append(": ")
+            if name == "authorization" {
+                appendBearer(field.value, into: &out)
+            } else {
+                out.append(field.value)
+            }
+            out.append("\r\n")
+        }
+        switch head.framing {
+        case .contentLength(let length):
+            out.append("Content-Length: \(length)\r\n")
+        case .chunked:
+            out.append("Transfer-Encoding: chunked\r\n")
+        case .none, .untilClose:
+            // A bodyless POST/PUT/PATCH still says so, or some servers wait for a body (RFC 9110 8.6).
+            if method == "POST" || method == "PUT" || method == "PATCH" {
+                out.append("Content-Length: 0\r\n")
+            }
+        }
+        out.append("\r\n")
+    }
+
+    /// The contract's rule: a token without the `Bearer ` prefix gets it.
+    static func appendBearer(_ value: String, into out: inout IOBuffer) {
+        if !value.utf8.starts(with: "bearer ".utf8, by: { ($0 | 0x20) == $1 }) {
+            out.append("Bearer ")
+        }
+        out.append(value)
+    }
+
+    /// Lowercased tokens of a comma-separated list such as the Connection field.
+    static func listTokens(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingSpaces.lowercased() }.filter { !$0.isEmpty }
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,35 @@
+/// One event-loop thread and everything it owns: its listener, client connections, upstream pool,
+/// resolver and parsers. Nothing here is shared with other workers; the only way in from another
+/// thread is `loop.post`.
+final class Worker {
+    let loop: EventLoop
+    let configuration: Configuration
+    let router: Router
+    let tls: TLSContext
+    let resolver: Resolver
+    let pool = UpstreamPool()
+    let requestParser = RequestHeadParser()
+    let responseParser = ResponseHeadParser()
+    private var listener: Listener?
+
+    init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]]) throws {
+        loop = try EventLoop()
+        self.configuration = configuration
+        self.tls = tls
+        router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
+        resolver = Resolver(loop: loop, overrides: resolveOverrides)
+    }
+
+    /// Runs the loop on the calling thread until `stop`.
+    func run(listenFD: Int32) throws {
+        let listener = Listener(fd: listenFD, worker: self)
+        self.listener = listener
+        try loop.registerListener(listener, fd: listenFD)
+        loop.run()
+    }
+
+    /// Callable from any thread.
+    func stop() {
+        loop.post { [loop] in loop.stop() }
+    }
+}
