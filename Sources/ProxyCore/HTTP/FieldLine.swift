@@ -1,0 +1,56 @@
+/// One `name: value` line of a message head, located in the receive buffer without copying.
+struct FieldLine {
+    var name: Range<Int>
+    /// The value with surrounding whitespace removed (RFC 9112 section 5.1).
+    var value: Range<Int>
+
+    enum Failure: Error, Equatable {
+        case emptyName, whitespaceBeforeColon, invalidName, missingColon, nul, bareCR, controlChar
+
+        var message: String {
+            switch self {
+            case .emptyName: return "empty header name"
+            case .whitespaceBeforeColon: return "whitespace between header name and colon"
+            case .invalidName: return "invalid character in header name"
+            case .missingColon: return "header line without colon"
+            case .nul: return "NUL byte in header"
+            case .bareCR: return "bare CR in header"
+            case .controlChar: return "control character in header value"
+            }
+        }
+
+        static func classify(_ b: UInt8, otherwise: Failure) -> Failure {
+            b == 0 ? .nul : b == HTTPSyntax.cr ? .bareCR : otherwise
+        }
+    }
+
+    /// `line` excludes the line terminator; a line starting with whitespace (obs-fold) is the caller's decision.
+    static func parse(_ b: UnsafeRawBufferPointer, _ line: Range<Int>) -> Result<FieldLine, Failure> {
+        var i = line.lowerBound
+        while i < line.upperBound, HTTPSyntax.isTokenChar(b[i]) { i += 1 }
+        guard i < line.upperBound else { return .failure(.missingColon) }
+        let c = b[i]
+        guard c == HTTPSyntax.colon else {
+            return .failure(HTTPSyntax.isWhitespace(c)
+                ? .whitespaceBeforeColon : Failure.classify(c, otherwise: .invalidName))
+        }
+        guard i > line.lowerBound else { return .failure(.emptyName) }
+        var start = i + 1
+        var end = line.upperBound
+        while start < end, HTTPSyntax.isWhitespace(b[start]) { start += 1 }
+        while end > start, HTTPSyntax.isWhitespace(b[end - 1]) { end -= 1 }
+        if let failure = checkValue(b, start..<end) { return .failure(failure) }
+        return .success(FieldLine(name: line.lowerBound..<i, value: start..<end))
+    }
+
+    /// Field values may hold visible characters, SP, HTAB and obs-text, nothing else (RFC 9110 section 5.5).
+    static func checkValue(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Failure? {
+        for k in range {
+            let c = b[k]
+            if (c < 0x20 && c != HTTPSyntax.htab) || c == 0x7F {
+                return Failure.classify(c, otherwise: .controlChar)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,82 @@
+/// The request fields that decide framing and connection handling, collected line by line and judged
+/// at the end of the head (RFC 9112 sections 6 and 9.3, RFC 9110 section 10.1.1).
+struct RequestFieldSemantics {
+    struct Decision {
+        var framing: BodyFraming
+        var keepAlive: Bool
+        var expectsContinue: Bool
+    }
+
+    private var hostCount = 0
+    private var contentLength: UInt64?
+    private var transferCodings: [Substring] = []
+    private var sawTransferEncoding = false
+    private var connection = HTTPSyntax.ConnectionOptions()
+    private var expectsContinue = false
+
+    private static func bad(_ message: String) -> ProxyError {
+        ProxyError(400, "invalid request: " + message)
+    }
+
+    mutating func add(_ field: HTTPField) -> ProxyError? {
+        if field.hasName("host") {
+            hostCount += 1
+            if hostCount > 1 { return Self.bad("duplicate Host header") }
+        } else if field.hasName("content-length") {
+            // Even equal duplicates are refused: intermediaries disagree on how to merge them.
+            guard contentLength == nil else { return Self.bad("duplicate Content-Length") }
+            guard let n = HTTPSyntax.parseDecimal(Substring(field.value)) else {
+                return Self.bad("invalid Content-Length")
+            }
+            contentLength = n
+        } else if field.hasName("transfer-encoding") {
+            sawTransferEncoding = true
+            transferCodings += HTTPSyntax.listElements(field.value)
+        } else if field.hasName("connection") {
+            connection.add(field.value)
+        } else if field.hasName("expect") {
+            guard HTTPSyntax.equalsLowercase(Substring(field.value), "100-continue") else {
+                return ProxyError(417, "unsupported Expect value")
+            }
+            expectsContinue = true
+        }
+        return nil
+    }
+
+    func decide(minorVersion: Int) -> Swift.Result<Decision, ProxyError> {
+        if minorVersion >= 1, hostCount == 0 { return .failure(Self.bad("missing Host header")) }
+        var framing = BodyFraming.none
+        if sawTransferEncoding {
+            if minorVersion == 0 { return .failure(Self.bad("Transfer-Encoding in an HTTP/1.0 request")) }
+            if contentLength != nil {
+                return .failure(Self.bad("conflicting Content-Length and Transfer-Encoding"))
+            }
+            if let error = Self.checkCodings(transferCodings) { return .failure(error) }
+            framing = .chunked
+        } else if let contentLength {
+            framing = .contentLength(contentLength)
+        }
+        // An HTTP/1.0 client cannot know about 100 Continue (RFC 9110 section 10.1.1).
+        return .success(Decision(framing: framing, keepAlive: connection.persists(minorVersion: minorVersion),
+                                 expectsContinue: expectsContinue && minorVersion >= 1))
+    }
+
+    /// Only `chunked` alone is supported; anything that would leave the body length unknown is refused.
+    private static func checkCodings(_ codings: [Substring]) -> ProxyError? {
+        for coding in codings where !HTTPSyntax.isToken(coding.utf8) {
+            return bad("malformed Transfer-Encoding")
+        }
+        let chunkedCount = codings.filter { HTTPSyntax.equalsLowercase($0, "chunked") }.count
+        guard let last = codings.last, HTTPSyntax.equalsLowercase(last, "chunked") else {
+            return chunkedCount > 0 ? bad("chunked is not the final transfer coding") : unsupported(codings)
+        }
+        if chunkedCount > 1 { return bad("chunked applied more than once") }
+        if codings.count > 1 { return unsupported(codings) }
+        return nil
+    }
+
+    private static func unsupported(_ codings: [Substring]) -> ProxyError {
+        let name = codings.first { !HTTPSyntax.equalsLowercase($0, "chunked") } ?? ""
+        return ProxyError(501, "unsupported transfer coding \(name)")
+    }
+}

@@ -1,0 +1,111 @@
+/// Parses a client's request head strictly by RFC 9112, so that proxyd and the upstream can never disagree
+/// about where a request ends (request smuggling). Stateless: the caller keeps the bytes and passes
+/// `scanned` back as `searchFrom`, so a head that arrives byte by byte is scanned once in total.
+public struct RequestHeadParser: Sendable {
+    public struct Limits: Sendable, Equatable {
+        public var maxRequestLine: Int
+        public var maxHeadBytes: Int
+        public var maxFields: Int
+
+        public init(maxRequestLine: Int = 8192, maxHeadBytes: Int = 32768, maxFields: Int = 128) {
+            self.maxRequestLine = maxRequestLine
+            self.maxHeadBytes = maxHeadBytes
+            self.maxFields = maxFields
+        }
+    }
+
+    public enum Result: Equatable, Sendable {
+        /// No complete head yet; pass `scanned` as `searchFrom` once more bytes have arrived.
+        case incomplete(scanned: Int)
+        /// The head occupies the first `length` bytes; the body, if any, follows.
+        case complete(RequestHead, length: Int)
+        case invalid(ProxyError)
+    }
+
+    public var limits: Limits
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    public func parse(_ bytes: UnsafeRawBufferPointer, searchFrom: Int = 0) -> Result {
+        let count = bytes.count
+        // RFC 9112 section 2.2: ignore one empty line before the request line (stray CRLF after a body).
+        let lead = count >= 2 && bytes[0] == HTTPSyntax.cr && bytes[1] == HTTPSyntax.lf ? 2 : 0
+        let scanEnd = min(count, limits.maxHeadBytes)
+        var i = max(searchFrom, lead)
+        while i < scanEnd {
+            if bytes[i] == HTTPSyntax.lf {
+                guard i > 0, bytes[i - 1] == HTTPSyntax.cr else { return Self.bad("bare LF line ending") }
+                if i - 3 >= lead, bytes[i - 2] == HTTPSyntax.lf, bytes[i - 3] == HTTPSyntax.cr {
+                    return parseHead(bytes, from: lead, length: i + 1)
+                }
+            }
+            i += 1
+        }
+        if count >= limits.maxHeadBytes { return Self.headTooLarge }
+        // Checked only while the scan is near the request line, so dribbled input is not rescanned.
+        let lineLimitEnd = lead + limits.maxRequestLine + 2
+        if count >= lineLimitEnd, searchFrom <= lineLimitEnd,
+           HTTPSyntax.firstLF(bytes, from: lead, end: lineLimitEnd) == nil {
+            return Self.requestLineTooLong
+        }
+        return .incomplete(scanned: max(scanEnd, lead))
+    }
+
+    private static func bad(_ message: String) -> Result {
+        .invalid(ProxyError(400, "invalid request: " + message))
+    }
+
+    private static let headTooLarge = Result.invalid(ProxyError(431, "request header fields too large"))
+    private static let requestLineTooLong = Result.invalid(ProxyError(431, "request line too long"))
+
+    /// `bytes[from..<length]` is a request line and field lines, each ending in CRLF, then an empty line.
+    private func parseHead(_ b: UnsafeRawBufferPointer, from: Int, length: Int) -> Result {
+        guard let lineLF = HTTPSyntax.firstLF(b, from: from, end: length), lineLF > from,
+              b[lineLF - 1] == HTTPSyntax.cr else { return Self.bad("malformed request line") }
+        if lineLF - 1 - from > limits.maxRequestLine { return Self.requestLineTooLong }
+        let line: RequestLine
+        switch RequestLine.parse(b, from..<(lineLF - 1)) {
+        case .success(let parsed): line = parsed
+        case .failure(let error): return .invalid(error)
+        }
+
+        var fields: [HTTPField] = []
+        var semantics = RequestFieldSemantics()
+        var pos = lineLF + 1
+        while true {
+            guard let lf = HTTPSyntax.firstLF(b, from: pos, end: length), b[lf - 1] == HTTPSyntax.cr else {
+                return Self.bad("bare LF line ending")
+            }
+            let lineEnd = lf - 1
+            if lineEnd == pos { break }
+            if fields.count == limits.maxFields {
+                return .invalid(ProxyError(431, "too many header fields"))
+            }
+            if HTTPSyntax.isWhitespace(b[pos]) { return Self.bad("obsolete line folding in header") }
+            let parsed: FieldLine
+            switch FieldLine.parse(b, pos..<lineEnd) {
+            case .success(let f): parsed = f
+            case .failure(let failure): return Self.bad(failure.message)
+            }
+            let name = HTTPSyntax.string(b, parsed.name)
+            guard let value = String(validating: UnsafeRawBufferPointer(rebasing: b[parsed.value]), as: UTF8.self)
+            else { return Self.bad("header value is not valid UTF-8") }
+            let field = HTTPField(name, value)
+            if let error = semantics.add(field) { return .invalid(error) }
+            fields.append(field)
+            pos = lf + 1
+        }
+
+        switch semantics.decide(minorVersion: line.minorVersion) {
+        case .success(let decision):
+            let head = RequestHead(method: line.method, target: line.target, minorVersion: line.minorVersion,
+                                   fields: fields, framing: decision.framing, keepAlive: decision.keepAlive,
+                                   expectsContinue: decision.expectsContinue)
+            return .complete(head, length: length)
+        case .failure(let error):
+            return .invalid(error)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// Parses an upstream's response head. Tolerant of what cannot change the message's meaning (bare LF line
+/// endings, an empty reason, obs-fold), strict on everything that decides where the body ends.
+/// Stateless like `RequestHeadParser`: pass `scanned` back as `searchFrom`.
+public struct ResponseHeadParser: Sendable {
+    public enum Result: Equatable, Sendable {
+        case incomplete(scanned: Int)
+        case complete(ResponseHead, length: Int)
+        case invalid(String)
+    }
+
+    public var maxHeadBytes: Int
+
+    public init(maxHeadBytes: Int = 65536) {
+        self.maxHeadBytes = maxHeadBytes
+    }
+
+    public func parse(_ bytes: UnsafeRawBufferPointer, requestMethod: String, searchFrom: Int = 0) -> Result {
+        let scanEnd = min(bytes.count, maxHeadBytes)
+        var i = max(searchFrom, 1)
+        while i < scanEnd {
+            if bytes[i] == HTTPSyntax.lf {
+                let previous = bytes[i - 1]
+                if previous == HTTPSyntax.lf
+                    || (previous == HTTPSyntax.cr && i >= 2 && bytes[i - 2] == HTTPSyntax.lf) {
+                    return parseHead(bytes, length: i + 1, requestMethod: requestMethod)
+                }
+            }
+            i += 1
+        }
+        if bytes.count >= maxHeadBytes { return .invalid("response head too large") }
+        return .incomplete(scanned: scanEnd)
+    }
+
+    private static func bad(_ message: String) -> Result { .invalid("invalid response: " + message) }
+
+    /// `bytes[0..<length]` is a status line and field lines, each ending in LF or CRLF, then an empty line.
+    private func parseHead(_ b: UnsafeRawBufferPointer, length: Int, requestMethod: String) -> Result {
+        var pos = 0
+        var lines: [Range<Int>] = []
+        while pos < length, let lf = HTTPSyntax.firstLF(b, from: pos, end: length) {
+            let end = lf > pos && b[lf - 1] == HTTPSyntax.cr ? lf - 1 : lf
+            if end == pos { break }
+            lines.append(pos..<end)
+            pos = lf + 1
+        }
+        guard let statusLine = lines.first else { return Self.bad("empty status line") }
+        let status: StatusLine
+        switch StatusLine.parse(b, statusLine) {
+        case .success(let parsed): status = parsed
+        case .failure(let failure): return Self.bad(failure.message)
+        }
+        var fields: [HTTPField] = []
+        fields.reserveCapacity(lines.count - 1)
+        for line in lines.dropFirst() {
+            if HTTPSyntax.isWhitespace(b[line.lowerBound]) {
+                // RFC 9112 section 5.2: a proxy replaces obs-fold with SP before forwarding.
+                guard let last = fields.indices.last else { return Self.bad("header section starts with a folded line") }
+                var start = line.lowerBound
+                while start < line.upperBound, HTTPSyntax.isWhitespace(b[start]) { start += 1 }
+                if let failure = FieldLine.checkValue(b, start..<line.upperBound) { return Self.bad(failure.message) }
+                let continuation = HTTPSyntax.trimmingWhitespace(Substring(HTTPSyntax.string(b, start..<line.upperBound)))
+                if !continuation.isEmpty { fields[last].value += " " + continuation }
+                continue
+            }
+            switch FieldLine.parse(b, line) {
+            case .success(let f):
+                fields.append(HTTPField(HTTPSyntax.string(b, f.name), HTTPSyntax.string(b, f.value)))
+            case .failure(let failure):
+                return Self.bad(failure.message)
+            }
+        }
+        switch ResponseFraming.decide(fields: fields, status: status.code, minorVersion: status.minorVersion,
+                                      requestMethod: requestMethod) {
+        case .success(let decision):
+            let head = ResponseHead(status: status.code, reason: status.reason, minorVersion: status.minorVersion,
+                                    fields: fields, framing: decision.framing, keepAlive: decision.keepAlive)
+            return .complete(head, length: length)
+        case .failure(let failure):
+            return Self.bad(failure.message)
+        }
+    }
+}
