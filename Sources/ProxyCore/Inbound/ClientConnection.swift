@@ -45,7 +45,7 @@ final class ClientConnection: EventHandler {
 
     // The exchange in progress.
     private var request: RequestHead?
-    private var forward: Router.Forward?
+    private var forward: Forward?
     private var upstream: UpstreamConnection?
     private var requestBody = RequestBody.complete
     private var chunkDecoder = ChunkedDecoder()
@@ -228,7 +228,7 @@ final class ClientConnection: EventHandler {
         }
     }
 
-    private func startExchange(_ head: RequestHead, _ forward: Router.Forward) {
+    private func startExchange(_ head: RequestHead, _ forward: Forward) {
         request = head
         self.forward = forward
         requestBodyBytes = 0

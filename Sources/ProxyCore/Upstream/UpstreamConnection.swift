@@ -178,7 +178,7 @@ final class UpstreamConnection: EventHandler {
         case Int32(TLSSHIM_WANT_READ), Int32(TLSSHIM_WANT_WRITE):
             return
         default:
-            fail(ProxyError(502, "upstream TLS handshake with \(origin.authority) failed: \(String(cString: tlsshim_conn_error(tls)))"))
+            fail(ProxyError(502, "upstream TLS handshake failed: \(String(cString: tlsshim_conn_error(tls))) (\(origin.authority))"))
         }
     }
 
