@@ -62,11 +62,14 @@ mkdir -p "$here/out"
 work=$(mktemp -d "$here/out/run.XXXXXX")
 rows=$work/rows.jsonl
 declare -A case_names=([json]="small JSON GET" [sse]="SSE POST 17.6 KB")
+# A signal's trap runs inside whatever redirection is active then (wrk's output file), so the
+# exit path writes to a copy of the original stderr.
+exec 3>&2
 finish() {
     local status=$?
     stop_all
     if ((keep || status != 0)); then
-        echo "run directory kept: $work" >&2
+        echo "run directory kept: $work" >&3
     else
         rm -rf "$work"
     fi
