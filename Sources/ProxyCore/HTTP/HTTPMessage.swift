@@ -10,11 +10,23 @@ public struct HTTPField: Equatable, Sendable {
         self.value = value
     }
 
-    /// ASCII case-insensitive comparison with a lowercase name.
+    /// ASCII case-insensitive comparison with a lowercase name, without allocating.
     @inlinable
     public func hasName(_ lowercased: String) -> Bool {
-        name.utf8.count == lowercased.utf8.count
-            && zip(name.utf8, lowercased.utf8).allSatisfy { a, b in (a | 0x20) == b || a == b }
+        HTTPField.equalsLowercase(name, lowercased)
+    }
+
+    @inlinable
+    static func equalsLowercase(_ text: some StringProtocol, _ lowercased: String) -> Bool {
+        let a = text.utf8, b = lowercased.utf8
+        guard a.count == b.count else { return false }
+        var j = b.startIndex
+        for byte in a {
+            let folded = byte &- 65 < 26 ? byte | 0x20 : byte
+            if folded != b[j] { return false }
+            j = b.index(after: j)
+        }
+        return true
     }
 }
 
@@ -90,10 +102,33 @@ public struct ProxyError: Error, Equatable, Sendable {
     }
 }
 
-/// Hop-by-hop fields (RFC 9110 section 7.6.1) that never cross the proxy in either direction.
+/// Hop-by-hop fields (RFC 9110 section 7.6.1) never cross the proxy in either direction, nor do the
+/// fields a message's own Connection header nominates.
 public enum HopByHop {
-    public static let names: Set<String> = [
+    static let names = [
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
         "te", "trailer", "transfer-encoding", "upgrade",
     ]
+
+    static func contains(_ field: HTTPField) -> Bool {
+        names.contains { field.hasName($0) }
+    }
+
+    /// The options of a Connection value that nominate other fields (not "close" or "keep-alive").
+    /// Empty, without allocating, in the common case.
+    static func nominated(by connectionValue: String?) -> [Substring] {
+        guard let connectionValue else { return [] }
+        return HTTPSyntax.listElements(connectionValue).filter {
+            !HTTPSyntax.equalsLowercase($0, "close") && !HTTPSyntax.equalsLowercase($0, "keep-alive")
+        }
+    }
+
+    static func isNominated(_ field: HTTPField, in options: [Substring]) -> Bool {
+        options.contains { option in
+            option.utf8.count == field.name.utf8.count
+                && zip(option.utf8, field.name.utf8).allSatisfy { a, b in
+                    (a &- 65 < 26 ? a | 0x20 : a) == (b &- 65 < 26 ? b | 0x20 : b)
+                }
+        }
+    }
 }

@@ -36,6 +36,8 @@ final class ClientConnection: EventHandler {
     private var input = IOBuffer()
     private var output = IOBuffer()
     private var readable = false
+    /// The peer's FIN was reported: read to the end rather than trusting a short read.
+    private var peerHungUp = false
     private var writable = true
     private var state = State.awaitingHead
     private var headScanned = 0
@@ -79,6 +81,7 @@ final class ClientConnection: EventHandler {
         }
         if events & (CEPOLL_IN | CEPOLL_RDHUP | CEPOLL_HUP) != 0 {
             readable = true
+            if events & (CEPOLL_RDHUP | CEPOLL_HUP) != 0 { peerHungUp = true }
             readLoop()
         }
     }
@@ -134,6 +137,9 @@ final class ClientConnection: EventHandler {
                     continue  // discarded: the space is reused by the next read
                 }
                 input.didWrite(n)
+                // A short read emptied the socket; the next arrival is a new edge. Saves one
+                // read(2) that would only return EAGAIN.
+                if n < space.count && !peerHungUp { readable = false }
                 processInput()
             } else if n == 0 {
                 peerClosed()
@@ -340,10 +346,10 @@ final class ClientConnection: EventHandler {
         responseFraming = ClientResponseHead.write(head, clientMinorVersion: request.minorVersion,
                                                    keepAlive: keepAlive, into: &output)
         if responseFraming == .untilClose { keepAlive = false }
-        flushOutput()
     }
 
-    /// Returns whether the upstream may keep reading (false: our output is full, wait for the drain).
+    /// Queues body bytes; `upstreamBatchDone` writes them. Returns whether the upstream may keep
+    /// reading (false: our output is full, wait for the drain).
     func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard state == .exchanging else { return false }
         if responseFraming == .chunked {
@@ -355,8 +361,12 @@ final class ClientConnection: EventHandler {
         } else {
             output.append(bytes)
         }
+        return output.readableCount < Self.highWater
+    }
+
+    /// The upstream handed over everything one read produced: one write(2) for head and body.
+    func upstreamBatchDone() {
         flushOutput()
-        return state == .exchanging && output.readableCount < Self.highWater
     }
 
     func upstreamDidFinish() {
@@ -417,6 +427,7 @@ final class ClientConnection: EventHandler {
     // MARK: writing
 
     private func flushOutput() {
+        guard state != .closed else { return }
         while writable && !output.isEmpty {
             let chunk = output.readable
             let n = Glibc.write(fd, chunk.baseAddress, chunk.count)

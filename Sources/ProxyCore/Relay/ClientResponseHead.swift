@@ -23,11 +23,8 @@ enum ClientResponseHead {
         out.append(" ")
         out.append(head.reason.isEmpty ? StatusText.reason(head.status) : head.reason)
         out.append("\r\n")
-        let connectionTokens = head.fields.first { $0.hasName("connection") }
-            .map { UpstreamRequestHead.listTokens($0.value) } ?? []
-        for field in head.fields {
-            let name = field.name.lowercased()
-            if HopByHop.names.contains(name) || connectionTokens.contains(name) { continue }
+        let nominated = HopByHop.nominated(by: head.fields.first { $0.hasName("connection") }?.value)
+        for field in head.fields where !HopByHop.contains(field) && !HopByHop.isNominated(field, in: nominated) {
             out.append(field.name)
             out.append(": ")
             out.append(field.value)

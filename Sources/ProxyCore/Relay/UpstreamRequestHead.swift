@@ -11,16 +11,15 @@ enum UpstreamRequestHead {
         out.append(" HTTP/1.1\r\nHost: ")
         out.append(origin.authority)
         out.append("\r\n")
-        let connectionTokens = head.value(of: "connection").map(listTokens) ?? []
+        let nominated = HopByHop.nominated(by: head.value(of: "connection"))
         for field in head.fields {
-            let name = field.name.lowercased()
-            if HopByHop.names.contains(name) || name == "host" || name == "content-length"
-                || name == "expect" || connectionTokens.contains(name) {
+            if HopByHop.contains(field) || field.hasName("host") || field.hasName("content-length")
+                || field.hasName("expect") || HopByHop.isNominated(field, in: nominated) {
                 continue
             }
             out.append(field.name)
             out.append(": ")
-            if name == "authorization" {
+            if field.hasName("authorization") {
                 appendBearer(field.value, into: &out)
             } else {
                 out.append(field.value)
@@ -49,17 +48,4 @@ enum UpstreamRequestHead {
         out.append(value)
     }
 
-    /// Lowercased tokens of a comma-separated list such as the Connection field.
-    static func listTokens(_ value: String) -> [String] {
-        value.split(separator: ",").map { $0.trimmingSpaces.lowercased() }.filter { !$0.isEmpty }
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return s
-    }
 }

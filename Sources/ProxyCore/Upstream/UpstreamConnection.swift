@@ -83,14 +83,19 @@ final class UpstreamConnection: EventHandler {
         close()
     }
 
-    /// The client drained its output: reading may go on.
+    /// The client drained its output: reading may go on, once the caller's stack has unwound.
     func resumeReading() {
         guard readPaused else { return }
         readPaused = false
         if state == .open && client != nil {
             worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
         }
-        processInput()
+        worker.loop.runSoon(self)
+    }
+
+    override func handleDeferred() {
+        guard state == .open && !readPaused else { return }
+        relayInput()
         readLoop()
     }
 
@@ -299,9 +304,16 @@ final class UpstreamConnection: EventHandler {
             if client != nil {
                 worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
             }
-            processInput()
+            relayInput()
         }
         if input.isEmpty { input.releaseIfEmpty() }
+    }
+
+    /// Relays what `input` holds and lets the client write it in one go.
+    private func relayInput() {
+        let receiver = client
+        processInput()
+        receiver?.upstreamBatchDone()
     }
 
     /// Parses and relays what `input` holds, until it needs more bytes or the client is full.
