@@ -36,11 +36,16 @@ static void write_message(char *dst, size_t dst_len, const char *fmt, ...) {
     va_end(args);
 }
 
+// OpenSSL has no reason strings for errno-carrying entries (e.g. a failed fopen); strerror does.
+static const char *reason_text(unsigned long code) {
+    if (code == 0) return NULL;
+    if (ERR_SYSTEM_ERROR(code)) return strerror(ERR_GET_REASON(code));
+    return ERR_reason_error_string(code);
+}
+
 // The reason text of the earliest queued error: the root cause comes first.
 static const char *queued_reason(void) {
-    unsigned long code = ERR_peek_error();
-    if (code == 0) return NULL;
-    return ERR_reason_error_string(code);
+    return reason_text(ERR_peek_error());
 }
 
 // Reports why building the context failed and releases it; subject names the file, if any.
@@ -181,7 +186,7 @@ static int classify(tlsshim_conn *conn, int ret, int saved_errno, enum operation
     case SSL_ERROR_SYSCALL:
         conn->failed = 1;
         if (queued != 0) {
-            const char *reason = ERR_reason_error_string(queued);
+            const char *reason = reason_text(queued);
             write_message(conn->err, sizeof conn->err, "%s", reason ? reason : "TLS error");
         } else if (saved_errno != 0) {
             write_message(conn->err, sizeof conn->err, "%s", strerror(saved_errno));
@@ -204,7 +209,7 @@ static int classify(tlsshim_conn *conn, int ret, int saved_errno, enum operation
             write_message(conn->err, sizeof conn->err, "certificate verify failed: %s",
                           X509_verify_cert_error_string(verify));
         } else {
-            const char *reason = queued != 0 ? ERR_reason_error_string(queued) : NULL;
+            const char *reason = reason_text(queued);
             write_message(conn->err, sizeof conn->err, "%s", reason ? reason : "TLS protocol error");
         }
         break;

@@ -1,5 +1,0 @@
-import XCTest
-import NIOCore
-import NIOSSL
-import NIOHTTP1
-import NIOPosix

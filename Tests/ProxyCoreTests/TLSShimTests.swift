@@ -1,0 +1,225 @@
+import CTLSShim
+import Foundation
+import Glibc
+@testable import ProxyCore
+import XCTest
+
+final class TLSShimTests: XCTestCase {
+    private var certificates: TestCertificates!
+
+    override func setUpWithError() throws {
+        certificates = try TestCertificates.shared.get()
+        // As in proxyd: a write to a socket the peer reset must fail with EPIPE, not end the process.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    override class func tearDown() {
+        if case .success(let certificates) = TestCertificates.shared {
+            try? FileManager.default.removeItem(atPath: certificates.directory)
+        }
+        super.tearDown()
+    }
+
+    func testHandshakeWithCAFileNegotiatesALPNAndExchangesData() throws {
+        let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2", "http/1.1"])
+        let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), connection.error)
+        XCTAssertEqual(connection.alpn, "http/1.1")
+
+        connection.writeAll(Array("GET / HTTP/1.0\r\n\r\n".utf8))
+        let (response, end) = connection.readToEnd()
+        XCTAssertEqual(end, Int(TLSSHIM_CLOSED), connection.error)
+        XCTAssertTrue(response.hasPrefix("HTTP/1.0 200 ok"), response)
+        // s_server -www echoes the negotiated session, which proves the bytes went through TLS.
+        XCTAssertTrue(response.contains("TLSv1.3") || response.contains("TLSv1.2"), response)
+    }
+
+    func testUntrustedCertificateFailsVerification() throws {
+        let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+        let context = try TLSContext(caFile: nil, alpnProtocols: ["http/1.1"])
+        let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_ERROR))
+        XCTAssertTrue(connection.error.hasPrefix("certificate verify failed: "), connection.error)
+        XCTAssertTrue(connection.error.contains("local issuer certificate"), connection.error)
+    }
+
+    func testHostNameMismatchFailsVerification() throws {
+        let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"])
+        let connection = try TestConnection(context: context, port: server.port, host: "otherhost")
+        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_ERROR))
+        XCTAssertEqual(connection.error, "certificate verify failed: hostname mismatch")
+    }
+
+    func testIPLiteralVerifiesAgainstIPSubjectAltName() throws {
+        let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: [])
+        // s_server serves one connection at a time, so the first must be closed before the second.
+        do {
+            let matching = try TestConnection(context: context, port: server.port, host: "127.0.0.1")
+            XCTAssertEqual(matching.handshake(), Int(TLSSHIM_OK), matching.error)
+            XCTAssertNil(matching.alpn)
+        }
+
+        let other = try TestConnection(context: context, port: server.port, host: "127.0.0.2")
+        XCTAssertEqual(other.handshake(), Int(TLSSHIM_ERROR))
+        XCTAssertEqual(other.error, "certificate verify failed: IP address mismatch")
+    }
+
+    func testPeerClosingWithoutCloseNotifyReadsAsClosed() throws {
+        let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"])
+        let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), connection.error)
+        // The TLS 1.3 session tickets show the server has read our Finished; killing it with
+        // unread bytes would make the kernel send a reset instead of a plain close.
+        XCTAssertTrue(connection.waitReadable())
+        server.kill()
+        let (_, end) = connection.readToEnd()
+        XCTAssertEqual(end, Int(TLSSHIM_CLOSED), connection.error)
+    }
+
+    func testPeerClosingDuringHandshakeIsAnError() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = loopbackAddress(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, $0, &length) == 0
+            }
+        }
+        XCTAssertTrue(listening)
+        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"])
+        let connection = try TestConnection(context: context, port: UInt16(bigEndian: address.sin_port), host: "localhost")
+        close(accept(listener, nil, nil))
+        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_ERROR))
+        XCTAssertTrue(["connection closed by the server", "Connection reset by peer"].contains(connection.error),
+                      connection.error)
+    }
+
+    func testMissingCAFileFailsContextCreation() {
+        let path = "/nonexistent/proxyd-ca.pem"
+        XCTAssertThrowsError(try TLSContext(caFile: path, alpnProtocols: ["http/1.1"])) { error in
+            let text = String(describing: error)
+            XCTAssertEqual(text, "cannot load CA file \(path): No such file or directory")
+        }
+    }
+
+    func testCAFileWithoutCertificatesFailsContextCreation() throws {
+        let path = certificates.directory + "/ext.cnf"
+        XCTAssertThrowsError(try TLSContext(caFile: path, alpnProtocols: [])) { error in
+            XCTAssertEqual(String(describing: error), "cannot load CA file \(path): no certificate or crl found")
+        }
+    }
+
+    func testOverlongALPNNameIsRejected() {
+        let name = String(repeating: "x", count: 256)
+        XCTAssertThrowsError(try TLSContext(caFile: nil, alpnProtocols: [name])) { error in
+            XCTAssertTrue(String(describing: error).hasPrefix("invalid ALPN protocol name"))
+        }
+    }
+}
+
+/// One client connection on a non-blocking loopback socket, driven with poll() like the reactor will.
+private final class TestConnection {
+    private let fd: Int32
+    private let conn: OpaquePointer
+
+    init(context: TLSContext, port: UInt16, host: String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw FixtureError("socket: \(String(cString: strerror(errno)))") }
+        var address = loopbackAddress(port: port)
+        let started = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        var socketError: Int32 = 0
+        if started != 0 {
+            socketError = errno
+            if socketError == EINPROGRESS {
+                var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&entry, 1, 5000)
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length)
+            }
+        }
+        var message = [CChar](repeating: 0, count: 256)
+        let created = socketError == 0 ? tlsshim_conn_new(context.pointer, fd, host, &message, message.count) : nil
+        guard let created else {
+            close(fd)
+            let reason = socketError != 0 ? String(cString: strerror(socketError)) : String(cString: message)
+            throw FixtureError("connect to port \(port): \(reason)")
+        }
+        self.fd = fd
+        conn = created
+    }
+
+    deinit {
+        tlsshim_shutdown(conn)
+        tlsshim_conn_free(conn)
+        close(fd)
+    }
+
+    var error: String { String(cString: tlsshim_conn_error(conn)) }
+
+    var alpn: String? {
+        var proto: UnsafePointer<UInt8>?
+        let length = tlsshim_alpn(conn, &proto)
+        guard length > 0, let proto else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: proto, count: length), as: UTF8.self)
+    }
+
+    func handshake() -> Int {
+        drive { Int(tlsshim_handshake(conn)) }
+    }
+
+    func writeAll(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = drive {
+                bytes.withUnsafeBytes { tlsshim_write(conn, $0.baseAddress! + offset, $0.count - offset) }
+            }
+            guard written > 0 else { return XCTFail("write failed: \(written) \(error)") }
+            offset += written
+        }
+    }
+
+    func waitReadable() -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 10_000) == 1
+    }
+
+    /// Reads until the stream ends; returns the text and the code that ended it.
+    func readToEnd() -> (String, Int) {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = drive { tlsshim_read(conn, &buffer, buffer.count) }
+            guard count > 0 else { return (String(decoding: received, as: UTF8.self), count) }
+            received += buffer[0..<count]
+        }
+    }
+
+    /// Repeats a shim call, waiting in poll() for what it asks, until it completes or fails.
+    private func drive(_ step: () -> Int) -> Int {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            let result = step()
+            let events: Int32
+            switch result {
+            case Int(TLSSHIM_WANT_READ): events = POLLIN
+            case Int(TLSSHIM_WANT_WRITE): events = POLLOUT
+            default: return result
+            }
+            let remaining = Int32(deadline.timeIntervalSinceNow * 1000)
+            var entry = pollfd(fd: fd, events: Int16(events), revents: 0)
+            guard remaining > 0, poll(&entry, 1, remaining) > 0 else {
+                XCTFail("TLS peer did not answer within 10 s")
+                return Int(TLSSHIM_ERROR)
+            }
+        }
+    }
+}
