@@ -13,10 +13,10 @@ public struct DotEnvError: Error, Equatable, CustomStringConvertible {
 public enum DotEnv {
     public static func parse(_ text: String, path: String = ".env") throws -> [String: String] {
         var result: [String: String] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // CRLF is one Character in Swift, and `isNewline` covers it as well as LF.
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let fail = { (problem: String) in DotEnvError(path: path, line: index + 1, problem: problem) }
-            var line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            line = line.trimmingBlanks()
+            var line = rawLine.trimmingBlanks()
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = line.dropFirst(7).trimmingBlanks() }
             guard let equals = line.firstIndex(of: "=") else { throw fail("expected KEY=VALUE") }

@@ -1,0 +1,101 @@
+import ProxyCore
+import XCTest
+
+/// Runs the built `proxyd` binary, since an executable target cannot be imported by this test target.
+final class ProxydCommandTests: XCTestCase {
+    func testHelpDocumentsEverySettingAndNothingElse() throws {
+        let help = try run(["--help"]).stdout
+        for setting in Configuration.settings {
+            XCTAssertTrue(help.contains("--\(setting.flag) <"), setting.flag)
+            XCTAssertTrue(help.contains(setting.envName), setting.envName)
+        }
+        let flagsInHelp = Set(help.split(whereSeparator: { $0 == " " || $0 == "\n" })
+            .filter { $0.hasPrefix("--") }.map { String($0.dropFirst(2)).trimmingCharacters(in: .punctuationCharacters) })
+        XCTAssertEqual(flagsInHelp, Set(Configuration.settings.map(\.flag) + ["check", "help"]))
+    }
+
+    /// A bad value given by flag must be reported under the setting's name: this proves each flag's mapping.
+    func testEveryFlagReachesItsSetting() throws {
+        let bad: [SettingKey: String] = [
+            .listen: "x", .upstreamProxy: "ftp://h:1", .chatgptURL: "x", .platformURL: "x", .authURL: "x",
+            .platformWebURL: "x", .tlsProfile: "x", .caFile: "/nonexistent", .resolve: "x", .dnsServers: "x",
+            .workers: "0", .maxBodyBytes: "x", .headerTimeout: "0", .idleTimeout: "0", .connectTimeout: "0",
+            .upstreamTimeout: "0", .logLevel: "x",
+        ]
+        for setting in Configuration.settings {
+            let value = try XCTUnwrap(bad[setting.key], setting.envName)
+            let result = try run(["--check", "--\(setting.flag)", value])
+            XCTAssertEqual(result.status, 2, setting.flag)
+            XCTAssertTrue(result.stderr.hasPrefix("\(setting.envName): "), result.stderr)
+            XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
+        }
+    }
+
+    func testValidFlagsPass() throws {
+        let ok = try run(["--check", "--listen", "127.0.0.1:18080", "--workers", "2", "--header-timeout", "0.5"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(ok.stdout, "configuration OK\n")
+    }
+
+    func testFlagBeatsEnvironmentBeatsDotEnv() throws {
+        let directory = try temporaryDirectory()
+        try "# settings\nPROXYD_WORKERS=abc\n".write(to: directory.appendingPathComponent(".env"), atomically: true,
+                                                   encoding: .utf8)
+        let fromFile = try run(["--check"], in: directory)
+        XCTAssertEqual(fromFile.status, 2)
+        XCTAssertEqual(fromFile.stderr, "PROXYD_WORKERS: expected a whole number from 1 to 256, got \"abc\"\n")
+
+        let environmentWins = try run(["--check"], environment: ["PROXYD_WORKERS": "2"], in: directory)
+        XCTAssertEqual(environmentWins.status, 0, environmentWins.stderr)
+
+        let flagWins = try run(["--check", "--workers", "2"], environment: ["PROXYD_WORKERS": "x"], in: directory)
+        XCTAssertEqual(flagWins.status, 0, flagWins.stderr)
+    }
+
+    func testBadDotEnvNamesItsLine() throws {
+        let directory = try temporaryDirectory()
+        try "A=1\nnonsense\n".write(to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        let result = try run(["--check"], in: directory)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr, ".env line 2: expected KEY=VALUE\n")
+    }
+
+    private struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    private func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Result {
+        let built = Bundle.main.bundleURL.appendingPathComponent("proxyd")
+        let binary = try XCTUnwrap(FileManager.default.isExecutableFile(atPath: built.path) ? built : nil,
+                                   "the proxyd binary is not built at \(built.path)")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        // The runner's own PORT or PROXY (common on CI machines) must not leak into the settings under test.
+        let inherited = ProcessInfo.processInfo.environment.filter { name, _ in
+            !Configuration.settings.contains { $0.envName == name || $0.aliases.contains(name) }
+                && !name.hasPrefix("PROXYD_")
+        }
+        process.environment = inherited.merging(environment) { $1 }
+        process.currentDirectoryURL = try directory ?? temporaryDirectory()
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("proxyd-cmd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+}
