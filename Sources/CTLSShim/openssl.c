@@ -25,6 +25,9 @@ struct tlsshim_conn {
     SSL *ssl;
     // OpenSSL forbids SSL_shutdown after a fatal error; this remembers one happened.
     int failed;
+    // Set by the socket BIO's callback when a raw read came back short or would block: the
+    // kernel had nothing more at that moment.
+    int socket_drained;
     char err[256];
 };
 
@@ -86,6 +89,8 @@ tlsshim_ctx *tlsshim_ctx_new(const char *ca_file, const uint8_t *alpn, size_t al
     }
     SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_mode(ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Read whole socket buffers instead of a header then a record: one read(2) per arrival.
+    SSL_CTX_set_read_ahead(ssl_ctx, 1);
 
     tlsshim_ctx *ctx = malloc(sizeof *ctx);
     if (ctx == NULL) {
@@ -117,6 +122,22 @@ static const char *set_peer_identity(SSL *ssl, const char *host) {
     SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     if (SSL_set1_host(ssl, host) != 1) return "cannot set the host name to verify";
     return NULL;
+}
+
+static long note_socket_read(BIO *bio, int oper, const char *argp, size_t len, int argi, long argl,
+                             int ret, size_t *processed) {
+    (void)argp;
+    (void)argi;
+    (void)argl;
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        tlsshim_conn *conn = (tlsshim_conn *)BIO_get_callback_arg(bio);
+        if (ret > 0) {
+            conn->socket_drained = processed != NULL && *processed < len;
+        } else {
+            conn->socket_drained = BIO_should_retry(bio);
+        }
+    }
+    return ret;
 }
 
 tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char *err, size_t err_len) {
@@ -151,6 +172,9 @@ tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char 
         free(conn);
         return NULL;
     }
+    BIO *bio = SSL_get_rbio(conn->ssl);
+    BIO_set_callback_arg(bio, (char *)conn);
+    BIO_set_callback_ex(bio, note_socket_read);
     SSL_set_connect_state(conn->ssl);
     return conn;
 }
@@ -241,9 +265,14 @@ ssize_t tlsshim_read(tlsshim_conn *conn, void *buf, size_t len) {
     size_t done = 0;
     ERR_clear_error();
     errno = 0;
+    conn->socket_drained = 0;
     int ret = SSL_read_ex(conn->ssl, buf, bounded(len), &done);
     if (ret == 1) return (ssize_t)done;
     return classify(conn, ret, errno, OP_READ);
+}
+
+int tlsshim_read_drained(tlsshim_conn *conn) {
+    return conn->socket_drained && !SSL_has_pending(conn->ssl);
 }
 
 ssize_t tlsshim_write(tlsshim_conn *conn, const void *buf, size_t len) {

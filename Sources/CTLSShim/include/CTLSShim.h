@@ -34,6 +34,9 @@ void tlsshim_conn_free(tlsshim_conn *conn);
 int tlsshim_handshake(tlsshim_conn *conn);
 /// >0 bytes read, or WANT_READ, WANT_WRITE, CLOSED, ERROR.
 ssize_t tlsshim_read(tlsshim_conn *conn, void *buf, size_t len);
+/// After a read that returned data: 1 when the TLS buffers are empty and the socket's last read
+/// came back short, so another read now would only block. Edge-triggered callers skip that read.
+int tlsshim_read_drained(tlsshim_conn *conn);
 /// >0 bytes written (partial writes allowed), or WANT_READ, WANT_WRITE, ERROR.
 ssize_t tlsshim_write(tlsshim_conn *conn, const void *buf, size_t len);
 /// Sends close_notify, best effort, without waiting for the peer's.

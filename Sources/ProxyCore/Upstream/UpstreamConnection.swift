@@ -47,6 +47,9 @@ final class UpstreamConnection: EventHandler {
     private var receivedResponseBytes = false
     private var chunked = ChunkedDecoder()
     private var readable = false
+    /// The peer's FIN or an error was reported: read to the end rather than trusting a short read,
+    /// whose edge has already been consumed.
+    private var peerHungUp = false
     private var readPaused = false
 
     private static let readSize = 16 * 1024
@@ -207,6 +210,7 @@ final class UpstreamConnection: EventHandler {
             if events & CEPOLL_OUT != 0 { flush() }
             if events & (CEPOLL_IN | CEPOLL_RDHUP | CEPOLL_HUP | CEPOLL_ERR) != 0 {
                 readable = true
+                if events & (CEPOLL_RDHUP | CEPOLL_HUP | CEPOLL_ERR) != 0 { peerHungUp = true }
                 readLoop()
             }
         case .resolving, .closed:
@@ -284,6 +288,7 @@ final class UpstreamConnection: EventHandler {
                     readFailed(String(cString: tlsshim_conn_error(tls)))
                     return
                 }
+                if !peerHungUp && tlsshim_read_drained(tls) != 0 { readable = false }
             } else {
                 n = Glibc.read(fd, space.baseAddress, space.count)
                 if n == 0 {
@@ -299,6 +304,7 @@ final class UpstreamConnection: EventHandler {
                     readFailed(errnoText(err))
                     return
                 }
+                if !peerHungUp && n < space.count { readable = false }
             }
             input.didWrite(n)
             if client != nil {
