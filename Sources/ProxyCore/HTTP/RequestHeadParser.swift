@@ -32,6 +32,13 @@ public struct RequestHeadParser: Sendable {
         let count = bytes.count
         // RFC 9112 section 2.2: ignore one empty line before the request line (stray CRLF after a body).
         let lead = count >= 2 && bytes[0] == HTTPSyntax.cr && bytes[1] == HTTPSyntax.lf ? 2 : 0
+        // Checked only while the scan is near the request line, so dribbled input is not rescanned. It comes
+        // first, as it would when the bytes dribble in, so the answer never depends on how they were split.
+        let lineLimitEnd = lead + limits.maxRequestLine + 2
+        if count >= lineLimitEnd, searchFrom <= lineLimitEnd, lineLimitEnd <= limits.maxHeadBytes,
+           HTTPSyntax.firstLF(bytes, from: lead, end: lineLimitEnd) == nil {
+            return Self.requestLineTooLong
+        }
         let scanEnd = min(count, limits.maxHeadBytes)
         var i = max(searchFrom, lead)
         while i < scanEnd {
@@ -44,12 +51,6 @@ public struct RequestHeadParser: Sendable {
             i += 1
         }
         if count >= limits.maxHeadBytes { return Self.headTooLarge }
-        // Checked only while the scan is near the request line, so dribbled input is not rescanned.
-        let lineLimitEnd = lead + limits.maxRequestLine + 2
-        if count >= lineLimitEnd, searchFrom <= lineLimitEnd,
-           HTTPSyntax.firstLF(bytes, from: lead, end: lineLimitEnd) == nil {
-            return Self.requestLineTooLong
-        }
         return .incomplete(scanned: max(scanEnd, lead))
     }
 
