@@ -249,7 +249,7 @@ final class ClientConnection: EventHandler {
         }
         state = .exchanging
         if head.expectsContinue && requestBody != .complete {
-            output.append(head.minorVersion >= 1 ? "HTTP/1.1 100 Continue\r\n\r\n" : "")
+            output.append("HTTP/1.1 100 Continue\r\n\r\n")  // the parser sets expectsContinue for HTTP/1.1 only
             flushOutput()
         }
         attachUpstream()

@@ -241,6 +241,7 @@ final class UpstreamConnection: EventHandler {
     /// Writes queued request bytes as far as the socket takes them.
     func flush() {
         guard state == .open else { return }
+        let queued = output.readableCount
         while !output.isEmpty {
             let chunk = output.readable
             let n: Int
@@ -263,6 +264,10 @@ final class UpstreamConnection: EventHandler {
             output.consume(n)
         }
         if output.isEmpty { output.releaseIfEmpty() }
+        if client != nil && output.readableCount < queued {
+            // A long upload is progress too: the upstream timeout counts silence, not duration.
+            worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
+        }
         if let client, output.readableCount < ClientConnection.lowWater {
             client.upstreamCanTakeBody()
         }
