@@ -18,9 +18,14 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CNghttp2",
+            pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]
+        ),
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "CTLSShim", dependencies: ["COpenSSL"]),
-        .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim"]),
+        .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2"]),
         .executableTarget(
             name: "proxyd",
             dependencies: [

@@ -6,7 +6,7 @@ import XCTest
 final class UpstreamFailureTests: ProxydTestCase {
     /// The platform side points at a loopback port nothing listens on.
     override class func extraSettings() throws -> [String: String] {
-        ["PROXYD_PLATFORM_URL": "https://localhost:\(try LoopbackSocket.unusedPort())"]
+        ["PROXYD_PLATFORM_URL": "https://localhost:\(try LoopbackSocket.unusedPort())", "PROXYD_UPSTREAM_TIMEOUT": "2"]
     }
 
     func testRefusedUpstreamIs502NamingTheConnectStage() throws {

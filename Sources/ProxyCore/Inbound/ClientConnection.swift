@@ -51,9 +51,19 @@ final class ClientConnection: EventHandler {
     private var upstream: UpstreamConnection?
     private var requestBody = RequestBody.complete
     private var chunkDecoder = ChunkedDecoder()
+    /// Body bytes decoded from the client, counted against the body limit.
     private var requestBodyBytes: UInt64 = 0
+    /// Body bytes handed to the upstream side (its output, or taken by nghttp2): after the first,
+    /// a failed request cannot be sent again.
+    private var requestBodyBytesSent: UInt64 = 0
     private var forwardingBody = false
     private var responseStarted = false
+    /// The exchange's HTTP/2 stream, 0 when it runs over HTTP/1.1 (or is not placed yet).
+    private(set) var http2Stream: Int32 = 0
+    /// HTTP/2: decoded request body waiting for nghttp2 to send it under the server's window.
+    private var requestBodyQueue = IOBuffer()
+    /// HTTP/2: response bytes taken but not acknowledged to the server until our output drains.
+    private var unacknowledged = 0
     private var responseFraming = ClientFraming.asIs
     private var keepAlive = true
     private var retried = false
@@ -102,6 +112,13 @@ final class ClientConnection: EventHandler {
                 respondLocal(ProxyError(408, "request head not received within \(seconds) s"), minorVersion: 1,
                              keepAlive: false)
             }
+        case .exchanging where http2Stream > 0 && output.isEmpty:
+            // The stream's own upstream timeout: one silent stream must not hold the connection.
+            let seconds = UpstreamConnection.seconds(worker.configuration.upstreamTimeoutMs)
+            let authority = forward?.origin.authority ?? "upstream"
+            releaseUpstream()
+            upstreamDidFail(ProxyError(504, "upstream timeout: no data from \(authority) within \(seconds) s"),
+                            retryable: false)
         case .exchanging, .draining:
             abort()  // the client stopped reading what we send
         case .lingering, .closed:
@@ -238,6 +255,7 @@ final class ClientConnection: EventHandler {
         request = head
         self.forward = forward
         requestBodyBytes = 0
+        requestBodyBytesSent = 0
         responseStarted = false
         retried = false
         switch head.framing {
@@ -255,34 +273,31 @@ final class ClientConnection: EventHandler {
         attachUpstream()
     }
 
-    /// Queues the request head on a pooled or new upstream connection, then whatever body is here.
+    /// Places the request on a shared, pooled or new upstream connection.
     private func attachUpstream() {
-        guard state == .exchanging, let head = request, let forward else { return }
-        let connection = worker.pool.acquire(forward.origin) ?? UpstreamConnection(origin: forward.origin, worker: worker)
+        guard state == .exchanging, let forward else { return }
+        let connection = worker.pool.connection(for: forward.origin, worker: worker)
         upstream = connection
-        UpstreamRequestHead.write(head, method: forward.method, target: forward.target, origin: forward.origin,
-                                  into: &connection.output)
-        connection.begin(self, method: forward.method)
-        guard upstream === connection else { return }  // the dial failed at once
-        connection.requestComplete = requestBody == .complete
-        forwardRequestBody()
-        connection.flush()
+        http2Stream = 0
+        connection.enqueue(self)
     }
 
-    /// Moves request body bytes from `input` to the upstream's output while it has room.
+    /// Moves request body bytes from `input` towards the upstream while it has room: over HTTP/1.1
+    /// into the connection's output in the request's own framing, over HTTP/2 into our queue.
     private func forwardRequestBody() {
-        guard state == .exchanging, let connection = upstream, !forwardingBody else { return }
+        guard state == .exchanging, let connection = upstream, connection.state == .open, !forwardingBody else { return }
         forwardingBody = true
         defer { forwardingBody = false }
         let limit = worker.configuration.maxBodyBytes
-        loop: while !input.isEmpty && connection.output.readableCount < Self.highWater {
+        let chunkedUpstream = http2Stream == 0 && requestBody == .chunked
+        loop: while !input.isEmpty && upstreamHasRoom {
             switch requestBody {
             case .complete:
                 break loop
             case .fixed(let remaining):
                 let available = input.readable
                 let count = Int(min(UInt64(available.count), remaining))
-                connection.output.append(UnsafeRawBufferPointer(rebasing: available[0..<count]))
+                sendBody(UnsafeRawBufferPointer(rebasing: available[0..<count]), chunked: false)
                 input.consume(count)
                 requestBodyBytes += UInt64(count)
                 requestBody = remaining == UInt64(count) ? .complete : .fixed(remaining: remaining - UInt64(count))
@@ -299,14 +314,11 @@ final class ClientConnection: EventHandler {
                         failRequest(ProxyError(413, "request body is over the limit of \(limit) bytes"))
                         return
                     }
-                    connection.output.append(String(range.count, radix: 16))
-                    connection.output.append("\r\n")
-                    connection.output.append(UnsafeRawBufferPointer(rebasing: available[range]))
-                    connection.output.append("\r\n")
+                    sendBody(UnsafeRawBufferPointer(rebasing: available[range]), chunked: chunkedUpstream)
                     input.consume(step.consumed)
                 case .end:
                     input.consume(step.consumed)
-                    connection.output.append("0\r\n\r\n")
+                    if chunkedUpstream { connection.output.append("0\r\n\r\n") }
                     requestBody = .complete
                 case .invalid(let reason):
                     failRequest(ProxyError(400, "invalid chunked request body: \(reason)"))
@@ -314,15 +326,40 @@ final class ClientConnection: EventHandler {
                 }
             }
         }
-        if requestBody == .complete { connection.requestComplete = true }
-        connection.flush()
+        if input.isEmpty { input.releaseIfEmpty() }
+        if let session = connection.session {
+            session.bodyAvailable(http2Stream)
+            connection.sendFrames()
+        } else {
+            if requestBody == .complete { connection.requestComplete = true }
+            connection.flush()
+        }
+    }
+
+    private var upstreamHasRoom: Bool {
+        guard let upstream else { return false }
+        let queued = http2Stream > 0 ? requestBodyQueue.readableCount : upstream.output.readableCount
+        return queued < Self.highWater
+    }
+
+    private func sendBody(_ bytes: UnsafeRawBufferPointer, chunked: Bool) {
+        guard let connection = upstream else { return }
+        if http2Stream > 0 {
+            requestBodyQueue.append(bytes)
+            return
+        }
+        if chunked {
+            connection.output.append(String(bytes.count, radix: 16))
+            connection.output.append("\r\n")
+        }
+        connection.output.append(bytes)
+        if chunked { connection.output.append("\r\n") }
+        requestBodyBytesSent += UInt64(bytes.count)
     }
 
     /// The client's request went wrong mid-body: the upstream exchange cannot finish.
     private func failRequest(_ error: ProxyError) {
-        let connection = upstream
-        upstream = nil
-        connection?.abort()
+        releaseUpstream()
         if responseStarted {
             abort()
         } else {
@@ -330,7 +367,74 @@ final class ClientConnection: EventHandler {
         }
     }
 
+    /// Gives up the exchange's place upstream (resets its stream, or closes an HTTP/1.1 connection).
+    private func releaseUpstream() {
+        let connection = upstream
+        upstream = nil
+        connection?.cancel(self)
+        http2Stream = 0
+        requestBodyQueue.release()
+        unacknowledged = 0
+    }
+
+    // MARK: what the upstream side asks
+
+    var pendingRequest: (head: RequestHead, forward: Forward)? {
+        guard state == .exchanging, let request, let forward else { return nil }
+        return (request, forward)
+    }
+
+    var requestMethod: String { forward?.method ?? "GET" }
+
+    var hasRequestBody: Bool { requestBody != .complete || requestBodyBytes > 0 }
+
+    var hasResponseHead: Bool { responseStarted }
+
+    /// Nothing of this request reached the upstream but its head: it can go again elsewhere.
+    var isSafeToRetry: Bool { !responseStarted && requestBodyBytesSent == 0 }
+
+    /// HTTP/2: nghttp2 pulls request body bytes for a DATA frame.
+    func takeRequestBody(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, ended: Bool) {
+        let available = requestBodyQueue.readable
+        let count = min(available.count, buffer.count)
+        if count > 0 {
+            buffer.baseAddress!.copyMemory(from: available.baseAddress!, byteCount: count)
+            requestBodyQueue.consume(count)
+            requestBodyBytesSent += UInt64(count)
+        }
+        if requestBodyQueue.isEmpty { requestBodyQueue.releaseIfEmpty() }
+        return (count, requestBody == .complete && requestBodyQueue.isEmpty)
+    }
+
+    /// HTTP/2: response bytes we hold in `output`, to acknowledge once they are written.
+    func deferAcknowledgement(_ count: Int) {
+        unacknowledged += count
+    }
+
     // MARK: upstream callbacks
+
+    /// The request is on its way: as an HTTP/2 stream, or (0) on an HTTP/1.1 connection.
+    func upstreamStarted(http2Stream stream: Int32) {
+        guard state == .exchanging, let connection = upstream, let request else { return }
+        http2Stream = stream
+        if stream > 0 {
+            worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
+        } else if !requestBodyQueue.isEmpty {
+            // A retry moved from HTTP/2 to HTTP/1.1: what was queued for nghttp2 goes first.
+            let chunked = request.framing == .chunked
+            sendBody(requestBodyQueue.readable, chunked: chunked)
+            requestBodyQueue.release()
+            if chunked && requestBody == .complete { connection.output.append("0\r\n\r\n") }
+        }
+        forwardRequestBody()
+    }
+
+    /// The connection we waited on cannot take the request after all: find another.
+    func upstreamRedirect() {
+        guard state == .exchanging else { return }
+        upstream = nil
+        attachUpstream()
+    }
 
     func upstreamCanTakeBody() {
         guard state == .exchanging, requestBody != .complete, !forwardingBody else { return }
@@ -341,6 +445,7 @@ final class ClientConnection: EventHandler {
     func upstreamDidReceiveHead(_ head: ResponseHead) {
         guard state == .exchanging, let request else { return }
         responseStarted = true
+        if http2Stream > 0 { worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs) }
         // Unsent request body bytes would be misread as the next request: close after this answer.
         keepAlive = keepAlive && requestBody == .complete
         responseFraming = ClientResponseHead.write(head, clientMinorVersion: request.minorVersion,
@@ -352,6 +457,7 @@ final class ClientConnection: EventHandler {
     /// reading (false: our output is full, wait for the drain).
     func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard state == .exchanging else { return false }
+        if http2Stream > 0 { worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs) }
         if responseFraming == .chunked {
             guard bytes.count > 0 else { return true }  // an empty chunk would end the body
             output.append(String(bytes.count, radix: 16))
@@ -372,6 +478,9 @@ final class ClientConnection: EventHandler {
     func upstreamDidFinish() {
         guard state == .exchanging else { return }
         upstream = nil
+        http2Stream = 0
+        unacknowledged = 0
+        worker.loop.setDeadline(self, .max)
         if responseFraming == .chunked { output.append("0\r\n\r\n") }
         endExchange()
     }
@@ -379,8 +488,10 @@ final class ClientConnection: EventHandler {
     func upstreamDidFail(_ error: ProxyError, retryable: Bool) {
         guard state == .exchanging else { return }
         upstream = nil
-        if retryable && !retried && requestBodyBytes == 0 && requestBody == .complete && !responseStarted {
-            // A pooled connection the upstream had already closed: one fresh attempt.
+        http2Stream = 0
+        unacknowledged = 0
+        if retryable && !retried && isSafeToRetry {
+            // A stale pooled connection, or a stream the server refused unprocessed: one more attempt.
             retried = true
             Log.debug("retrying on a new upstream connection: \(error.message)")
             attachUpstream()
@@ -459,7 +570,7 @@ final class ClientConnection: EventHandler {
             } else if !writable {
                 worker.loop.setTimeout(self, milliseconds: worker.configuration.idleTimeoutMs)
             }
-            if state == .exchanging && output.readableCount < Self.lowWater { upstream?.resumeReading() }
+            if state == .exchanging && output.readableCount < Self.lowWater { resumeUpstream() }
         case .awaitingHead:
             if waitingForOutputRoom && output.readableCount < Self.lowWater {
                 waitingForOutputRoom = false
@@ -470,22 +581,30 @@ final class ClientConnection: EventHandler {
         }
     }
 
+    /// Our output drained: the upstream may send more (HTTP/1.1: read on; HTTP/2: acknowledge).
+    private func resumeUpstream() {
+        guard let connection = upstream else { return }
+        if let session = connection.session, http2Stream > 0 {
+            guard unacknowledged > 0 else { return }
+            session.consume(http2Stream, unacknowledged)
+            unacknowledged = 0
+            connection.sendFrames()
+        } else {
+            connection.resumeReading()
+        }
+    }
+
     // MARK: teardown
 
     private func abort() {
-        let connection = upstream
-        upstream = nil
-        connection?.abort()
+        releaseUpstream()
         close()
     }
 
     private func close() {
         guard state != .closed else { return }
         state = .closed
-        if let connection = upstream {
-            upstream = nil
-            connection.abort()
-        }
+        releaseUpstream()
         worker.loop.deregister(self, fd: fd)
         Glibc.close(fd)
         input.release()

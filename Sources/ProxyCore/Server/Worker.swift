@@ -10,6 +10,7 @@ final class Worker {
     let pool = UpstreamPool()
     let requestParser = RequestHeadParser()
     let responseParser = ResponseHeadParser()
+    let http2Profile = HTTP2Profile.neutral
     private var listener: Listener?
 
     init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]]) throws {

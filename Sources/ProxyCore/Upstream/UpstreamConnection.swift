@@ -2,109 +2,129 @@ import CEpoll
 import CTLSShim
 import Glibc
 
-/// One HTTP/1.1 connection to an upstream origin: dialing (DNS → TCP → TLS), writing the request
-/// that the inbound side queues in `output`, and parsing the response, whose head and body it hands
-/// to the attached `ClientConnection` as they arrive. Between exchanges it waits in the worker's pool.
+/// One connection to an upstream origin: dialing (DNS → TCP → TLS), then HTTP/1.1 or HTTP/2 as
+/// ALPN decides. Requests that arrive while it dials wait in `waiting`. Over HTTP/1.1 it carries
+/// one exchange at a time (see UpstreamConnection+HTTP1.swift); over HTTP/2 many, one stream per
+/// `ClientConnection` (HTTP2Session). Between exchanges it waits in the worker's pool.
 final class UpstreamConnection: EventHandler {
     enum State {
         case resolving, connecting, handshaking, open, closed
     }
 
-    private enum ResponsePhase {
-        /// No exchange: bytes from the upstream now are a protocol error.
-        case idle
-        case head
-        case fixedBody(remaining: UInt64)
-        case chunkedBody
-        case bodyUntilClose
+    enum WireProtocol {
+        case unknown, http1, http2
     }
 
     let origin: UpstreamOrigin
-    private unowned let worker: Worker
+    unowned let worker: Worker
     private(set) var state = State.resolving
+    private(set) var wireProtocol = WireProtocol.unknown
+    private var dialing = false
     private var fd: Int32 = -1
     private var tls: OpaquePointer?
     private var addresses: [SocketAddress] = []
     private var nextAddress = 0
     private var lastConnectError = ""
 
-    /// The request bytes the inbound side queued; written as the socket allows.
+    /// Bytes to send: HTTP/1.1 request bytes the client queued, or HTTP/2 frames.
     var output = IOBuffer()
-    private var input = IOBuffer()
-
-    /// The exchange using this connection; nil while idle in the pool.
-    private(set) var client: ClientConnection?
-    /// Whether this connection already carried a complete exchange (a failure before any response
-    /// byte on a reused connection is a stale keep-alive, safe to retry).
-    private(set) var reused = false
-    /// The inbound side has queued the whole request body.
-    var requestComplete = false
-
-    private var phase = ResponsePhase.idle
-    private var requestMethod = "GET"
-    private var responseKeepAlive = false
-    private var headScanned = 0
-    private var receivedResponseBytes = false
-    private var chunked = ChunkedDecoder()
+    var input = IOBuffer()
     private var readable = false
     /// The peer's FIN or an error was reported: read to the end rather than trusting a short read,
     /// whose edge has already been consumed.
     private var peerHungUp = false
-    private var readPaused = false
+    var readPaused = false
+
+    /// Clients that asked for this connection before it was open.
+    private var waiting: [ClientConnection] = []
+    private(set) var session: HTTP2Session?
+    private var sendingFrames = false
+    private var framesPending = false
+
+    // HTTP/1.1 exchange state (UpstreamConnection+HTTP1.swift).
+    var client: ClientConnection?
+    var reused = false
+    var requestComplete = false
+    var phase = HTTP1Phase.idle
+    var requestMethod = "GET"
+    var responseKeepAlive = false
+    var headScanned = 0
+    var receivedResponseBytes = false
+    var chunked = ChunkedDecoder()
 
     private static let readSize = 16 * 1024
+    /// Requests that may wait on one dial in the hope it becomes HTTP/2.
+    static let maxWaiting = 100
 
     init(origin: UpstreamOrigin, worker: Worker) {
         self.origin = origin
         self.worker = worker
     }
 
-    var isIdle: Bool { client == nil && state != .closed }
+    /// An open HTTP/1.1 connection with no exchange.
+    var isIdleHTTP1: Bool { state == .open && wireProtocol == .http1 && client == nil }
 
-    // MARK: exchange lifecycle (called by ClientConnection)
+    /// Whether a new request can be placed here now or once the dial completes.
+    var canTakeRequest: Bool {
+        switch state {
+        case .resolving, .connecting, .handshaking:
+            return waiting.count < Self.maxWaiting
+        case .open:
+            if let session { return session.hasCapacity }
+            return client == nil
+        case .closed:
+            return false
+        }
+    }
 
-    /// Attaches an exchange. The caller then queues the request head in `output` and calls `flush`.
-    func begin(_ client: ClientConnection, method: String) {
-        self.client = client
-        requestMethod = method
-        requestComplete = false
-        phase = .head
-        headScanned = 0
-        receivedResponseBytes = false
-        readPaused = false
+    var activeStreams: Int { session?.activeStreams ?? (client == nil ? 0 : 1) }
+
+    // MARK: requests (called by ClientConnection)
+
+    /// Places the client's request here: now if open, else when the dial completes.
+    func enqueue(_ client: ClientConnection) {
         if state == .open {
-            worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
-        } else if state == .resolving && addresses.isEmpty && fd < 0 {
-            startDial()
+            start(client)
+            return
+        }
+        waiting.append(client)
+        if !dialing { startDial() }
+    }
+
+    /// The client gives up its request (it left, or its request failed).
+    func cancel(_ client: ClientConnection) {
+        if let index = waiting.firstIndex(where: { $0 === client }) {
+            waiting.remove(at: index)
+        } else if let session, client.http2Stream > 0 {
+            session.cancel(client.http2Stream)
+            sendFrames()
+        } else if self.client === client {
+            // An HTTP/1.1 request cannot be cancelled but by closing its connection.
+            self.client = nil
+            close()
         }
     }
 
-    /// The client went away or failed its request: drop the exchange and the connection with it
-    /// (an HTTP/1.1 request cannot be cancelled any other way).
-    func abort() {
-        client = nil
-        close()
-    }
-
-    /// The client drained its output: reading may go on, once the caller's stack has unwound.
-    func resumeReading() {
-        guard readPaused else { return }
-        readPaused = false
-        if state == .open && client != nil {
-            worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
+    private func start(_ client: ClientConnection) {
+        if let session {
+            guard let request = client.pendingRequest else { return }
+            switch session.submit(client, head: request.head, method: request.forward.method,
+                                  target: request.forward.target, origin: origin, hasBody: client.hasRequestBody) {
+            case .success(let stream):
+                client.upstreamStarted(http2Stream: stream)
+                sendFrames()
+            case .failure(let error):
+                client.upstreamDidFail(error, retryable: false)
+            }
+        } else {
+            startHTTP1(client)
         }
-        worker.loop.runSoon(self)
-    }
-
-    override func handleDeferred() {
-        guard state == .open && !readPaused else { return }
-        relayInput()
-        readLoop()
     }
 
     // MARK: dialing
 
     private func startDial() {
+        dialing = true
         worker.loop.setTimeout(self, milliseconds: worker.configuration.connectTimeoutMs)
         switch worker.resolver.resolve(host: origin.host, port: origin.port, for: self) {
         case .some(let answer): didResolve(answer)
@@ -165,7 +185,7 @@ final class UpstreamConnection: EventHandler {
 
     private func connected() {
         guard origin.secure else {
-            becomeOpen()
+            becomeOpen(.http1)
             return
         }
         var message = [CChar](repeating: 0, count: 256)
@@ -182,7 +202,10 @@ final class UpstreamConnection: EventHandler {
         guard let tls else { return }
         switch tlsshim_handshake(tls) {
         case Int32(TLSSHIM_OK):
-            becomeOpen()
+            var proto: UnsafePointer<UInt8>?
+            let length = tlsshim_alpn(tls, &proto)
+            let isH2 = length == 2 && proto![0] == UInt8(ascii: "h") && proto![1] == UInt8(ascii: "2")
+            becomeOpen(isH2 ? .http2 : .http1)
         case Int32(TLSSHIM_WANT_READ), Int32(TLSSHIM_WANT_WRITE):
             return
         default:
@@ -190,11 +213,32 @@ final class UpstreamConnection: EventHandler {
         }
     }
 
-    private func becomeOpen() {
+    private func becomeOpen(_ wire: WireProtocol) {
         state = .open
+        wireProtocol = wire
         readable = true
-        worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
-        flush()
+        worker.loop.setDeadline(self, .max)
+        worker.pool.opened(self)
+        var ready = waiting
+        waiting.removeAll()
+        if wire == .http2 {
+            do {
+                session = try HTTP2Session(connection: self, profile: worker.http2Profile)
+            } catch {
+                waiting = ready
+                fail(error as? ProxyError ?? ProxyError(502, "upstream HTTP/2 setup failed"))
+                return
+            }
+            while let next = ready.first, session?.hasCapacity == true {
+                ready.removeFirst()
+                start(next)
+            }
+            sendFrames()
+        } else if !ready.isEmpty {
+            start(ready.removeFirst())
+        }
+        // Those that did not fit go back to the pool for another connection.
+        for client in ready { client.upstreamRedirect() }
         readLoop()
     }
 
@@ -225,7 +269,7 @@ final class UpstreamConnection: EventHandler {
             let seconds = Self.seconds(worker.configuration.connectTimeoutMs)
             fail(ProxyError(504, "upstream connect to \(origin.authority) timed out after \(seconds) s"))
         case .open:
-            if client == nil {
+            if activeStreams == 0 {
                 close()  // idle too long in the pool
             } else {
                 let seconds = Self.seconds(worker.configuration.upstreamTimeoutMs)
@@ -236,9 +280,55 @@ final class UpstreamConnection: EventHandler {
         }
     }
 
+    override func handleDeferred() {
+        guard state == .open && !readPaused else { return }
+        relayInput()
+        readLoop()
+    }
+
+    // MARK: HTTP/2 glue
+
+    /// Turns what nghttp2 queued into bytes on the wire.
+    func sendFrames() {
+        guard state == .open, let session else { return }
+        if sendingFrames {
+            framesPending = true  // the outer call loops once more
+            return
+        }
+        sendingFrames = true
+        defer { sendingFrames = false }
+        repeat {
+            framesPending = false
+            guard session.produce(into: &output) else {
+                fail(ProxyError(502, "upstream HTTP/2 error from \(origin.authority): \(session.protocolError ?? "")"))
+                return
+            }
+            flush()
+            guard state == .open else { return }
+            session.notifyBodyTaken()
+        } while framesPending && state == .open
+        closeIfSessionEnded()
+    }
+
+    func sessionGoingAway() {
+        worker.pool.retire(self)
+    }
+
+    func sessionCapacityChanged() {
+        if activeStreams == 0 {
+            worker.loop.setTimeout(self, milliseconds: UpstreamPool.idleTimeoutMs)
+        } else {
+            worker.loop.setDeadline(self, .max)
+        }
+    }
+
+    private func closeIfSessionEnded() {
+        if let session, session.isFinished, state == .open { close() }
+    }
+
     // MARK: writing
 
-    /// Writes queued request bytes as far as the socket takes them.
+    /// Writes queued bytes as far as the socket takes them.
     func flush() {
         guard state == .open else { return }
         let queued = output.readableCount
@@ -264,13 +354,7 @@ final class UpstreamConnection: EventHandler {
             output.consume(n)
         }
         if output.isEmpty { output.releaseIfEmpty() }
-        if client != nil && output.readableCount < queued {
-            // A long upload is progress too: the upstream timeout counts silence, not duration.
-            worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
-        }
-        if let client, output.readableCount < ClientConnection.lowWater {
-            client.upstreamCanTakeBody()
-        }
+        if session == nil { http1DidFlush(progress: output.readableCount < queued) }
     }
 
     // MARK: reading
@@ -312,165 +396,57 @@ final class UpstreamConnection: EventHandler {
                 if !peerHungUp && n < space.count { readable = false }
             }
             input.didWrite(n)
-            if client != nil {
-                worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
-            }
             relayInput()
         }
         if input.isEmpty { input.releaseIfEmpty() }
     }
 
-    /// Relays what `input` holds and lets the client write it in one go.
+    /// Hands what `input` holds to the protocol, which relays it to the clients.
     private func relayInput() {
-        let receiver = client
-        processInput()
-        receiver?.upstreamBatchDone()
-    }
-
-    /// Parses and relays what `input` holds, until it needs more bytes or the client is full.
-    private func processInput() {
-        while !input.isEmpty && !readPaused, let client {
-            switch phase {
-            case .idle:
-                close()  // bytes nobody asked for
-                return
-            case .head:
-                receivedResponseBytes = true
-                let result = worker.responseParser.parse(input.readable, requestMethod: requestMethod,
-                                                         searchFrom: headScanned)
-                switch result {
-                case .incomplete(let scanned):
-                    headScanned = scanned
-                    return
-                case .invalid(let reason):
-                    fail(ProxyError(502, "upstream protocol error from \(origin.authority): \(reason)"))
-                    return
-                case .complete(let head, let length):
-                    input.consume(length)
-                    headScanned = 0
-                    if head.status >= 100 && head.status < 200 {
-                        // Interim answers (100 Continue, 103 Early Hints) are not relayed.
-                        guard head.status != 101 else {
-                            fail(ProxyError(502, "upstream protocol error from \(origin.authority): unexpected 101 Switching Protocols"))
-                            return
-                        }
-                        continue
-                    }
-                    responseKeepAlive = head.keepAlive
-                    switch head.framing {
-                    case .none: phase = .fixedBody(remaining: 0)
-                    case .contentLength(let n): phase = .fixedBody(remaining: n)
-                    case .chunked:
-                        phase = .chunkedBody
-                        chunked = ChunkedDecoder()
-                    case .untilClose: phase = .bodyUntilClose
-                    }
-                    client.upstreamDidReceiveHead(head)
-                    guard stillServing(client) else { return }
-                    if case .fixedBody(0) = phase {
-                        finishExchange()
-                        return
-                    }
-                }
-            case .fixedBody(let remaining):
-                let available = input.readable
-                let count = Int(min(UInt64(available.count), remaining))
-                let more = client.upstreamBody(UnsafeRawBufferPointer(rebasing: available[0..<count]))
-                guard stillServing(client) else { return }
-                input.consume(count)
-                phase = .fixedBody(remaining: remaining - UInt64(count))
-                if remaining == UInt64(count) {
-                    finishExchange()
-                    return
-                }
-                if !more { readPaused = true }
-            case .chunkedBody:
-                let available = input.readable
-                let step = chunked.next(available)
-                switch step.event {
-                case .needMore:
-                    input.consume(step.consumed)
-                    return
-                case .data(let range):
-                    let more = client.upstreamBody(UnsafeRawBufferPointer(rebasing: available[range]))
-                    guard stillServing(client) else { return }
-                    input.consume(step.consumed)
-                    if !more { readPaused = true }
-                case .end:
-                    input.consume(step.consumed)
-                    finishExchange()
-                    return
-                case .invalid(let reason):
-                    fail(ProxyError(502, "upstream protocol error from \(origin.authority): bad chunked body: \(reason)"))
-                    return
-                }
-            case .bodyUntilClose:
-                let more = client.upstreamBody(input.readable)
-                guard stillServing(client) else { return }
-                input.consume(input.readableCount)
-                if !more { readPaused = true }
-            }
+        guard let session else {
+            relayHTTP1Input()
+            return
         }
-        if readPaused {
-            // The client's slowness is not the upstream's: no upstream timeout while paused.
-            worker.loop.setDeadline(self, .max)
+        let ok = session.receive(input.readable)
+        input.consume(input.readableCount)
+        guard ok else {
+            fail(ProxyError(502, "upstream HTTP/2 error from \(origin.authority): \(session.protocolError ?? "")"))
+            return
         }
-    }
-
-    /// A client callback may end the exchange (its socket failed): then stop touching `input`.
-    private func stillServing(_ client: ClientConnection) -> Bool {
-        state == .open && self.client === client
+        sendFrames()  // SETTINGS and PING acknowledgements, WINDOW_UPDATEs
     }
 
     private func endOfStream() {
-        if case .bodyUntilClose = phase, client != nil {
-            responseKeepAlive = false
-            finishExchange()
+        if session != nil || client == nil && waiting.isEmpty {
+            fail(ProxyError(502, "upstream \(origin.authority) closed the connection"))
             return
         }
-        guard client != nil else {
-            close()
-            return
-        }
-        if case .head = phase, !receivedResponseBytes {
-            fail(ProxyError(502, "upstream \(origin.authority) closed the connection before responding"),
-                 retryable: reused && input.isEmpty)
-        } else {
-            fail(ProxyError(502, "upstream \(origin.authority) closed the connection mid-response"))
-        }
+        http1EndOfStream()
     }
 
     private func readFailed(_ reason: String) {
-        if client == nil {
-            close()
+        if session != nil || client == nil {
+            fail(ProxyError(502, "upstream read from \(origin.authority) failed: \(reason)"))
         } else {
             fail(ProxyError(502, "upstream read from \(origin.authority) failed: \(reason)"),
                  retryable: reused && !receivedResponseBytes)
         }
     }
 
-    private func finishExchange() {
-        guard let client else { return }
-        self.client = nil
-        phase = .idle
-        reused = true
-        let reusable = responseKeepAlive && requestComplete && input.isEmpty && output.isEmpty
-        if reusable {
-            worker.loop.setTimeout(self, milliseconds: UpstreamPool.idleTimeoutMs)
-            worker.pool.checkIn(self)
-        } else {
-            close()
-        }
-        client.upstreamDidFinish()
-    }
-
     // MARK: teardown
 
-    private func fail(_ error: ProxyError, retryable: Bool = false) {
+    /// Closes the connection and fails everything that depended on it.
+    func fail(_ error: ProxyError, retryable: Bool = false) {
         let client = self.client
         self.client = nil
+        let queued = waiting
+        waiting.removeAll()
+        let session = self.session
+        self.session = nil  // terminated below with this error, not close()'s generic one
         close()
         client?.upstreamDidFail(error, retryable: retryable)
+        session?.terminate(error)
+        for waiter in queued { waiter.upstreamDidFail(error, retryable: false) }
     }
 
     func close() {
@@ -492,13 +468,20 @@ final class UpstreamConnection: EventHandler {
         input.release()
         output.release()
         client = nil
+        if let session {
+            self.session = nil
+            session.terminate(ProxyError(502, "upstream connection to \(origin.authority) closed"))
+        }
+        let queued = waiting
+        waiting.removeAll()
+        for waiter in queued { waiter.upstreamRedirect() }
     }
 
     deinit {
         if let tls { tlsshim_conn_free(tls) }
     }
 
-    private static func seconds(_ ms: UInt64) -> String {
+    static func seconds(_ ms: UInt64) -> String {
         ms % 1000 == 0 ? "\(ms / 1000)" : "\(Double(ms) / 1000)"
     }
 }

@@ -1,22 +1,45 @@
-/// A worker's idle upstream connections, keyed by everything that makes one reusable for a request.
+/// A worker's upstream connections, keyed by everything that makes one reusable for a request.
 /// Today that is the origin alone; the upstream proxy and TLS profile join the key when they exist.
-/// Most recently used first, so the warmest connections serve and the coldest time out.
+///
+/// HTTP/2 connections are shared: a request goes on the first one with room under the server's
+/// SETTINGS_MAX_CONCURRENT_STREAMS, so connections fill up before new ones open. A TLS dial whose
+/// protocol is not known yet is shared too, in the hope of h2; what it cannot take comes back here.
+/// Idle HTTP/1.1 connections are reused most recently used first, so the coldest ones time out.
 final class UpstreamPool {
-    /// How long an idle connection waits for reuse before it is closed.
+    /// How long a connection without requests stays open for reuse.
     static let idleTimeoutMs: UInt64 = 30_000
-    /// Idle connections kept per origin; more are closed after their exchange.
+    /// Idle HTTP/1.1 connections kept per origin; more are closed after their exchange.
     static let maxIdlePerOrigin = 256
 
     private var idle: [UpstreamOrigin: [UpstreamConnection]] = [:]
+    private var shared: [UpstreamOrigin: [UpstreamConnection]] = [:]
+    /// Origins whose ALPN answer was HTTP/1.1: their dials are not shared.
+    private var speaksHTTP1: Set<UpstreamOrigin> = []
 
-    /// An idle connection to `origin`, or nil when a new one must be dialed.
-    func acquire(_ origin: UpstreamOrigin) -> UpstreamConnection? {
+    /// A connection that can take a request for `origin`: shared, idle or new.
+    func connection(for origin: UpstreamOrigin, worker: Worker) -> UpstreamConnection {
+        if let connection = shared[origin]?.first(where: { $0.canTakeRequest }) { return connection }
         while let connection = idle[origin]?.popLast() {
-            if connection.isIdle && connection.state == .open { return connection }
+            if connection.isIdleHTTP1 { return connection }
         }
-        return nil
+        let connection = UpstreamConnection(origin: origin, worker: worker)
+        if origin.secure && !speaksHTTP1.contains(origin) {
+            shared[origin, default: []].append(connection)
+        }
+        return connection
     }
 
+    /// ALPN has spoken: remember the origin's protocol; HTTP/1.1 connections are not shared.
+    func opened(_ connection: UpstreamConnection) {
+        if connection.wireProtocol == .http1 {
+            speaksHTTP1.insert(connection.origin)
+            retire(connection)
+        } else {
+            speaksHTTP1.remove(connection.origin)
+        }
+    }
+
+    /// An HTTP/1.1 connection finished its exchange and may serve the next one.
     func checkIn(_ connection: UpstreamConnection) {
         if idle[connection.origin, default: []].count >= Self.maxIdlePerOrigin {
             connection.close()
@@ -25,9 +48,19 @@ final class UpstreamPool {
         idle[connection.origin, default: []].append(connection)
     }
 
-    /// Called when a connection closes, idle or not.
-    func remove(_ connection: UpstreamConnection) {
-        guard let index = idle[connection.origin]?.firstIndex(where: { $0 === connection }) else { return }
-        idle[connection.origin]!.remove(at: index)
+    /// No new requests for this connection (GOAWAY, or not shareable); its streams finish.
+    func retire(_ connection: UpstreamConnection) {
+        if let index = shared[connection.origin]?.firstIndex(where: { $0 === connection }) {
+            shared[connection.origin]!.remove(at: index)
+        }
     }
+
+    /// Called when a connection closes.
+    func remove(_ connection: UpstreamConnection) {
+        retire(connection)
+        if let index = idle[connection.origin]?.firstIndex(where: { $0 === connection }) {
+            idle[connection.origin]!.remove(at: index)
+        }
+    }
+
 }

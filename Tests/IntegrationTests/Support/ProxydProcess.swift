@@ -13,7 +13,8 @@ final class ProxydProcess {
         [
             "PROXYD_CA_FILE": pki.trustedCAPath,
             "PROXYD_WORKERS": "2",
-            "PROXYD_UPSTREAM_TIMEOUT": "2",
+            // Generous: a loaded CI machine runs the debug fixture slowly; the timeout tests set their own.
+            "PROXYD_UPSTREAM_TIMEOUT": "15",
             "PROXYD_LOG_LEVEL": "debug",
         ]
     }

@@ -1,0 +1,316 @@
+import CNghttp2
+
+/// The HTTP/2 protocol of one upstream connection: an nghttp2 client session that the connection
+/// feeds with what it reads and drains into what it writes. Each stream belongs to one
+/// `ClientConnection`, which gets head, body and end as it would from HTTP/1.1. Response DATA is
+/// acknowledged (WINDOW_UPDATE) only as the client takes it, so a slow reader holds back its own
+/// stream and nothing else.
+final class HTTP2Session {
+    private var session: OpaquePointer?
+    private unowned let connection: UpstreamConnection
+    /// The clients of open streams; the stream user data points at them unretained.
+    private var streams: [Int32: ClientConnection] = [:]
+    private var partialHeads: [Int32: ResponseHead] = [:]
+    /// Clients that received data in the current read, written out once at its end.
+    private var touched: [ClientConnection] = []
+    /// Clients whose queued request body shrank while frames were produced.
+    private var bodyTaken: [ClientConnection] = []
+    /// Set by GOAWAY from the server: no new streams here.
+    private(set) var goingAway = false
+    private(set) var protocolError: String?
+    // Reused per request so building a HEADERS frame allocates nothing once warm.
+    private var headerBytes: [UInt8] = []
+    private var headerSpans: [(name: Range<Int>, value: Range<Int>)] = []
+
+    var activeStreams: Int { streams.count }
+
+    var hasCapacity: Bool {
+        guard let session, !goingAway, protocolError == nil else { return false }
+        let limit = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
+        return streams.count < Int(min(limit, 1_000_000))
+    }
+
+    /// Whether the session has ended: nothing more to read or write.
+    var isFinished: Bool {
+        guard let session else { return true }
+        return nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
+    }
+
+    init(connection: UpstreamConnection, profile: HTTP2Profile) throws {
+        self.connection = connection
+        self.priority = profile.priority
+        var callbacks: OpaquePointer?
+        guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw ProxyError(502, "nghttp2: out of memory") }
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, Self.onBeginHeaders)
+        nghttp2_session_callbacks_set_on_header_callback(callbacks, Self.onHeader)
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, Self.onFrameReceived)
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, Self.onData)
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, Self.onStreamClose)
+
+        var options: OpaquePointer?
+        guard nghttp2_option_new(&options) == 0 else { throw ProxyError(502, "nghttp2: out of memory") }
+        defer { nghttp2_option_del(options) }
+        // We send WINDOW_UPDATE ourselves, when a client has taken the data.
+        nghttp2_option_set_no_auto_window_update(options, 1)
+        // Until the server's SETTINGS arrive, assume a common limit rather than nghttp2's unlimited.
+        nghttp2_option_set_peer_max_concurrent_streams(options, 100)
+
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        guard nghttp2_session_client_new2(&session, callbacks, me, options) == 0 else {
+            throw ProxyError(502, "nghttp2: cannot create a session")
+        }
+        var entries = profile.settings.map { nghttp2_settings_entry(settings_id: $0.id, value: $0.value) }
+        nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
+        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, profile.connectionWindow)
+    }
+
+    private let priority: (weight: Int32, exclusive: Bool)?
+
+    deinit {
+        nghttp2_session_del(session)
+    }
+
+    // MARK: requests
+
+    /// Opens a stream for the client's request. Returns the stream id, or nil with a reason.
+    func submit(_ client: ClientConnection, head: RequestHead, method: String, target: String,
+                origin: UpstreamOrigin, hasBody: Bool) -> Result<Int32, ProxyError> {
+        buildHeaders(head, method: method, target: target, origin: origin)
+        var provider = nghttp2_data_provider()
+        provider.read_callback = Self.readBody
+        var priorityBuffer = nghttp2_priority_spec()
+        if let priority {
+            nghttp2_priority_spec_init(&priorityBuffer, 0, priority.weight, priority.exclusive ? 1 : 0)
+        }
+        let client = Unmanaged.passUnretained(client).toOpaque()
+        let id: Int32 = headerBytes.withUnsafeMutableBufferPointer { bytes in
+            var nva = headerSpans.map { span in
+                nghttp2_nv(name: bytes.baseAddress! + span.name.lowerBound, value: bytes.baseAddress! + span.value.lowerBound,
+                           namelen: span.name.count, valuelen: span.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            }
+            return withUnsafePointer(to: &priorityBuffer) { spec in
+                withUnsafePointer(to: &provider) { body in
+                    nghttp2_submit_request(session, priority == nil ? nil : spec, &nva, nva.count,
+                                           hasBody ? body : nil, client)
+                }
+            }
+        }
+        guard id > 0 else {
+            return .failure(ProxyError(502, "upstream HTTP/2 request failed: \(String(cString: nghttp2_strerror(id)))"))
+        }
+        streams[id] = Unmanaged<ClientConnection>.fromOpaque(client).takeUnretainedValue()
+        return .success(id)
+    }
+
+    /// HTTP/2 wants lowercase names and pseudo-headers first; hop-by-hop fields do not exist there.
+    private func buildHeaders(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin) {
+        headerBytes.removeAll(keepingCapacity: true)
+        headerSpans.removeAll(keepingCapacity: true)
+        func add(_ name: String, _ value: String, lowercase: Bool = false, bearer: Bool = false) {
+            let nameStart = headerBytes.count
+            for byte in name.utf8 { headerBytes.append(lowercase && byte &- 65 < 26 ? byte | 0x20 : byte) }
+            let valueStart = headerBytes.count
+            if bearer && !value.utf8.starts(with: "bearer ".utf8, by: { ($0 | 0x20) == $1 }) {
+                headerBytes.append(contentsOf: "Bearer ".utf8)
+            }
+            headerBytes.append(contentsOf: value.utf8)
+            headerSpans.append((nameStart..<valueStart, valueStart..<headerBytes.count))
+        }
+        add(":method", method)
+        add(":authority", origin.authority)
+        add(":scheme", origin.secure ? "https" : "http")
+        add(":path", target)
+        let nominated = HopByHop.nominated(by: head.value(of: "connection"))
+        for field in head.fields {
+            if HopByHop.contains(field) || field.hasName("host") || field.hasName("expect")
+                || HopByHop.isNominated(field, in: nominated) {
+                continue
+            }
+            add(field.name, field.value, lowercase: true, bearer: field.hasName("authorization"))
+        }
+    }
+
+    /// The client has more request body queued (or has ended it).
+    func bodyAvailable(_ stream: Int32) {
+        nghttp2_session_resume_data(session, stream)
+    }
+
+    /// The client wrote `count` response bytes to its socket: let the server send that much more.
+    func consume(_ stream: Int32, _ count: Int) {
+        guard count > 0 else { return }
+        nghttp2_session_consume(session, stream, count)
+    }
+
+    /// The client is gone: reset its stream. Data still in flight is acknowledged on arrival.
+    func cancel(_ stream: Int32) {
+        guard streams.removeValue(forKey: stream) != nil else { return }
+        partialHeads[stream] = nil
+        nghttp2_session_set_stream_user_data(session, stream, nil)
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream, NGHTTP2_CANCEL.rawValue)
+    }
+
+    // MARK: I/O
+
+    /// Processes bytes read from the upstream. Returns false on a protocol error (see `protocolError`).
+    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let result = nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if result < 0 {
+            protocolError = String(cString: nghttp2_strerror(Int32(result)))
+        }
+        for client in touched { client.upstreamBatchDone() }
+        touched.removeAll(keepingCapacity: true)
+        return result >= 0
+    }
+
+    /// Moves the frames nghttp2 wants to send into `output`.
+    func produce(into output: inout IOBuffer) -> Bool {
+        while true {
+            var data: UnsafePointer<UInt8>?
+            let count = nghttp2_session_mem_send(session, &data)
+            if count < 0 {
+                protocolError = String(cString: nghttp2_strerror(Int32(count)))
+                return false
+            }
+            guard count > 0, let data else { break }
+            output.append(UnsafeRawBufferPointer(start: data, count: count))
+        }
+        return true
+    }
+
+    /// Tells the clients whose queued body nghttp2 took from that they may queue more. Called
+    /// after `produce`, outside its access to the output buffer, since they produce in turn.
+    func notifyBodyTaken() {
+        let clients = bodyTaken
+        bodyTaken.removeAll(keepingCapacity: true)
+        for client in clients { client.upstreamCanTakeBody() }
+    }
+
+    /// The connection is gone: every open stream fails. Streams that got no answer yet and sent no
+    /// body may be retried elsewhere.
+    func terminate(_ error: ProxyError) {
+        let open = streams
+        streams.removeAll()
+        partialHeads.removeAll()
+        for (_, client) in open {
+            client.upstreamDidFail(error, retryable: client.isSafeToRetry)
+        }
+    }
+
+    // MARK: nghttp2 callbacks
+
+    private static func session(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
+        Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+    }
+
+    private func client(_ stream: Int32) -> ClientConnection? {
+        streams[stream]
+    }
+
+    private static let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
+        let me = session(userData)
+        let stream = frame!.pointee.hd.stream_id
+        if me.streams[stream] != nil {
+            me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: [],
+                                                   framing: .untilClose, keepAlive: true)
+        }
+        return 0
+    }
+
+    private static let onHeader: nghttp2_on_header_callback = { _, frame, name, nameLength, value, valueLength, _, userData in
+        let me = session(userData)
+        let stream = frame!.pointee.hd.stream_id
+        guard me.partialHeads[stream] != nil else { return 0 }
+        let nameBytes = UnsafeBufferPointer(start: name, count: nameLength)
+        let valueBytes = UnsafeBufferPointer(start: value, count: valueLength)
+        if nameBytes.first == UInt8(ascii: ":") {
+            if nameBytes.elementsEqual(":status".utf8) {
+                me.partialHeads[stream]!.status = Int(String(decoding: valueBytes, as: UTF8.self)) ?? 0
+            }
+            return 0
+        }
+        me.partialHeads[stream]!.fields.append(HTTPField(String(decoding: nameBytes, as: UTF8.self),
+                                                         String(decoding: valueBytes, as: UTF8.self)))
+        return 0
+    }
+
+    private static let onFrameReceived: nghttp2_on_frame_recv_callback = { _, frame, userData in
+        let me = session(userData)
+        let header = frame!.pointee.hd
+        switch Int(header.type) {
+        case Int(NGHTTP2_HEADERS.rawValue):
+            me.headersReceived(header.stream_id)
+        case Int(NGHTTP2_GOAWAY.rawValue):
+            me.goingAway = true
+            me.connection.sessionGoingAway()
+        case Int(NGHTTP2_SETTINGS.rawValue):
+            me.connection.sessionCapacityChanged()
+        default:
+            break
+        }
+        return 0
+    }
+
+    private func headersReceived(_ stream: Int32) {
+        guard var head = partialHeads.removeValue(forKey: stream), let client = client(stream) else { return }
+        if head.status >= 100 && head.status < 200 { return }  // interim answers are not relayed
+        head.reason = StatusText.reason(head.status)
+        let method = client.requestMethod
+        if method == "HEAD" || head.status == 204 || head.status == 304 {
+            head.framing = .none
+        } else if let length = head.fields.first(where: { $0.hasName("content-length") }).flatMap({ UInt64($0.value) }) {
+            head.framing = .contentLength(length)
+        }
+        client.upstreamDidReceiveHead(head)
+    }
+
+    private static let onData: nghttp2_on_data_chunk_recv_callback = { session, _, stream, data, length, userData in
+        let me = HTTP2Session.session(userData)
+        guard let client = me.client(stream) else {
+            // A cancelled stream's data still counts against the connection window.
+            nghttp2_session_consume_connection(session, length)
+            return 0
+        }
+        let accepted = client.upstreamBody(UnsafeRawBufferPointer(start: data, count: length))
+        if accepted {
+            nghttp2_session_consume(session, stream, length)
+        } else {
+            client.deferAcknowledgement(length)
+        }
+        if me.touched.last !== client { me.touched.append(client) }
+        return 0
+    }
+
+    private static let onStreamClose: nghttp2_on_stream_close_callback = { _, stream, errorCode, userData in
+        let me = session(userData)
+        me.partialHeads[stream] = nil
+        guard let client = me.streams.removeValue(forKey: stream) else { return 0 }
+        if errorCode == NGHTTP2_NO_ERROR.rawValue && client.hasResponseHead {
+            client.upstreamDidFinish()
+        } else if errorCode == NGHTTP2_REFUSED_STREAM.rawValue {
+            // Not processed by the server (RFC 9113 8.7): safe to send again if nothing was sent.
+            client.upstreamDidFail(ProxyError(502, "upstream \(me.connection.origin.authority) refused the stream"),
+                                   retryable: client.isSafeToRetry)
+        } else {
+            let reason = errorCode == NGHTTP2_NO_ERROR.rawValue
+                ? "closed the stream without a response"
+                : "reset the stream: \(String(cString: nghttp2_http2_strerror(errorCode)))"
+            client.upstreamDidFail(ProxyError(502, "upstream \(me.connection.origin.authority) \(reason)"), retryable: false)
+        }
+        me.connection.sessionCapacityChanged()
+        return 0
+    }
+
+    private static let readBody: nghttp2_data_source_read_callback = { session, stream, buffer, length, flags, _, userData in
+        let me = HTTP2Session.session(userData)
+        guard let client = me.client(stream) else {
+            flags!.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
+            return 0
+        }
+        let (count, ended) = client.takeRequestBody(into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
+        if ended { flags!.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue) }
+        if count == 0 && !ended { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+        if me.bodyTaken.last !== client { me.bodyTaken.append(client) }
+        return count
+    }
+}
