@@ -29,6 +29,8 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.idleTimeout), help: .setting(.idleTimeout)) var idleTimeout: String?
     @Option(name: .setting(.connectTimeout), help: .setting(.connectTimeout)) var connectTimeout: String?
     @Option(name: .setting(.upstreamTimeout), help: .setting(.upstreamTimeout)) var upstreamTimeout: String?
+    @Option(name: .setting(.upstreamPingAfter), help: .setting(.upstreamPingAfter)) var upstreamPingAfter: String?
+    @Option(name: .setting(.upstreamIdleClose), help: .setting(.upstreamIdleClose)) var upstreamIdleClose: String?
     @Option(name: .setting(.logLevel), help: .setting(.logLevel)) var logLevel: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
@@ -41,7 +43,7 @@ struct ProxydCommand: ParsableCommand {
             (.tlsProfile, tlsProfile), (.caFile, caFile), (.resolve, resolve), (.dnsServers, dnsServers),
             (.workers, workers), (.maxBodyBytes, maxBodyBytes), (.headerTimeout, headerTimeout),
             (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.upstreamTimeout, upstreamTimeout),
-            (.logLevel, logLevel),
+            (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

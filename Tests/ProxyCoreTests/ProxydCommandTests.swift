@@ -20,7 +20,7 @@ final class ProxydCommandTests: XCTestCase {
             .listen: "x", .upstreamProxy: "ftp://h:1", .chatgptURL: "x", .platformURL: "x", .authURL: "x",
             .platformWebURL: "x", .tlsProfile: "x", .caFile: "/nonexistent", .resolve: "x", .dnsServers: "x",
             .workers: "0", .maxBodyBytes: "x", .headerTimeout: "0", .idleTimeout: "0", .connectTimeout: "0",
-            .upstreamTimeout: "0", .logLevel: "x",
+            .upstreamTimeout: "0", .upstreamPingAfter: "0", .upstreamIdleClose: "x", .logLevel: "x",
         ]
         for setting in Configuration.settings {
             let value = try XCTUnwrap(bad[setting.key], setting.envName)

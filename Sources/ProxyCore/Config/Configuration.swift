@@ -26,6 +26,8 @@ public struct Configuration: Sendable {
     public var idleTimeoutMs: UInt64
     public var connectTimeoutMs: UInt64
     public var upstreamTimeoutMs: UInt64
+    public var upstreamPingAfterMs: UInt64
+    public var upstreamIdleCloseMs: UInt64
     public var logLevel: LogLevel
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
@@ -59,6 +61,8 @@ public struct Configuration: Sendable {
             idleTimeoutMs: try reader.milliseconds(.idleTimeout),
             connectTimeoutMs: try reader.milliseconds(.connectTimeout),
             upstreamTimeoutMs: try reader.milliseconds(.upstreamTimeout),
+            upstreamPingAfterMs: try reader.milliseconds(.upstreamPingAfter),
+            upstreamIdleCloseMs: try reader.milliseconds(.upstreamIdleClose),
             logLevel: try reader.withDefault(.logLevel, expected: "one of \(names(LogLevel.self))") {
                 LogLevel(rawValue: $0.lowercased())
             }

@@ -16,6 +16,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case idleTimeout = "PROXYD_IDLE_TIMEOUT"
     case connectTimeout = "PROXYD_CONNECT_TIMEOUT"
     case upstreamTimeout = "PROXYD_UPSTREAM_TIMEOUT"
+    case upstreamPingAfter = "PROXYD_UPSTREAM_PING_AFTER"
+    case upstreamIdleClose = "PROXYD_UPSTREAM_IDLE_CLOSE"
     case logLevel = "PROXYD_LOG_LEVEL"
 }
 
@@ -91,6 +93,11 @@ extension Configuration {
             return make("seconds",
                         "Longest wait for an upstream's next bytes once the request is sent; 504 if no response head yet.",
                         default: "120")
+        case .upstreamPingAfter:
+            return make("seconds", "An HTTP/2 upstream connection idle this long is checked with PING before reuse.",
+                        default: "30")
+        case .upstreamIdleClose:
+            return make("seconds", "An upstream connection with no requests for this long is closed.", default: "300")
         case .logLevel:
             return make(LogLevel.allCases.map(\.rawValue).joined(separator: "|"), "Least severe messages logged.",
                         default: LogLevel.info.rawValue)

@@ -56,7 +56,6 @@ final class ClientConnection: EventHandler {
     /// Body bytes handed to the upstream side (its output, or taken by nghttp2): after the first,
     /// a failed request cannot be sent again.
     private var requestBodyBytesSent: UInt64 = 0
-    private var forwardingBody = false
     private var responseStarted = false
     /// The exchange's HTTP/2 stream, 0 when it runs over HTTP/1.1 (or is not placed yet).
     private(set) var http2Stream: Int32 = 0
@@ -97,8 +96,14 @@ final class ClientConnection: EventHandler {
     }
 
     override func handleDeferred() {
-        guard state == .awaitingHead else { return }
-        processInput()
+        switch state {
+        case .awaitingHead:
+            processInput()
+        case .exchanging:
+            forwardRequestBody()
+        case .draining, .lingering, .closed:
+            return
+        }
         readLoop()
     }
 
@@ -285,9 +290,7 @@ final class ClientConnection: EventHandler {
     /// Moves request body bytes from `input` towards the upstream while it has room: over HTTP/1.1
     /// into the connection's output in the request's own framing, over HTTP/2 into our queue.
     private func forwardRequestBody() {
-        guard state == .exchanging, let connection = upstream, connection.state == .open, !forwardingBody else { return }
-        forwardingBody = true
-        defer { forwardingBody = false }
+        guard state == .exchanging, let connection = upstream, connection.state == .open else { return }
         let limit = worker.configuration.maxBodyBytes
         let chunkedUpstream = http2Stream == 0 && requestBody == .chunked
         loop: while !input.isEmpty && upstreamHasRoom {
@@ -427,6 +430,8 @@ final class ClientConnection: EventHandler {
             if chunked && requestBody == .complete { connection.output.append("0\r\n\r\n") }
         }
         forwardRequestBody()
+        // Reading may have stopped while the upstream was not there to take the body.
+        if requestBody != .complete { worker.loop.runSoon(self) }
     }
 
     /// The connection we waited on cannot take the request after all: find another.
@@ -436,10 +441,11 @@ final class ClientConnection: EventHandler {
         attachUpstream()
     }
 
+    /// The upstream took request body bytes. Continued after the caller's stack unwinds, since the
+    /// caller is often our own forwardRequestBody flushing the upstream.
     func upstreamCanTakeBody() {
-        guard state == .exchanging, requestBody != .complete, !forwardingBody else { return }
-        forwardRequestBody()
-        readLoop()
+        guard state == .exchanging, requestBody != .complete else { return }
+        worker.loop.runSoon(self)
     }
 
     func upstreamDidReceiveHead(_ head: ResponseHead) {

@@ -7,6 +7,8 @@ class EventHandler {
     var deadline: UInt64 = .max
     /// The earliest time this handler has an entry in the loop's timer heap, `.max` for none.
     var queuedDeadline: UInt64 = .max
+    /// Already in the loop's deferred list: `runSoon` adds it once per batch.
+    var deferredQueued = false
 
     func handleEvents(_ events: UInt32) {}
     func handleTimeout() {}

@@ -129,6 +129,8 @@ final class EventLoop {
     /// Runs `handler.handleDeferred()` after the current batch of events, so a handler can continue
     /// work (such as the next pipelined request) without re-entering whoever called it.
     func runSoon(_ handler: EventHandler) {
+        guard !handler.deferredQueued else { return }
+        handler.deferredQueued = true
         deferred.append(handler)
     }
 
@@ -136,7 +138,10 @@ final class EventLoop {
         while !deferred.isEmpty {
             let batch = deferred
             deferred.removeAll(keepingCapacity: true)
-            for handler in batch { handler.handleDeferred() }
+            for handler in batch {
+                handler.deferredQueued = false
+                handler.handleDeferred()
+            }
         }
     }
 

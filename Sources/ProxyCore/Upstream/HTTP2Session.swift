@@ -150,6 +150,15 @@ final class HTTP2Session {
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream, NGHTTP2_CANCEL.rawValue)
     }
 
+    func ping() {
+        nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+    }
+
+    /// A graceful goodbye (GOAWAY, NO_ERROR) before closing an idle connection.
+    func goAway() {
+        nghttp2_session_terminate_session(session, NGHTTP2_NO_ERROR.rawValue)
+    }
+
     // MARK: I/O
 
     /// Processes bytes read from the upstream. Returns false on a protocol error (see `protocolError`).
@@ -210,7 +219,8 @@ final class HTTP2Session {
     private static let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
         let me = session(userData)
         let stream = frame!.pointee.hd.stream_id
-        if me.streams[stream] != nil {
+        // Only a response head; HEADERS after it are trailers, which HTTP/1.1 chunked relay drops.
+        if let client = me.streams[stream], !client.hasResponseHead {
             me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: [],
                                                    framing: .untilClose, keepAlive: true)
         }
@@ -245,6 +255,8 @@ final class HTTP2Session {
             me.connection.sessionGoingAway()
         case Int(NGHTTP2_SETTINGS.rawValue):
             me.connection.sessionCapacityChanged()
+        case Int(NGHTTP2_PING.rawValue) where header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0:
+            me.connection.pingAcknowledged()
         default:
             break
         }

@@ -177,7 +177,7 @@ extension UpstreamConnection {
         reused = true
         let reusable = responseKeepAlive && requestComplete && input.isEmpty && output.isEmpty
         if reusable {
-            worker.loop.setTimeout(self, milliseconds: UpstreamPool.idleTimeoutMs)
+            worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamIdleCloseMs)
             worker.pool.checkIn(self)
         } else {
             close()

@@ -39,6 +39,10 @@ final class UpstreamConnection: EventHandler {
     private var waiting: [ClientConnection] = []
     private(set) var session: HTTP2Session?
     private var sendingFrames = false
+    /// A PING is out to check an idle HTTP/2 connection before the requests in `waiting` use it.
+    private var pinging = false
+    /// When the upstream last sent anything (loop milliseconds).
+    private var lastActivity: UInt64 = 0
     private var framesPending = false
 
     // HTTP/1.1 exchange state (UpstreamConnection+HTTP1.swift).
@@ -70,6 +74,7 @@ final class UpstreamConnection: EventHandler {
         case .resolving, .connecting, .handshaking:
             return waiting.count < Self.maxWaiting
         case .open:
+            if pinging { return waiting.count < Self.maxWaiting }
             if let session { return session.hasCapacity }
             return client == nil
         case .closed:
@@ -83,6 +88,11 @@ final class UpstreamConnection: EventHandler {
 
     /// Places the client's request here: now if open, else when the dial completes.
     func enqueue(_ client: ClientConnection) {
+        if state == .open && session != nil && (pinging || needsLivenessCheck) {
+            waiting.append(client)
+            if !pinging { ping() }
+            return
+        }
         if state == .open {
             start(client)
             return
@@ -111,6 +121,7 @@ final class UpstreamConnection: EventHandler {
             switch session.submit(client, head: request.head, method: request.forward.method,
                                   target: request.forward.target, origin: origin, hasBody: client.hasRequestBody) {
             case .success(let stream):
+                worker.loop.setDeadline(self, .max)  // no idle close while a stream runs
                 client.upstreamStarted(http2Stream: stream)
                 sendFrames()
             case .failure(let error):
@@ -119,6 +130,27 @@ final class UpstreamConnection: EventHandler {
         } else {
             startHTTP1(client)
         }
+    }
+
+    /// An HTTP/2 connection that has been quiet for a while may be dead without our knowing.
+    private var needsLivenessCheck: Bool {
+        activeStreams == 0 && worker.loop.now &- lastActivity > worker.configuration.upstreamPingAfterMs
+    }
+
+    private func ping() {
+        guard let session else { return }
+        pinging = true
+        session.ping()
+        worker.loop.setTimeout(self, milliseconds: worker.configuration.connectTimeoutMs)
+        sendFrames()
+    }
+
+    /// The PING came back: the connection lives, and the requests that waited for it go on.
+    func pingAcknowledged() {
+        guard pinging else { return }
+        pinging = false
+        worker.loop.setDeadline(self, .max)
+        dispatchWaiting()
     }
 
     // MARK: dialing
@@ -219,17 +251,25 @@ final class UpstreamConnection: EventHandler {
         readable = true
         worker.loop.setDeadline(self, .max)
         worker.pool.opened(self)
-        var ready = waiting
-        waiting.removeAll()
+        lastActivity = worker.loop.now
         if wire == .http2 {
             do {
                 session = try HTTP2Session(connection: self, profile: worker.http2Profile)
             } catch {
-                waiting = ready
                 fail(error as? ProxyError ?? ProxyError(502, "upstream HTTP/2 setup failed"))
                 return
             }
-            while let next = ready.first, session?.hasCapacity == true {
+        }
+        dispatchWaiting()
+        readLoop()
+    }
+
+    /// Starts the waiting requests that fit; the others go back to the pool for another connection.
+    private func dispatchWaiting() {
+        var ready = waiting
+        waiting.removeAll()
+        if let session {
+            while let next = ready.first, session.hasCapacity {
                 ready.removeFirst()
                 start(next)
             }
@@ -237,9 +277,7 @@ final class UpstreamConnection: EventHandler {
         } else if !ready.isEmpty {
             start(ready.removeFirst())
         }
-        // Those that did not fit go back to the pool for another connection.
         for client in ready { client.upstreamRedirect() }
-        readLoop()
     }
 
     // MARK: events
@@ -269,8 +307,13 @@ final class UpstreamConnection: EventHandler {
             let seconds = Self.seconds(worker.configuration.connectTimeoutMs)
             fail(ProxyError(504, "upstream connect to \(origin.authority) timed out after \(seconds) s"))
         case .open:
-            if activeStreams == 0 {
-                close()  // idle too long in the pool
+            if pinging {
+                close()  // no PING answer: the waiting requests go to a fresh connection
+            } else if activeStreams == 0 {
+                // Idle too long in the pool; HTTP/2 says goodbye with GOAWAY as browsers do.
+                session?.goAway()
+                sendFrames()
+                close()
             } else {
                 let seconds = Self.seconds(worker.configuration.upstreamTimeoutMs)
                 fail(ProxyError(504, "upstream timeout: no data from \(origin.authority) within \(seconds) s"))
@@ -315,8 +358,9 @@ final class UpstreamConnection: EventHandler {
     }
 
     func sessionCapacityChanged() {
+        guard !pinging else { return }  // the PING's deadline stands
         if activeStreams == 0 {
-            worker.loop.setTimeout(self, milliseconds: UpstreamPool.idleTimeoutMs)
+            worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamIdleCloseMs)
         } else {
             worker.loop.setDeadline(self, .max)
         }
@@ -396,6 +440,7 @@ final class UpstreamConnection: EventHandler {
                 if !peerHungUp && n < space.count { readable = false }
             }
             input.didWrite(n)
+            lastActivity = worker.loop.now
             relayInput()
         }
         if input.isEmpty { input.releaseIfEmpty() }

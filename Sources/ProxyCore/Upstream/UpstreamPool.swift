@@ -6,8 +6,6 @@
 /// protocol is not known yet is shared too, in the hope of h2; what it cannot take comes back here.
 /// Idle HTTP/1.1 connections are reused most recently used first, so the coldest ones time out.
 final class UpstreamPool {
-    /// How long a connection without requests stays open for reuse.
-    static let idleTimeoutMs: UInt64 = 30_000
     /// Idle HTTP/1.1 connections kept per origin; more are closed after their exchange.
     static let maxIdlePerOrigin = 256
 
