@@ -4,21 +4,21 @@ import Glibc
 /// `readIndex`. Invariants: 0 <= readIndex <= writeIndex <= capacity; storage is allocated on first
 /// use, compacted before it grows, and freed by `release()` or deinit, so an idle connection holds
 /// no buffer memory. Noncopyable, so two owners can never free the same storage.
-struct IOBuffer: ~Copyable {
+package struct IOBuffer: ~Copyable {
     private var base: UnsafeMutableRawPointer?
     private(set) var capacity = 0
     private var readIndex = 0
     private var writeIndex = 0
 
-    init() {}
+    package init() {}
 
     deinit { base?.deallocate() }
 
-    var readableCount: Int { writeIndex - readIndex }
+    package var readableCount: Int { writeIndex - readIndex }
     var isEmpty: Bool { writeIndex == readIndex }
 
     /// The unread bytes. Valid until the next mutating call.
-    var readable: UnsafeRawBufferPointer {
+    package var readable: UnsafeRawBufferPointer {
         guard let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + readIndex, count: writeIndex - readIndex)
     }
@@ -36,7 +36,7 @@ struct IOBuffer: ~Copyable {
         writeIndex += count
     }
 
-    mutating func consume(_ count: Int) {
+    package mutating func consume(_ count: Int) {
         precondition(count >= 0 && readIndex + count <= writeIndex)
         readIndex += count
         if readIndex == writeIndex {

@@ -2,8 +2,8 @@
 /// target, the origin's Host, the client's end-to-end fields in their order (hop-by-hop ones,
 /// framing and Expect dropped), `Bearer ` added to a bare token, and framing that matches how the
 /// body will be sent.
-enum UpstreamRequestHead {
-    static func write(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin,
+package enum UpstreamRequestHead {
+    package static func write(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin,
                       into out: inout IOBuffer) {
         out.append(method)
         out.append(" ")
