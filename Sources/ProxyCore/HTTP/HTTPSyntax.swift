@@ -5,6 +5,7 @@ enum HTTPSyntax {
     static let sp: UInt8 = 0x20
     static let htab: UInt8 = 0x09
     static let colon: UInt8 = 0x3A
+    static let comma: UInt8 = 0x2C
 
     static func isTokenChar(_ b: UInt8) -> Bool {
         switch b {
@@ -29,28 +30,49 @@ enum HTTPSyntax {
     }
 
     /// ASCII case-insensitive equality with a lowercase literal.
-    static func equalsLowercase(_ s: Substring, _ lowercased: String) -> Bool {
-        s.utf8.count == lowercased.utf8.count
-            && zip(s.utf8, lowercased.utf8).allSatisfy { a, b in a == b || (a | 0x20) == b && a >= 0x41 && a <= 0x5A }
+    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lowercased: StaticString) -> Bool {
+        equalsLowercase(bytes, UnsafeRawBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount))
     }
 
-    static func trimmingWhitespace(_ s: Substring) -> Substring {
-        let u = s.utf8
-        guard let first = u.firstIndex(where: { !isWhitespace($0) }),
-              let last = u.lastIndex(where: { !isWhitespace($0) }) else { return s[s.endIndex...] }
-        return s[first...last]
+    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lowercased: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count == lowercased.count else { return false }
+        for k in 0..<bytes.count where foldCase(bytes[k]) != lowercased[k] { return false }
+        return true
     }
 
-    /// The elements of a comma-separated field value (RFC 9110 section 5.6.1), each trimmed of whitespace.
-    static func listElements(_ value: String) -> [Substring] {
-        value.split(separator: ",", omittingEmptySubsequences: false).map(trimmingWhitespace)
+    /// ASCII case-insensitive equality of two byte strings.
+    static func equalsIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        for k in 0..<a.count where foldCase(a[k]) != foldCase(b[k]) { return false }
+        return true
+    }
+
+    @inline(__always)
+    static func foldCase(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+
+    /// Calls `body` with each element of a comma-separated field value (RFC 9110 section 5.6.1), trimmed of
+    /// whitespace, empty ones included, in order, until it returns false. Scans bytes and allocates nothing.
+    static func forEachListElement(_ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        var start = 0
+        for i in 0...value.count where i == value.count || value[i] == comma {
+            var first = start, end = i
+            while first < end, isWhitespace(value[first]) { first += 1 }
+            while end > first, isWhitespace(value[end - 1]) { end -= 1 }
+            if !body(UnsafeRawBufferPointer(rebasing: value[first..<end])) { return }
+            start = i + 1
+        }
+    }
+
+    static func forEachListElement(_ value: String, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        var value = value
+        value.withUTF8 { forEachListElement(UnsafeRawBufferPointer($0), body) }
     }
 
     /// A non-empty run of ASCII digits; nil on anything else or on overflow, so input cannot trap.
-    static func parseDecimal(_ s: Substring) -> UInt64? {
-        guard !s.utf8.isEmpty else { return nil }
+    static func parseDecimal<Digits: Collection>(_ digits: Digits) -> UInt64? where Digits.Element == UInt8 {
+        guard !digits.isEmpty else { return nil }
         var n: UInt64 = 0
-        for b in s.utf8 {
+        for b in digits {
             guard b >= 0x30, b <= 0x39 else { return nil }
             let (times10, o1) = n.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(UInt64(b - 0x30))
@@ -87,11 +109,17 @@ enum HTTPSyntax {
         var close = false
         var keepAlive = false
 
-        mutating func add(_ value: String) {
-            for option in HTTPSyntax.listElements(value) {
+        mutating func add(_ value: UnsafeRawBufferPointer) {
+            HTTPSyntax.forEachListElement(value) { option in
                 if HTTPSyntax.equalsLowercase(option, "close") { close = true }
                 if HTTPSyntax.equalsLowercase(option, "keep-alive") { keepAlive = true }
+                return true
             }
+        }
+
+        mutating func add(_ value: String) {
+            var value = value
+            value.withUTF8 { add(UnsafeRawBufferPointer($0)) }
         }
 
         /// HTTP/1.1 persists unless closed; HTTP/1.0 only when asked to (RFC 9112 section 9.3).

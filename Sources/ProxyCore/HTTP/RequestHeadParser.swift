@@ -58,6 +58,9 @@ public struct RequestHeadParser: Sendable {
         .invalid(ProxyError(400, "invalid request: " + message))
     }
 
+    /// Browsers send about a dozen fields; reserving this many avoids regrowing the array for them.
+    static let typicalFieldCount = 16
+
     private static let headTooLarge = Result.invalid(ProxyError(431, "request header fields too large"))
     private static let requestLineTooLong = Result.invalid(ProxyError(431, "request line too long"))
 
@@ -73,6 +76,7 @@ public struct RequestHeadParser: Sendable {
         }
 
         var fields: [HTTPField] = []
+        fields.reserveCapacity(Self.typicalFieldCount)
         var semantics = RequestFieldSemantics()
         var pos = lineLF + 1
         while true {
@@ -90,12 +94,14 @@ public struct RequestHeadParser: Sendable {
             case .success(let f): parsed = f
             case .failure(let failure): return Self.bad(failure.message)
             }
-            let name = HTTPSyntax.string(b, parsed.name)
-            guard let value = String(validating: UnsafeRawBufferPointer(rebasing: b[parsed.value]), as: UTF8.self)
+            let nameBytes = UnsafeRawBufferPointer(rebasing: b[parsed.name])
+            let valueBytes = UnsafeRawBufferPointer(rebasing: b[parsed.value])
+            // Validating is much slower than decoding, and ASCII needs no validation.
+            guard let value = parsed.valueIsASCII
+                ? String(decoding: valueBytes, as: UTF8.self) : String(validating: valueBytes, as: UTF8.self)
             else { return Self.bad("header value is not valid UTF-8") }
-            let field = HTTPField(name, value)
-            if let error = semantics.add(field) { return .invalid(error) }
-            fields.append(field)
+            if let error = semantics.add(FieldName(nameBytes), value: valueBytes) { return .invalid(error) }
+            fields.append(HTTPField(String(decoding: nameBytes, as: UTF8.self), value))
             pos = lf + 1
         }
 

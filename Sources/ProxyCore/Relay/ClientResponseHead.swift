@@ -23,8 +23,11 @@ package enum ClientResponseHead {
         out.append(" ")
         out.append(head.reason.isEmpty ? StatusText.reason(head.status) : head.reason)
         out.append("\r\n")
-        let nominated = HopByHop.nominated(by: head.fields.first { $0.hasName("connection") }?.value)
-        for field in head.fields where !HopByHop.contains(field) && !HopByHop.isNominated(field, in: nominated) {
+        let connection = head.fields.first { $0.hasName("connection") }?.value
+        let nominates = HopByHop.nominatesFields(connection)
+        for field in head.fields {
+            if FieldName(field.name)?.isHopByHop == true { continue }
+            if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
             out.append(field.name)
             out.append(": ")
             out.append(field.value)

@@ -11,15 +11,19 @@ package enum UpstreamRequestHead {
         out.append(" HTTP/1.1\r\nHost: ")
         out.append(origin.authority)
         out.append("\r\n")
-        let nominated = HopByHop.nominated(by: head.value(of: "connection"))
+        let connection = head.value(of: "connection")
+        let nominates = HopByHop.nominatesFields(connection)
         for field in head.fields {
-            if HopByHop.contains(field) || field.hasName("host") || field.hasName("content-length")
-                || field.hasName("expect") || HopByHop.isNominated(field, in: nominated) {
-                continue
+            let name = FieldName(field.name)
+            switch name {
+            case .host, .contentLength, .expect: continue
+            case let name? where name.isHopByHop: continue
+            default: break
             }
+            if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
             out.append(field.name)
             out.append(": ")
-            if field.hasName("authorization") {
+            if name == .authorization {
                 appendBearer(field.value, into: &out)
             } else {
                 out.append(field.value)
