@@ -57,6 +57,25 @@ package struct IOBuffer: ~Copyable {
         s.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
+    /// `name: value` and CRLF, the shape of every forwarded field line, with one room check and no
+    /// separate appends for the separators.
+    mutating func appendFieldLine(_ name: String, _ value: String) {
+        var name = name, value = value
+        name.withUTF8 { name in
+            value.withUTF8 { value in
+                let count = name.count + value.count + 4
+                let space = writableSpace(minimum: count)
+                UnsafeMutableRawBufferPointer(rebasing: space[..<name.count]).copyMemory(from: UnsafeRawBufferPointer(name))
+                space[name.count] = HTTPSyntax.colon
+                space[name.count + 1] = HTTPSyntax.sp
+                UnsafeMutableRawBufferPointer(rebasing: space[(name.count + 2)...]).copyMemory(from: UnsafeRawBufferPointer(value))
+                space[count - 2] = HTTPSyntax.cr
+                space[count - 1] = HTTPSyntax.lf
+                writeIndex += count
+            }
+        }
+    }
+
     mutating func append(byte: UInt8) {
         let space = writableSpace(minimum: 1)
         space[0] = byte

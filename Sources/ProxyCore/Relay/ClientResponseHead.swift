@@ -28,10 +28,7 @@ package enum ClientResponseHead {
         for field in head.fields {
             if FieldName(field.name)?.isHopByHop == true { continue }
             if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
-            out.append(field.name)
-            out.append(": ")
-            out.append(field.value)
-            out.append("\r\n")
+            out.appendFieldLine(field.name, field.value)
         }
         if framing == .chunked { out.append("Transfer-Encoding: chunked\r\n") }
         if !keepAlive || framing == .untilClose {

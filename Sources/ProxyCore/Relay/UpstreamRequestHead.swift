@@ -21,14 +21,14 @@ package enum UpstreamRequestHead {
             default: break
             }
             if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
-            out.append(field.name)
-            out.append(": ")
             if name == .authorization {
+                out.append(field.name)
+                out.append(": ")
                 appendBearer(field.value, into: &out)
+                out.append("\r\n")
             } else {
-                out.append(field.value)
+                out.appendFieldLine(field.name, field.value)
             }
-            out.append("\r\n")
         }
         switch head.framing {
         case .contentLength(let length):
