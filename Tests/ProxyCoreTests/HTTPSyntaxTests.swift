@@ -122,4 +122,33 @@ final class HTTPSyntaxTests: XCTestCase {
         XCTAssertFalse(HTTPField("authorization", "x").hasName("Authorization"))
         XCTAssertFalse(HTTPField("authorizatio", "x").hasName("authorization"))
     }
+
+    func testTokenCharSetMatchesTheGrammar() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        for b in UInt8.min...UInt8.max {
+            XCTAssertEqual(HTTPSyntax.isTokenChar(b), tchar.contains(b), "byte \(b)")
+        }
+    }
+
+    func testWordAtATimeValueScanAgreesWithTheByteRule() {
+        for b in UInt8.min...UInt8.max {
+            let expected = (0x20...0x7E).contains(b)
+            XCTAssertEqual(FieldLine.isPlainASCII(0x4141_0061_4141_4141 | UInt64(b) << 40), expected, "byte \(b)")
+            XCTAssertEqual(FieldLine.isPlainASCII(0x7E20_4141_4141_4100 | UInt64(b)), expected, "low byte \(b)")
+        }
+        XCTAssertTrue(FieldLine.isPlainASCII(0x7E20_7E20_2121_7E7E))
+        // A control byte anywhere in a long value is found, whichever word it lands in.
+        for position in 0..<21 {
+            for bad: UInt8 in [0x00, 0x0D, 0x1F, 0x7F] {
+                var line = Array("X: ".utf8) + Array(repeating: UInt8(ascii: "a"), count: 21)
+                line[3 + position] = bad
+                let result = line.withUnsafeBytes { FieldLine.parse($0, 0..<$0.count) }
+                guard case .failure = result else { return XCTFail("byte \(bad) at \(position) accepted") }
+            }
+        }
+        let long = "X: " + String(repeating: "abc\tdef ", count: 3) + "Zoë"
+        let parsed = withBytes(long) { b in FieldLine.parse(b, 0..<b.count) }
+        guard case .success(let field) = parsed else { return XCTFail("tab or obs-text refused") }
+        XCTAssertFalse(field.valueIsASCII)
+    }
 }

@@ -58,13 +58,33 @@ struct FieldLine {
     /// `checkValue`, also telling whether the value is all ASCII, in the same pass.
     private static func scanValue(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Result<Bool, Failure> {
         var seen: UInt8 = 0
-        for k in range {
-            let c = b[k]
-            if (c < 0x20 && c != HTTPSyntax.htab) || c == 0x7F {
-                return .failure(Failure.classify(c, otherwise: .controlChar))
+        var k = range.lowerBound
+        while k < range.upperBound {
+            // Eight bytes at once while they are all SP or visible ASCII; any other word is judged byte by byte.
+            if k + 8 <= range.upperBound, isPlainASCII(b.loadUnaligned(fromByteOffset: k, as: UInt64.self)) {
+                k += 8
+                continue
             }
-            seen |= c
+            let wordEnd = min(k + 8, range.upperBound)
+            while k < wordEnd {
+                let c = b[k]
+                if (c < 0x20 && c != HTTPSyntax.htab) || c == 0x7F {
+                    return .failure(Failure.classify(c, otherwise: .controlChar))
+                }
+                seen |= c
+                k += 1
+            }
         }
         return .success(seen < 0x80)
+    }
+
+    /// Whether each of the eight bytes is in 0x20...0x7E (SWAR: borrows mark the bytes out of range).
+    static func isPlainASCII(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let below0x20 = word &- ones &* 0x20
+        let xorDEL = word ^ (ones &* 0x7F)
+        let isDEL = (xorDEL &- ones) & ~xorDEL
+        return (word | below0x20 | isDEL) & highBits == 0
     }
 }

@@ -40,15 +40,13 @@ public struct RequestHeadParser: Sendable {
             return Self.requestLineTooLong
         }
         let scanEnd = min(count, limits.maxHeadBytes)
-        var i = max(searchFrom, lead)
-        while i < scanEnd {
-            if bytes[i] == HTTPSyntax.lf {
-                guard i > 0, bytes[i - 1] == HTTPSyntax.cr else { return Self.bad("bare LF line ending") }
-                if i - 3 >= lead, bytes[i - 2] == HTTPSyntax.lf, bytes[i - 3] == HTTPSyntax.cr {
-                    return parseHead(bytes, from: lead, length: i + 1)
-                }
+        var from = max(searchFrom, lead)
+        while let i = HTTPSyntax.firstLF(bytes, from: from, end: scanEnd) {
+            guard i > 0, bytes[i - 1] == HTTPSyntax.cr else { return Self.bad("bare LF line ending") }
+            if i - 3 >= lead, bytes[i - 2] == HTTPSyntax.lf, bytes[i - 3] == HTTPSyntax.cr {
+                return parseHead(bytes, from: lead, length: i + 1)
             }
-            i += 1
+            from = i + 1
         }
         if count >= limits.maxHeadBytes { return Self.headTooLarge }
         return .incomplete(scanned: max(scanEnd, lead))

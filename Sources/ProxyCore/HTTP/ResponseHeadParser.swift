@@ -16,16 +16,13 @@ public struct ResponseHeadParser: Sendable {
 
     public func parse(_ bytes: UnsafeRawBufferPointer, requestMethod: String, searchFrom: Int = 0) -> Result {
         let scanEnd = min(bytes.count, maxHeadBytes)
-        var i = max(searchFrom, 1)
-        while i < scanEnd {
-            if bytes[i] == HTTPSyntax.lf {
-                let previous = bytes[i - 1]
-                if previous == HTTPSyntax.lf
-                    || (previous == HTTPSyntax.cr && i >= 2 && bytes[i - 2] == HTTPSyntax.lf) {
-                    return parseHead(bytes, length: i + 1, requestMethod: requestMethod)
-                }
+        var from = max(searchFrom, 1)
+        while let i = HTTPSyntax.firstLF(bytes, from: from, end: scanEnd) {
+            let previous = bytes[i - 1]
+            if previous == HTTPSyntax.lf || (previous == HTTPSyntax.cr && i >= 2 && bytes[i - 2] == HTTPSyntax.lf) {
+                return parseHead(bytes, length: i + 1, requestMethod: requestMethod)
             }
-            i += 1
+            from = i + 1
         }
         if bytes.count >= maxHeadBytes { return .invalid("response head too large") }
         return .incomplete(scanned: scanEnd)
