@@ -53,27 +53,27 @@ package struct IOBuffer: ~Copyable {
     }
 
     mutating func append(_ string: String) {
-        var s = string
-        s.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        let count = string.utf8.count
+        guard count > 0 else { return }
+        let space = writableSpace(minimum: count).bindMemory(to: UInt8.self)
+        writeIndex += space.initialize(from: string.utf8).1
     }
 
     /// `name: value` and CRLF, the shape of every forwarded field line, with one room check and no
     /// separate appends for the separators.
     mutating func appendFieldLine(_ name: String, _ value: String) {
-        var name = name, value = value
-        name.withUTF8 { name in
-            value.withUTF8 { value in
-                let count = name.count + value.count + 4
-                let space = writableSpace(minimum: count)
-                UnsafeMutableRawBufferPointer(rebasing: space[..<name.count]).copyMemory(from: UnsafeRawBufferPointer(name))
-                space[name.count] = HTTPSyntax.colon
-                space[name.count + 1] = HTTPSyntax.sp
-                UnsafeMutableRawBufferPointer(rebasing: space[(name.count + 2)...]).copyMemory(from: UnsafeRawBufferPointer(value))
-                space[count - 2] = HTTPSyntax.cr
-                space[count - 1] = HTTPSyntax.lf
-                writeIndex += count
-            }
-        }
+        let count = name.utf8.count + value.utf8.count + 4
+        let space = writableSpace(minimum: count).bindMemory(to: UInt8.self)
+        // initialize(from:) on a UTF8View is one memcpy (or a register copy for small strings), without
+        // the closure set-up of withUTF8.
+        var at = space.initialize(from: name.utf8).1
+        space[at] = HTTPSyntax.colon
+        space[at + 1] = HTTPSyntax.sp
+        at += 2
+        at += UnsafeMutableBufferPointer(rebasing: space[at...]).initialize(from: value.utf8).1
+        space[at] = HTTPSyntax.cr
+        space[at + 1] = HTTPSyntax.lf
+        writeIndex += count
     }
 
     mutating func append(byte: UInt8) {
