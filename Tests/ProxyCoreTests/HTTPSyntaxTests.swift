@@ -151,4 +151,28 @@ final class HTTPSyntaxTests: XCTestCase {
         guard case .success(let field) = parsed else { return XCTFail("tab or obs-text refused") }
         XCTAssertFalse(field.valueIsASCII)
     }
+
+    func testFieldClassificationFollowsTheName() {
+        var field = HTTPField("Connection", "close")
+        XCTAssertEqual(field.known, .connection)
+        field.name = "X-Other"
+        XCTAssertNil(field.known)
+        field.name = "TE"
+        XCTAssertEqual(field.known, .te)
+        let parsed = withBytes("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nAccept: */*\r\n\r\n") {
+            RequestHeadParser().parse($0)
+        }
+        guard case .complete(let head, _) = parsed else { return XCTFail("\(parsed)") }
+        XCTAssertEqual(head.fields, [HTTPField("Host", "a"), HTTPField("Content-Length", "0"), HTTPField("Accept", "*/*")])
+        XCTAssertEqual(head.fields.map(\.known), [.host, .contentLength, nil])
+    }
+
+    func testWrittenFieldLinesAreExact() {
+        var out = IOBuffer()
+        out.appendFieldLine("X-Empty", "")
+        out.appendFieldLine("Name", "välue")
+        out.append("")
+        out.append("tail")
+        XCTAssertEqual(String(decoding: out.readable, as: UTF8.self), "X-Empty: \r\nName: välue\r\ntail")
+    }
 }

@@ -2,12 +2,23 @@
 
 /// One header field as received; names keep their case, compare them with `hasName`.
 public struct HTTPField: Equatable, Sendable {
-    public var name: String
+    public var name: String {
+        didSet { known = FieldName(name) }
+    }
     public var value: String
+    /// The name's classification, made once (by the parsers, from the received bytes) so that framing
+    /// and head rewriting do not compare names again.
+    private(set) var known: FieldName?
 
     public init(_ name: String, _ value: String) {
+        self.init(name, value, known: FieldName(name))
+    }
+
+    /// `known` must be `FieldName(name)`.
+    init(_ name: String, _ value: String, known: FieldName?) {
         self.name = name
         self.value = value
+        self.known = known
     }
 
     /// ASCII case-insensitive comparison with a lowercase name, without allocating.

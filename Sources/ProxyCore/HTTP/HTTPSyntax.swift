@@ -11,13 +11,12 @@ enum HTTPSyntax {
 
     /// tchar (RFC 9110 section 5.6.2) as two 64-bit sets, one bit per ASCII byte: a shift and a mask
     /// instead of a chain of range comparisons for every byte of every field name.
-    private static let tokenCharsBelow64: UInt64 = 0x03FF_6CFA_0000_0000
-    private static let tokenCharsFrom64: UInt64 = 0x57FF_FFFF_C7FF_FFFE
-
+    @inline(__always)
     static func isTokenChar(_ b: UInt8) -> Bool {
-        if b < 64 { return (tokenCharsBelow64 >> b) & 1 != 0 }
-        if b < 128 { return (tokenCharsFrom64 >> (b - 64)) & 1 != 0 }
-        return false
+        let below64: UInt64 = 0x03FF_6CFA_0000_0000
+        let from64: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+        let set = b < 64 ? below64 : b < 128 ? from64 : 0
+        return (set &>> UInt64(b & 63)) & 1 != 0
     }
 
     static func isWhitespace(_ b: UInt8) -> Bool { b == sp || b == htab }

@@ -98,8 +98,9 @@ public struct RequestHeadParser: Sendable {
             guard let value = parsed.valueIsASCII
                 ? String(decoding: valueBytes, as: UTF8.self) : String(validating: valueBytes, as: UTF8.self)
             else { return Self.bad("header value is not valid UTF-8") }
-            if let error = semantics.add(FieldName(nameBytes), value: valueBytes) { return .invalid(error) }
-            fields.append(HTTPField(String(decoding: nameBytes, as: UTF8.self), value))
+            let known = FieldName(nameBytes)
+            if let error = semantics.add(known, value: valueBytes) { return .invalid(error) }
+            fields.append(HTTPField(String(decoding: nameBytes, as: UTF8.self), value, known: known))
             pos = lf + 1
         }
 

@@ -20,7 +20,7 @@ enum ResponseFraming {
         var contentLength: UInt64?
         var codings = TransferCodings()
         for field in fields {
-            switch FieldName(field.name) {
+            switch field.known {
             case .contentLength:
                 if let failure = addContentLength(field.value, to: &contentLength) { return .failure(failure) }
             case .transferEncoding:

@@ -63,7 +63,8 @@ public struct ResponseHeadParser: Sendable {
             }
             switch FieldLine.parse(b, line) {
             case .success(let f):
-                fields.append(HTTPField(HTTPSyntax.string(b, f.name), HTTPSyntax.string(b, f.value)))
+                fields.append(HTTPField(HTTPSyntax.string(b, f.name), HTTPSyntax.string(b, f.value),
+                                        known: FieldName(UnsafeRawBufferPointer(rebasing: b[f.name]))))
             case .failure(let failure):
                 return Self.bad(failure.message)
             }

@@ -23,10 +23,10 @@ package enum ClientResponseHead {
         out.append(" ")
         out.append(head.reason.isEmpty ? StatusText.reason(head.status) : head.reason)
         out.append("\r\n")
-        let connection = head.fields.first { $0.hasName("connection") }?.value
+        let connection = head.fields.first { $0.known == .connection }?.value
         let nominates = HopByHop.nominatesFields(connection)
         for field in head.fields {
-            if FieldName(field.name)?.isHopByHop == true { continue }
+            if field.known?.isHopByHop == true { continue }
             if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
             out.appendFieldLine(field.name, field.value)
         }

@@ -11,10 +11,10 @@ package enum UpstreamRequestHead {
         out.append(" HTTP/1.1\r\nHost: ")
         out.append(origin.authority)
         out.append("\r\n")
-        let connection = head.value(of: "connection")
+        let connection = head.fields.first { $0.known == .connection }?.value
         let nominates = HopByHop.nominatesFields(connection)
         for field in head.fields {
-            let name = FieldName(field.name)
+            let name = field.known
             switch name {
             case .host, .contentLength, .expect: continue
             case let name? where name.isHopByHop: continue
