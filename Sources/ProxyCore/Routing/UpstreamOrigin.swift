@@ -63,5 +63,13 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
         self.init(secure: secure, host: String(host), port: port, basePath: path)
     }
 
+    /// `authority` follows from the rest, so hashing it too would only cost the pool's lookups time.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(secure)
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(basePath)
+    }
+
     public var description: String { "\(secure ? "https" : "http")://\(authority)\(basePath)" }
 }
