@@ -147,4 +147,13 @@ final class RouterTests: XCTestCase {
         assertForward("GET", "/platform/v1/a%2", platform, "GET", "/v1/a%2")
         assertForward("GET", "/platform/v1/models?next=../x", platform, "GET", "/v1/models?next=../x")
     }
+
+    func testOriginAuthorityIsTheHostValue() {
+        XCTAssertEqual(chatgpt.authority, "chatgpt.com")
+        XCTAssertEqual(UpstreamOrigin(secure: false, host: "::1", port: 8080).authority, "[::1]:8080")
+        XCTAssertEqual(UpstreamOrigin(secure: false, host: "a", port: 80).authority, "a")
+        XCTAssertEqual(UpstreamOrigin(url: "https://x.test:8443/base/")?.authority, "x.test:8443")
+        let pool: Set = [chatgpt, UpstreamOrigin(secure: true, host: "chatgpt.com", port: 443), platform]
+        XCTAssertEqual(pool.count, 2)
+    }
 }

@@ -3,6 +3,8 @@ struct FieldLine {
     var name: Range<Int>
     /// The value with surrounding whitespace removed (RFC 9112 section 5.1).
     var value: Range<Int>
+    /// No obs-text in the value, so it is valid UTF-8 without further checking.
+    var valueIsASCII: Bool
 
     enum Failure: Error, Equatable {
         case emptyName, whitespaceBeforeColon, invalidName, missingColon, nul, bareCR, controlChar
@@ -39,18 +41,50 @@ struct FieldLine {
         var end = line.upperBound
         while start < end, HTTPSyntax.isWhitespace(b[start]) { start += 1 }
         while end > start, HTTPSyntax.isWhitespace(b[end - 1]) { end -= 1 }
-        if let failure = checkValue(b, start..<end) { return .failure(failure) }
-        return .success(FieldLine(name: line.lowerBound..<i, value: start..<end))
+        switch scanValue(b, start..<end) {
+        case .success(let isASCII):
+            return .success(FieldLine(name: line.lowerBound..<i, value: start..<end, valueIsASCII: isASCII))
+        case .failure(let failure):
+            return .failure(failure)
+        }
     }
 
     /// Field values may hold visible characters, SP, HTAB and obs-text, nothing else (RFC 9110 section 5.5).
     static func checkValue(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Failure? {
-        for k in range {
-            let c = b[k]
-            if (c < 0x20 && c != HTTPSyntax.htab) || c == 0x7F {
-                return Failure.classify(c, otherwise: .controlChar)
+        if case .failure(let failure) = scanValue(b, range) { return failure }
+        return nil
+    }
+
+    /// `checkValue`, also telling whether the value is all ASCII, in the same pass.
+    private static func scanValue(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Result<Bool, Failure> {
+        var seen: UInt8 = 0
+        var k = range.lowerBound
+        while k < range.upperBound {
+            // Eight bytes at once while they are all SP or visible ASCII; any other word is judged byte by byte.
+            if k + 8 <= range.upperBound, isPlainASCII(b.loadUnaligned(fromByteOffset: k, as: UInt64.self)) {
+                k += 8
+                continue
+            }
+            let wordEnd = min(k + 8, range.upperBound)
+            while k < wordEnd {
+                let c = b[k]
+                if (c < 0x20 && c != HTTPSyntax.htab) || c == 0x7F {
+                    return .failure(Failure.classify(c, otherwise: .controlChar))
+                }
+                seen |= c
+                k += 1
             }
         }
-        return nil
+        return .success(seen < 0x80)
+    }
+
+    /// Whether each of the eight bytes is in 0x20...0x7E (SWAR: borrows mark the bytes out of range).
+    static func isPlainASCII(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let below0x20 = word &- ones &* 0x20
+        let xorDEL = word ^ (ones &* 0x7F)
+        let isDEL = (xorDEL &- ones) & ~xorDEL
+        return (word | below0x20 | isDEL) & highBits == 0
     }
 }

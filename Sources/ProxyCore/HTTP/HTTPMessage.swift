@@ -2,31 +2,32 @@
 
 /// One header field as received; names keep their case, compare them with `hasName`.
 public struct HTTPField: Equatable, Sendable {
-    public var name: String
+    public var name: String {
+        didSet { known = FieldName(name) }
+    }
     public var value: String
+    /// The name's classification, made once (by the parsers, from the received bytes) so that framing
+    /// and head rewriting do not compare names again.
+    private(set) var known: FieldName?
 
     public init(_ name: String, _ value: String) {
+        self.init(name, value, known: FieldName(name))
+    }
+
+    /// `known` must be `FieldName(name)`.
+    init(_ name: String, _ value: String, known: FieldName?) {
         self.name = name
         self.value = value
+        self.known = known
     }
 
     /// ASCII case-insensitive comparison with a lowercase name, without allocating.
-    @inlinable
     public func hasName(_ lowercased: String) -> Bool {
-        HTTPField.equalsLowercase(name, lowercased)
-    }
-
-    @inlinable
-    static func equalsLowercase(_ text: some StringProtocol, _ lowercased: String) -> Bool {
-        let a = text.utf8, b = lowercased.utf8
-        guard a.count == b.count else { return false }
-        var j = b.startIndex
-        for byte in a {
-            let folded = byte &- 65 < 26 ? byte | 0x20 : byte
-            if folded != b[j] { return false }
-            j = b.index(after: j)
+        guard name.utf8.count == lowercased.utf8.count else { return false }
+        var name = name, lowercased = lowercased
+        return name.withUTF8 { name in
+            lowercased.withUTF8 { HTTPSyntax.equalsLowercase(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer($0)) }
         }
-        return true
     }
 }
 
@@ -102,33 +103,35 @@ public struct ProxyError: Error, Equatable, Sendable {
     }
 }
 
-/// Hop-by-hop fields (RFC 9110 section 7.6.1) never cross the proxy in either direction, nor do the
-/// fields a message's own Connection header nominates.
+/// The fields a message's own Connection header nominates (RFC 9110 section 7.6.1) are hop-by-hop too.
+/// The fixed hop-by-hop names are `FieldName.isHopByHop`.
 public enum HopByHop {
-    static let names = [
-        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-        "te", "trailer", "transfer-encoding", "upgrade",
-    ]
-
-    static func contains(_ field: HTTPField) -> Bool {
-        names.contains { field.hasName($0) }
+    /// Whether a Connection value names any field, that is any option but "close" and "keep-alive".
+    /// Checked once per message so that the common value costs no per-field work.
+    static func nominatesFields(_ connectionValue: String?) -> Bool {
+        guard let connectionValue else { return false }
+        var nominates = false
+        HTTPSyntax.forEachListElement(connectionValue) { option in
+            nominates = !option.isEmpty && !isConnectionKeyword(option)
+            return !nominates
+        }
+        return nominates
     }
 
-    /// The options of a Connection value that nominate other fields (not "close" or "keep-alive").
-    /// Empty, without allocating, in the common case.
-    static func nominated(by connectionValue: String?) -> [Substring] {
-        guard let connectionValue else { return [] }
-        return HTTPSyntax.listElements(connectionValue).filter {
-            !HTTPSyntax.equalsLowercase($0, "close") && !HTTPSyntax.equalsLowercase($0, "keep-alive")
+    static func isNominated(_ field: HTTPField, by connectionValue: String) -> Bool {
+        var name = field.name
+        return name.withUTF8 { name in
+            var nominated = false
+            HTTPSyntax.forEachListElement(connectionValue) { option in
+                nominated = HTTPSyntax.equalsIgnoringCase(option, UnsafeRawBufferPointer(name))
+                    && !isConnectionKeyword(option)
+                return !nominated
+            }
+            return nominated
         }
     }
 
-    static func isNominated(_ field: HTTPField, in options: [Substring]) -> Bool {
-        options.contains { option in
-            option.utf8.count == field.name.utf8.count
-                && zip(option.utf8, field.name.utf8).allSatisfy { a, b in
-                    (a &- 65 < 26 ? a | 0x20 : a) == (b &- 65 < 26 ? b | 0x20 : b)
-                }
-        }
+    private static func isConnectionKeyword(_ option: UnsafeRawBufferPointer) -> Bool {
+        HTTPSyntax.equalsLowercase(option, "close") || HTTPSyntax.equalsLowercase(option, "keep-alive")
     }
 }

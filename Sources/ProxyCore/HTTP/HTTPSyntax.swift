@@ -1,3 +1,5 @@
+import Glibc
+
 /// Byte-level grammar shared by the request and response head parsers (RFC 9110 section 5.6, RFC 9112).
 enum HTTPSyntax {
     static let cr: UInt8 = 0x0D
@@ -5,16 +7,16 @@ enum HTTPSyntax {
     static let sp: UInt8 = 0x20
     static let htab: UInt8 = 0x09
     static let colon: UInt8 = 0x3A
+    static let comma: UInt8 = 0x2C
 
+    /// tchar (RFC 9110 section 5.6.2) as two 64-bit sets, one bit per ASCII byte: a shift and a mask
+    /// instead of a chain of range comparisons for every byte of every field name.
+    @inline(__always)
     static func isTokenChar(_ b: UInt8) -> Bool {
-        switch b {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A:
-            return true
-        case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E:
-            return true
-        default:
-            return false
-        }
+        let below64: UInt64 = 0x03FF_6CFA_0000_0000
+        let from64: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+        let set = b < 64 ? below64 : b < 128 ? from64 : 0
+        return (set &>> UInt64(b & 63)) & 1 != 0
     }
 
     static func isWhitespace(_ b: UInt8) -> Bool { b == sp || b == htab }
@@ -29,28 +31,49 @@ enum HTTPSyntax {
     }
 
     /// ASCII case-insensitive equality with a lowercase literal.
-    static func equalsLowercase(_ s: Substring, _ lowercased: String) -> Bool {
-        s.utf8.count == lowercased.utf8.count
-            && zip(s.utf8, lowercased.utf8).allSatisfy { a, b in a == b || (a | 0x20) == b && a >= 0x41 && a <= 0x5A }
+    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lowercased: StaticString) -> Bool {
+        equalsLowercase(bytes, UnsafeRawBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount))
     }
 
-    static func trimmingWhitespace(_ s: Substring) -> Substring {
-        let u = s.utf8
-        guard let first = u.firstIndex(where: { !isWhitespace($0) }),
-              let last = u.lastIndex(where: { !isWhitespace($0) }) else { return s[s.endIndex...] }
-        return s[first...last]
+    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lowercased: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count == lowercased.count else { return false }
+        for k in 0..<bytes.count where foldCase(bytes[k]) != lowercased[k] { return false }
+        return true
     }
 
-    /// The elements of a comma-separated field value (RFC 9110 section 5.6.1), each trimmed of whitespace.
-    static func listElements(_ value: String) -> [Substring] {
-        value.split(separator: ",", omittingEmptySubsequences: false).map(trimmingWhitespace)
+    /// ASCII case-insensitive equality of two byte strings.
+    static func equalsIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        for k in 0..<a.count where foldCase(a[k]) != foldCase(b[k]) { return false }
+        return true
+    }
+
+    @inline(__always)
+    static func foldCase(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+
+    /// Calls `body` with each element of a comma-separated field value (RFC 9110 section 5.6.1), trimmed of
+    /// whitespace, empty ones included, in order, until it returns false. Scans bytes and allocates nothing.
+    static func forEachListElement(_ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        var start = 0
+        for i in 0...value.count where i == value.count || value[i] == comma {
+            var first = start, end = i
+            while first < end, isWhitespace(value[first]) { first += 1 }
+            while end > first, isWhitespace(value[end - 1]) { end -= 1 }
+            if !body(UnsafeRawBufferPointer(rebasing: value[first..<end])) { return }
+            start = i + 1
+        }
+    }
+
+    static func forEachListElement(_ value: String, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        var value = value
+        value.withUTF8 { forEachListElement(UnsafeRawBufferPointer($0), body) }
     }
 
     /// A non-empty run of ASCII digits; nil on anything else or on overflow, so input cannot trap.
-    static func parseDecimal(_ s: Substring) -> UInt64? {
-        guard !s.utf8.isEmpty else { return nil }
+    static func parseDecimal<Digits: Collection>(_ digits: Digits) -> UInt64? where Digits.Element == UInt8 {
+        guard !digits.isEmpty else { return nil }
         var n: UInt64 = 0
-        for b in s.utf8 {
+        for b in digits {
             guard b >= 0x30, b <= 0x39 else { return nil }
             let (times10, o1) = n.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(UInt64(b - 0x30))
@@ -72,14 +95,13 @@ enum HTTPSyntax {
         return true
     }
 
-    /// Index of the first LF at or after `from` and before `end`.
+    /// Index of the first LF at or after `from` and before `end`. memchr compares a vector of bytes per step,
+    /// and finding line ends is most of the work of reading a head.
     static func firstLF(_ bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int? {
-        var i = from
-        while i < end {
-            if bytes[i] == lf { return i }
-            i += 1
+        guard from < end, let base = bytes.baseAddress, let hit = memchr(base + from, Int32(lf), end - from) else {
+            return nil
         }
-        return nil
+        return base.distance(to: UnsafeRawPointer(hit))
     }
 
     /// What the Connection fields say, as a token list (RFC 9110 section 7.6.1).
@@ -87,11 +109,17 @@ enum HTTPSyntax {
         var close = false
         var keepAlive = false
 
-        mutating func add(_ value: String) {
-            for option in HTTPSyntax.listElements(value) {
+        mutating func add(_ value: UnsafeRawBufferPointer) {
+            HTTPSyntax.forEachListElement(value) { option in
                 if HTTPSyntax.equalsLowercase(option, "close") { close = true }
                 if HTTPSyntax.equalsLowercase(option, "keep-alive") { keepAlive = true }
+                return true
             }
+        }
+
+        mutating func add(_ value: String) {
+            var value = value
+            value.withUTF8 { add(UnsafeRawBufferPointer($0)) }
         }
 
         /// HTTP/1.1 persists unless closed; HTTP/1.0 only when asked to (RFC 9112 section 9.3).

@@ -9,8 +9,7 @@ struct RequestFieldSemantics {
 
     private var hostCount = 0
     private var contentLength: UInt64?
-    private var transferCodings: [Substring] = []
-    private var sawTransferEncoding = false
+    private var transferCodings = TransferCodings()
     private var connection = HTTPSyntax.ConnectionOptions()
     private var expectsContinue = false
 
@@ -18,27 +17,30 @@ struct RequestFieldSemantics {
         ProxyError(400, "invalid request: " + message)
     }
 
-    mutating func add(_ field: HTTPField) -> ProxyError? {
-        if field.hasName("host") {
+    /// `name` is the field's classification, nil for names the proxy does not act on.
+    mutating func add(_ name: FieldName?, value: UnsafeRawBufferPointer) -> ProxyError? {
+        switch name {
+        case .host:
             hostCount += 1
             if hostCount > 1 { return Self.bad("duplicate Host header") }
-        } else if field.hasName("content-length") {
+        case .contentLength:
             // Even equal duplicates are refused: intermediaries disagree on how to merge them.
             guard contentLength == nil else { return Self.bad("duplicate Content-Length") }
-            guard let n = HTTPSyntax.parseDecimal(Substring(field.value)) else {
+            guard let n = HTTPSyntax.parseDecimal(value) else {
                 return Self.bad("invalid Content-Length")
             }
             contentLength = n
-        } else if field.hasName("transfer-encoding") {
-            sawTransferEncoding = true
-            transferCodings += HTTPSyntax.listElements(field.value)
-        } else if field.hasName("connection") {
-            connection.add(field.value)
-        } else if field.hasName("expect") {
-            guard HTTPSyntax.equalsLowercase(Substring(field.value), "100-continue") else {
+        case .transferEncoding:
+            transferCodings.add(value)
+        case .connection:
+            connection.add(value)
+        case .expect:
+            guard HTTPSyntax.equalsLowercase(value, "100-continue") else {
                 return ProxyError(417, "unsupported Expect value")
             }
             expectsContinue = true
+        default:
+            break
         }
         return nil
     }
@@ -46,7 +48,7 @@ struct RequestFieldSemantics {
     func decide(minorVersion: Int) -> Swift.Result<Decision, ProxyError> {
         if minorVersion >= 1, hostCount == 0 { return .failure(Self.bad("missing Host header")) }
         var framing = BodyFraming.none
-        if sawTransferEncoding {
+        if transferCodings.seen {
             if minorVersion == 0 { return .failure(Self.bad("Transfer-Encoding in an HTTP/1.0 request")) }
             if contentLength != nil {
                 return .failure(Self.bad("conflicting Content-Length and Transfer-Encoding"))
@@ -62,21 +64,17 @@ struct RequestFieldSemantics {
     }
 
     /// Only `chunked` alone is supported; anything that would leave the body length unknown is refused.
-    private static func checkCodings(_ codings: [Substring]) -> ProxyError? {
-        for coding in codings where !HTTPSyntax.isToken(coding.utf8) {
-            return bad("malformed Transfer-Encoding")
+    private static func checkCodings(_ codings: TransferCodings) -> ProxyError? {
+        if codings.malformed { return bad("malformed Transfer-Encoding") }
+        guard codings.lastIsChunked else {
+            return codings.chunkedCount > 0 ? bad("chunked is not the final transfer coding") : unsupported(codings)
         }
-        let chunkedCount = codings.filter { HTTPSyntax.equalsLowercase($0, "chunked") }.count
-        guard let last = codings.last, HTTPSyntax.equalsLowercase(last, "chunked") else {
-            return chunkedCount > 0 ? bad("chunked is not the final transfer coding") : unsupported(codings)
-        }
-        if chunkedCount > 1 { return bad("chunked applied more than once") }
+        if codings.chunkedCount > 1 { return bad("chunked applied more than once") }
         if codings.count > 1 { return unsupported(codings) }
         return nil
     }
 
-    private static func unsupported(_ codings: [Substring]) -> ProxyError {
-        let name = codings.first { !HTTPSyntax.equalsLowercase($0, "chunked") } ?? ""
-        return ProxyError(501, "unsupported transfer coding \(name)")
+    private static func unsupported(_ codings: TransferCodings) -> ProxyError {
+        ProxyError(501, "unsupported transfer coding \(codings.firstOther ?? "")")
     }
 }

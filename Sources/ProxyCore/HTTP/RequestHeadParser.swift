@@ -40,15 +40,13 @@ public struct RequestHeadParser: Sendable {
             return Self.requestLineTooLong
         }
         let scanEnd = min(count, limits.maxHeadBytes)
-        var i = max(searchFrom, lead)
-        while i < scanEnd {
-            if bytes[i] == HTTPSyntax.lf {
-                guard i > 0, bytes[i - 1] == HTTPSyntax.cr else { return Self.bad("bare LF line ending") }
-                if i - 3 >= lead, bytes[i - 2] == HTTPSyntax.lf, bytes[i - 3] == HTTPSyntax.cr {
-                    return parseHead(bytes, from: lead, length: i + 1)
-                }
+        var from = max(searchFrom, lead)
+        while let i = HTTPSyntax.firstLF(bytes, from: from, end: scanEnd) {
+            guard i > 0, bytes[i - 1] == HTTPSyntax.cr else { return Self.bad("bare LF line ending") }
+            if i - 3 >= lead, bytes[i - 2] == HTTPSyntax.lf, bytes[i - 3] == HTTPSyntax.cr {
+                return parseHead(bytes, from: lead, length: i + 1)
             }
-            i += 1
+            from = i + 1
         }
         if count >= limits.maxHeadBytes { return Self.headTooLarge }
         return .incomplete(scanned: max(scanEnd, lead))
@@ -57,6 +55,9 @@ public struct RequestHeadParser: Sendable {
     private static func bad(_ message: String) -> Result {
         .invalid(ProxyError(400, "invalid request: " + message))
     }
+
+    /// Browsers send about a dozen fields; reserving this many avoids regrowing the array for them.
+    static let typicalFieldCount = 16
 
     private static let headTooLarge = Result.invalid(ProxyError(431, "request header fields too large"))
     private static let requestLineTooLong = Result.invalid(ProxyError(431, "request line too long"))
@@ -73,6 +74,7 @@ public struct RequestHeadParser: Sendable {
         }
 
         var fields: [HTTPField] = []
+        fields.reserveCapacity(Self.typicalFieldCount)
         var semantics = RequestFieldSemantics()
         var pos = lineLF + 1
         while true {
@@ -90,12 +92,15 @@ public struct RequestHeadParser: Sendable {
             case .success(let f): parsed = f
             case .failure(let failure): return Self.bad(failure.message)
             }
-            let name = HTTPSyntax.string(b, parsed.name)
-            guard let value = String(validating: UnsafeRawBufferPointer(rebasing: b[parsed.value]), as: UTF8.self)
+            let nameBytes = UnsafeRawBufferPointer(rebasing: b[parsed.name])
+            let valueBytes = UnsafeRawBufferPointer(rebasing: b[parsed.value])
+            // Validating is much slower than decoding, and ASCII needs no validation.
+            guard let value = parsed.valueIsASCII
+                ? String(decoding: valueBytes, as: UTF8.self) : String(validating: valueBytes, as: UTF8.self)
             else { return Self.bad("header value is not valid UTF-8") }
-            let field = HTTPField(name, value)
-            if let error = semantics.add(field) { return .invalid(error) }
-            fields.append(field)
+            let known = FieldName(nameBytes)
+            if let error = semantics.add(known, value: valueBytes) { return .invalid(error) }
+            fields.append(HTTPField(String(decoding: nameBytes, as: UTF8.self), value, known: known))
             pos = lf + 1
         }
 

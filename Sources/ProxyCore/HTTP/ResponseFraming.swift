@@ -18,33 +18,25 @@ enum ResponseFraming {
                        requestMethod: String) -> Swift.Result<Decision, ResponseHeadError> {
         var connection = HTTPSyntax.ConnectionOptions()
         var contentLength: UInt64?
-        var codings: [Substring] = []
-        var sawTransferEncoding = false
+        var codings = TransferCodings()
         for field in fields {
-            if field.hasName("content-length") {
-                // Repeated equal values are harmless (RFC 9110 section 8.6); differing ones are not.
-                for element in HTTPSyntax.listElements(field.value) {
-                    guard let n = HTTPSyntax.parseDecimal(element) else {
-                        return .failure(ResponseHeadError("invalid Content-Length"))
-                    }
-                    if let contentLength, contentLength != n {
-                        return .failure(ResponseHeadError("conflicting Content-Length values"))
-                    }
-                    contentLength = n
-                }
-            } else if field.hasName("transfer-encoding") {
-                sawTransferEncoding = true
-                codings += HTTPSyntax.listElements(field.value).filter { !$0.isEmpty }
-            } else if field.hasName("connection") {
+            switch field.known {
+            case .contentLength:
+                if let failure = addContentLength(field.value, to: &contentLength) { return .failure(failure) }
+            case .transferEncoding:
+                codings.add(field.value)
+            case .connection:
                 connection.add(field.value)
+            default:
+                break
             }
         }
         var keepAlive = connection.persists(minorVersion: minorVersion)
         let framing: BodyFraming
         if requestMethod == "HEAD" || status < 200 || status == 204 || status == 304 {
             framing = .none
-        } else if sawTransferEncoding {
-            let chunked = codings.last.map { HTTPSyntax.equalsLowercase($0, "chunked") } ?? false
+        } else if codings.seen {
+            let chunked = codings.lastIsChunked
             framing = chunked ? .chunked : .untilClose
             // Read-until-close, TE beside Content-Length (someone meant to confuse) and chunked from an
             // HTTP/1.0 server all leave the connection's state doubtful: never reuse it (RFC 9112 section 6.3).
@@ -56,5 +48,23 @@ enum ResponseFraming {
             keepAlive = false
         }
         return .success(Decision(framing: framing, keepAlive: keepAlive))
+    }
+
+    /// Repeated equal values are harmless (RFC 9110 section 8.6); differing ones are not.
+    private static func addContentLength(_ value: String, to contentLength: inout UInt64?) -> ResponseHeadError? {
+        var failure: ResponseHeadError?
+        HTTPSyntax.forEachListElement(value) { element in
+            guard let n = HTTPSyntax.parseDecimal(element) else {
+                failure = ResponseHeadError("invalid Content-Length")
+                return false
+            }
+            if let contentLength, contentLength != n {
+                failure = ResponseHeadError("conflicting Content-Length values")
+                return false
+            }
+            contentLength = n
+            return true
+        }
+        return failure
     }
 }

@@ -16,16 +16,13 @@ public struct ResponseHeadParser: Sendable {
 
     public func parse(_ bytes: UnsafeRawBufferPointer, requestMethod: String, searchFrom: Int = 0) -> Result {
         let scanEnd = min(bytes.count, maxHeadBytes)
-        var i = max(searchFrom, 1)
-        while i < scanEnd {
-            if bytes[i] == HTTPSyntax.lf {
-                let previous = bytes[i - 1]
-                if previous == HTTPSyntax.lf
-                    || (previous == HTTPSyntax.cr && i >= 2 && bytes[i - 2] == HTTPSyntax.lf) {
-                    return parseHead(bytes, length: i + 1, requestMethod: requestMethod)
-                }
+        var from = max(searchFrom, 1)
+        while let i = HTTPSyntax.firstLF(bytes, from: from, end: scanEnd) {
+            let previous = bytes[i - 1]
+            if previous == HTTPSyntax.lf || (previous == HTTPSyntax.cr && i >= 2 && bytes[i - 2] == HTTPSyntax.lf) {
+                return parseHead(bytes, length: i + 1, requestMethod: requestMethod)
             }
-            i += 1
+            from = i + 1
         }
         if bytes.count >= maxHeadBytes { return .invalid("response head too large") }
         return .incomplete(scanned: scanEnd)
@@ -36,35 +33,38 @@ public struct ResponseHeadParser: Sendable {
     /// `bytes[0..<length]` is a status line and field lines, each ending in LF or CRLF, then an empty line.
     private func parseHead(_ b: UnsafeRawBufferPointer, length: Int, requestMethod: String) -> Result {
         var pos = 0
-        var lines: [Range<Int>] = []
-        while pos < length, let lf = HTTPSyntax.firstLF(b, from: pos, end: length) {
+        /// The next line without its terminator, nil at the empty line that ends the head.
+        func nextLine() -> Range<Int>? {
+            guard pos < length, let lf = HTTPSyntax.firstLF(b, from: pos, end: length) else { return nil }
             let end = lf > pos && b[lf - 1] == HTTPSyntax.cr ? lf - 1 : lf
-            if end == pos { break }
-            lines.append(pos..<end)
-            pos = lf + 1
+            if end == pos { return nil }
+            defer { pos = lf + 1 }
+            return pos..<end
         }
-        guard let statusLine = lines.first else { return Self.bad("empty status line") }
+        guard let statusLine = nextLine() else { return Self.bad("empty status line") }
         let status: StatusLine
         switch StatusLine.parse(b, statusLine) {
         case .success(let parsed): status = parsed
         case .failure(let failure): return Self.bad(failure.message)
         }
         var fields: [HTTPField] = []
-        fields.reserveCapacity(lines.count - 1)
-        for line in lines.dropFirst() {
+        fields.reserveCapacity(RequestHeadParser.typicalFieldCount)
+        while let line = nextLine() {
             if HTTPSyntax.isWhitespace(b[line.lowerBound]) {
                 // RFC 9112 section 5.2: a proxy replaces obs-fold with SP before forwarding.
                 guard let last = fields.indices.last else { return Self.bad("header section starts with a folded line") }
                 var start = line.lowerBound
-                while start < line.upperBound, HTTPSyntax.isWhitespace(b[start]) { start += 1 }
-                if let failure = FieldLine.checkValue(b, start..<line.upperBound) { return Self.bad(failure.message) }
-                let continuation = HTTPSyntax.trimmingWhitespace(Substring(HTTPSyntax.string(b, start..<line.upperBound)))
-                if !continuation.isEmpty { fields[last].value += " " + continuation }
+                var end = line.upperBound
+                while start < end, HTTPSyntax.isWhitespace(b[start]) { start += 1 }
+                if let failure = FieldLine.checkValue(b, start..<end) { return Self.bad(failure.message) }
+                while end > start, HTTPSyntax.isWhitespace(b[end - 1]) { end -= 1 }
+                if start < end { fields[last].value += " " + HTTPSyntax.string(b, start..<end) }
                 continue
             }
             switch FieldLine.parse(b, line) {
             case .success(let f):
-                fields.append(HTTPField(HTTPSyntax.string(b, f.name), HTTPSyntax.string(b, f.value)))
+                fields.append(HTTPField(HTTPSyntax.string(b, f.name), HTTPSyntax.string(b, f.value),
+                                        known: FieldName(UnsafeRawBufferPointer(rebasing: b[f.name]))))
             case .failure(let failure):
                 return Self.bad(failure.message)
             }

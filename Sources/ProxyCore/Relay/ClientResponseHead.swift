@@ -1,5 +1,5 @@
 /// How a response body is framed towards the client.
-enum ClientFraming {
+package enum ClientFraming {
     /// No body, or a body whose Content-Length is passed on unchanged.
     case asIs
     /// Unknown length for an HTTP/1.1 client: each upstream read becomes one chunk, sent at once.
@@ -10,8 +10,8 @@ enum ClientFraming {
 
 /// Writes the response head that goes to the client for an upstream response: status and reason
 /// as received, end-to-end fields in their order, and framing the client can follow.
-enum ClientResponseHead {
-    static func write(_ head: ResponseHead, clientMinorVersion: Int, keepAlive: Bool,
+package enum ClientResponseHead {
+    package static func write(_ head: ResponseHead, clientMinorVersion: Int, keepAlive: Bool,
                       into out: inout IOBuffer) -> ClientFraming {
         let framing: ClientFraming
         switch head.framing {
@@ -23,12 +23,12 @@ enum ClientResponseHead {
         out.append(" ")
         out.append(head.reason.isEmpty ? StatusText.reason(head.status) : head.reason)
         out.append("\r\n")
-        let nominated = HopByHop.nominated(by: head.fields.first { $0.hasName("connection") }?.value)
-        for field in head.fields where !HopByHop.contains(field) && !HopByHop.isNominated(field, in: nominated) {
-            out.append(field.name)
-            out.append(": ")
-            out.append(field.value)
-            out.append("\r\n")
+        let connection = head.fields.first { $0.known == .connection }?.value
+        let nominates = HopByHop.nominatesFields(connection)
+        for field in head.fields {
+            if field.known?.isHopByHop == true { continue }
+            if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
+            out.appendFieldLine(field.name, field.value)
         }
         if framing == .chunked { out.append("Transfer-Encoding: chunked\r\n") }
         if !keepAlive || framing == .untilClose {

@@ -2,8 +2,8 @@
 /// target, the origin's Host, the client's end-to-end fields in their order (hop-by-hop ones,
 /// framing and Expect dropped), `Bearer ` added to a bare token, and framing that matches how the
 /// body will be sent.
-enum UpstreamRequestHead {
-    static func write(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin,
+package enum UpstreamRequestHead {
+    package static func write(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin,
                       into out: inout IOBuffer) {
         out.append(method)
         out.append(" ")
@@ -11,20 +11,24 @@ enum UpstreamRequestHead {
         out.append(" HTTP/1.1\r\nHost: ")
         out.append(origin.authority)
         out.append("\r\n")
-        let nominated = HopByHop.nominated(by: head.value(of: "connection"))
+        let connection = head.fields.first { $0.known == .connection }?.value
+        let nominates = HopByHop.nominatesFields(connection)
         for field in head.fields {
-            if HopByHop.contains(field) || field.hasName("host") || field.hasName("content-length")
-                || field.hasName("expect") || HopByHop.isNominated(field, in: nominated) {
-                continue
+            let name = field.known
+            switch name {
+            case .host, .contentLength, .expect: continue
+            case let name? where name.isHopByHop: continue
+            default: break
             }
-            out.append(field.name)
-            out.append(": ")
-            if field.hasName("authorization") {
+            if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
+            if name == .authorization {
+                out.append(field.name)
+                out.append(": ")
                 appendBearer(field.value, into: &out)
+                out.append("\r\n")
             } else {
-                out.append(field.value)
+                out.appendFieldLine(field.name, field.value)
             }
-            out.append("\r\n")
         }
         switch head.framing {
         case .contentLength(let length):

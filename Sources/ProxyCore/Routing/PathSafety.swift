@@ -1,12 +1,7 @@
 /// Refuses paths that could leave their route's prefix once the upstream normalizes them: dot segments,
 /// also percent-encoded (`%2e%2e`), and encoded or backslash separators (`%2f`, `%5c`, `\`).
 enum PathSafety {
-    static func check(_ path: Substring) -> ProxyError? {
-        var path = path
-        return path.withUTF8(check)
-    }
-
-    private static func check(_ bytes: UnsafeBufferPointer<UInt8>) -> ProxyError? {
+    static func check(_ bytes: UnsafeRawBufferPointer) -> ProxyError? {
         var segmentStart = 0
         var i = 0
         while i <= bytes.count {
@@ -23,14 +18,14 @@ enum PathSafety {
         return nil
     }
 
-    private static func isEncodedSeparator(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+    private static func isEncodedSeparator(_ bytes: UnsafeRawBufferPointer, at i: Int) -> Bool {
         guard bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count else { return false }
         let hi = bytes[i + 1], lo = bytes[i + 2] | 0x20
         return (hi == UInt8(ascii: "2") && lo == UInt8(ascii: "f")) || (hi == UInt8(ascii: "5") && lo == UInt8(ascii: "c"))
     }
 
     /// "." or "..", each dot written plainly or as %2e.
-    private static func isDotSegment(_ bytes: UnsafeBufferPointer<UInt8>, _ segment: Range<Int>) -> Bool {
+    private static func isDotSegment(_ bytes: UnsafeRawBufferPointer, _ segment: Range<Int>) -> Bool {
         var dots = 0
         var i = segment.lowerBound
         while i < segment.upperBound {

@@ -37,39 +37,35 @@ public struct Router: Sendable {
     }
 
     public func route(method: String, target: String) -> Route {
-        let queryMark = target.firstIndex(of: "?")
-        let path = target[..<(queryMark ?? target.endIndex)]
-        // Kept with its "?" so that even an empty query reaches the upstream byte for byte.
-        let query = target[(queryMark ?? target.endIndex)...]
-        if let error = PathSafety.check(path) { return .reject(error) }
-        let request = Request(method: method, path: path, query: query)
+        var target = target
+        return target.withUTF8 { route(method: method, target: UnsafeRawBufferPointer($0)) }
+    }
 
-        switch path {
-        case "/healthz":
-            return request.only("GET", .health)
-        case "/chatgpt/login":
-            return request.only("POST", .login(.chatgpt))
-        case "/platform/login":
-            return request.only("POST", .login(.platform))
-        case "/chatgpt/conversations":
-            if method == "GET" { return listConversations(query) }
+    /// Works on the target's bytes: matching and slicing them costs no Character processing and no copies.
+    private func route(method: String, target: UnsafeRawBufferPointer) -> Route {
+        let pathEnd = target.firstIndex(of: UInt8(ascii: "?")) ?? target.count
+        let request = Request(method: method, target: target, pathEnd: pathEnd)
+        if let error = PathSafety.check(request.path) { return .reject(error) }
+
+        if request.pathIs("/healthz") { return request.only("GET", .health) }
+        if request.pathIs("/chatgpt/login") { return request.only("POST", .login(.chatgpt)) }
+        if request.pathIs("/platform/login") { return request.only("POST", .login(.platform)) }
+        if request.pathIs("/chatgpt/conversations") {
+            if method == "GET" { return listConversations(request.query) }
             return request.patch(toChatGPT(request))
-        case "/chatgpt/conversation":
-            return request.only("POST", toChatGPT(request))
-        case "/chatgpt/conversation/message_feedback" where method == "POST":
-            return toChatGPT(request)
-        case "/chatgpt/models", "/chatgpt/accounts/check":
+        }
+        if request.pathIs("/chatgpt/conversation") { return request.only("POST", toChatGPT(request)) }
+        if request.pathIs("/chatgpt/conversation/message_feedback"), method == "POST" { return toChatGPT(request) }
+        if request.pathIs("/chatgpt/models") || request.pathIs("/chatgpt/accounts/check") {
             return request.only("GET", toChatGPT(request))
-        default:
-            break
         }
-        if request.rest(after: "/chatgpt/backend-api/") != nil {
+        if request.hasRest(after: "/chatgpt/backend-api/") {
             return toChatGPT(request)
         }
-        if request.rest(after: "/platform/v1/") != nil {
+        if request.hasRest(after: "/platform/v1/") {
             return toPlatform(request)
         }
-        if request.rest(after: "/platform/dashboard/") != nil {
+        if request.hasRest(after: "/platform/dashboard/") {
             return request.only("GET", toPlatform(request))
         }
         if request.segment(after: "/chatgpt/conversation/gen_title/") {
@@ -78,61 +74,89 @@ public struct Router: Sendable {
         if request.segment(after: "/chatgpt/conversation/") {
             return method == "GET" ? toChatGPT(request) : request.patch(toChatGPT(request))
         }
-        return .reject(ProxyError(404, "no route for \(method) \(path)"))
+        return .reject(ProxyError(404, "no route for \(method) \(request.pathText)"))
     }
 
     /// `/chatgpt/X` goes to `/backend-api/X`, and `/chatgpt/backend-api/X` to `/backend-api/X`.
     private func toChatGPT(_ request: Request) -> Route {
-        var rest = request.path.dropFirst("/chatgpt".utf8.count)
-        if rest.hasPrefix("/backend-api/") { rest = rest.dropFirst("/backend-api".utf8.count) }
-        return forward(chatgpt, request.method, "/backend-api" + rest, request.query)
+        let afterPrefix = "/chatgpt".utf8.count
+        if request.pathStarts(with: "/chatgpt/backend-api/") {
+            return forward(chatgpt, request.method, "", request.target[afterPrefix...])
+        }
+        return forward(chatgpt, request.method, "/backend-api", request.target[afterPrefix...])
     }
 
     /// `/platform/X` goes to `/X`.
     private func toPlatform(_ request: Request) -> Route {
-        forward(platform, request.method, request.path.dropFirst("/platform".utf8.count), request.query)
+        forward(platform, request.method, "", request.target["/platform".utf8.count...])
     }
 
-    private func forward(_ origin: UpstreamOrigin, _ method: String, _ path: some StringProtocol,
-                         _ query: Substring) -> Route {
-        .forward(Forward(origin: origin, method: method, target: origin.basePath + path + query))
+    /// The upstream target is `origin.basePath + insert + tail`, built in one allocation.
+    private func forward(_ origin: UpstreamOrigin, _ method: String, _ insert: StaticString,
+                         _ tail: Slice<UnsafeRawBufferPointer>) -> Route {
+        let insertBytes = UnsafeRawBufferPointer(start: insert.utf8Start, count: insert.utf8CodeUnitCount)
+        var basePath = origin.basePath
+        let target = basePath.withUTF8 { base in
+            let count = base.count + insertBytes.count + tail.count
+            return String(unsafeUninitializedCapacity: count) { out in
+                var written = 0
+                func put(_ part: UnsafeRawBufferPointer) {
+                    UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[written...])
+                        .copyMemory(from: part)
+                    written += part.count
+                }
+                put(UnsafeRawBufferPointer(base))
+                put(insertBytes)
+                put(UnsafeRawBufferPointer(rebasing: tail))
+                return written
+            }
+        }
+        return .forward(Forward(origin: origin, method: method, target: target))
     }
 
     /// `GET /chatgpt/conversations?offset=&limit=`: defaults 0 and 20, limit at most 100; other
     /// parameters follow unchanged. The first of repeated offset or limit parameters wins.
-    private func listConversations(_ query: Substring) -> Route {
+    private func listConversations(_ query: Slice<UnsafeRawBufferPointer>) -> Route {
         var offset: UInt64?
         var limit: UInt64?
         var others = ""
-        for parameter in query.dropFirst().split(separator: "&") {
-            let equals = parameter.firstIndex(of: "=")
+        for parameter in query.dropFirst().split(separator: UInt8(ascii: "&")) {
+            let equals = parameter.firstIndex(of: UInt8(ascii: "="))
             let key = parameter[..<(equals ?? parameter.endIndex)]
-            let value = equals.map { parameter[parameter.index(after: $0)...] } ?? ""
-            guard key == "offset" || key == "limit" else {
-                others += "&" + parameter
+            let value = parameter[(equals.map { $0 + 1 } ?? parameter.endIndex)...]
+            let isOffset = key.elementsEqual("offset".utf8)
+            guard isOffset || key.elementsEqual("limit".utf8) else {
+                others += "&" + String(decoding: parameter, as: UTF8.self)
                 continue
             }
-            let number: UInt64?
-            if value.isEmpty {
-                number = key == "offset" ? 0 : 20
-            } else {
-                number = HTTPSyntax.parseDecimal(value)
-            }
+            let number = value.isEmpty ? (isOffset ? 0 : 20) : HTTPSyntax.parseDecimal(value)
             guard let number else {
-                return .reject(ProxyError(400, "invalid \(key): must be a non-negative integer"))
+                return .reject(ProxyError(400, "invalid \(isOffset ? "offset" : "limit"): must be a non-negative integer"))
             }
-            if key == "offset" { offset = offset ?? number } else { limit = limit ?? number }
+            if isOffset { offset = offset ?? number } else { limit = limit ?? number }
         }
-        let query = "?offset=\(offset ?? 0)&limit=\(min(limit ?? 20, 100))" + others
-        return forward(chatgpt, "GET", "/backend-api/conversations", Substring(query))
+        var upstreamQuery = "?offset=\(offset ?? 0)&limit=\(min(limit ?? 20, 100))" + others
+        return upstreamQuery.withUTF8 {
+            let bytes = UnsafeRawBufferPointer($0)
+            return forward(chatgpt, "GET", "/backend-api/conversations", bytes[...])
+        }
     }
 }
 
-/// The method and split target of one request being routed.
+/// The method and the target's bytes of one request being routed; `pathEnd` is where the query starts.
 private struct Request {
     var method: String
-    var path: Substring
-    var query: Substring
+    var target: UnsafeRawBufferPointer
+    var pathEnd: Int
+
+    var path: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: target[..<pathEnd]) }
+    /// Kept with its "?" so that even an empty query reaches the upstream byte for byte.
+    var query: Slice<UnsafeRawBufferPointer> { target[pathEnd...] }
+    var pathText: String { String(decoding: path, as: UTF8.self) }
+
+    func pathIs(_ literal: StaticString) -> Bool {
+        HTTPSyntax.matches(target, 0..<pathEnd, literal)
+    }
 
     func only(_ allowed: String, _ route: Route) -> Route {
         method == allowed ? route : notAllowed
@@ -147,18 +171,21 @@ private struct Request {
     }
 
     var notAllowed: Route {
-        .reject(ProxyError(405, "method \(method) not allowed for \(path)"))
+        .reject(ProxyError(405, "method \(method) not allowed for \(pathText)"))
     }
 
-    /// The non-empty remainder of the path after `prefix`.
-    func rest(after prefix: String) -> Substring? {
-        guard path.hasPrefix(prefix), path.utf8.count > prefix.utf8.count else { return nil }
-        return path.dropFirst(prefix.utf8.count)
+    func pathStarts(with prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        return pathEnd >= count && HTTPSyntax.matches(target, 0..<count, prefix)
+    }
+
+    /// Whether the path is `prefix` followed by something.
+    func hasRest(after prefix: StaticString) -> Bool {
+        pathEnd > prefix.utf8CodeUnitCount && pathStarts(with: prefix)
     }
 
     /// Whether the path is `prefix` followed by exactly one non-empty segment, such as an `{id}`.
-    func segment(after prefix: String) -> Bool {
-        guard let rest = rest(after: prefix) else { return false }
-        return !rest.contains("/")
+    func segment(after prefix: StaticString) -> Bool {
+        hasRest(after: prefix) && !target[prefix.utf8CodeUnitCount..<pathEnd].contains(UInt8(ascii: "/"))
     }
 }

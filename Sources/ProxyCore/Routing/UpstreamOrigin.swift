@@ -1,16 +1,21 @@
 /// Where a class of routes goes: one of the configured base URLs, e.g. `https://chatgpt.com`.
 public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
-    public var secure: Bool
-    public var host: String
-    public var port: UInt16
+    public let secure: Bool
+    public let host: String
+    public let port: UInt16
     /// A path prefix without a trailing slash ("" for none), prepended to every upstream path.
-    public var basePath: String
+    public let basePath: String
+    /// The Host header value: the port is left out when it is the scheme's default. Stored because every
+    /// forwarded request sends it.
+    public let authority: String
 
     public init(secure: Bool, host: String, port: UInt16, basePath: String = "") {
         self.secure = secure
         self.host = host
         self.port = port
         self.basePath = basePath
+        let h = host.contains(":") ? "[\(host)]" : host
+        authority = port == (secure ? 443 : 80) ? h : "\(h):\(port)"
     }
 
     /// Parses `http[s]://host[:port][/base]`; IPv6 hosts in brackets. Returns nil when malformed.
@@ -58,11 +63,12 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
         self.init(secure: secure, host: String(host), port: port, basePath: path)
     }
 
-    /// The Host header value: the port is left out when it is the scheme's default.
-    public var authority: String {
-        let h = host.contains(":") ? "[\(host)]" : host
-        let defaultPort: UInt16 = secure ? 443 : 80
-        return port == defaultPort ? h : "\(h):\(port)"
+    /// `authority` follows from the rest, so hashing it too would only cost the pool's lookups time.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(secure)
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(basePath)
     }
 
     public var description: String { "\(secure ? "https" : "http")://\(authority)\(basePath)" }

@@ -1,0 +1,73 @@
+// The pure per-request work of one proxied exchange, repeated, so its cost can be counted in instructions
+// (Benchmarks/Microbench/count.sh runs it under callgrind). No I/O: the heads live in memory.
+import ProxyCore
+
+let requestText = """
+    GET /chatgpt/backend-api/conversations?offset=0&limit=28&order=updated HTTP/1.1\r
+    Host: localhost:8080\r
+    User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36\r
+    Accept: application/json\r
+    Accept-Language: en-US,en;q=0.9\r
+    Accept-Encoding: gzip, deflate, br\r
+    Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEyMyJ9.c2lnbmF0dXJl\r
+    Content-Type: application/json\r
+    OpenAI-Organization: org-abc123\r
+    Referer: https://chat.example.com/\r
+    Origin: https://chat.example.com\r
+    Sec-Fetch-Mode: cors\r
+    Connection: keep-alive\r
+    \r
+
+    """
+
+let responseText = """
+    HTTP/1.1 200 OK\r
+    Server: nginx/1.22.1\r
+    Date: Tue, 24 Nov 2026 22:52:48 GMT\r
+    Content-Type: application/json\r
+    Content-Length: 360\r
+    Connection: keep-alive\r
+    Cache-Control: no-store\r
+    Vary: Accept-Encoding\r
+    X-Request-Id: 6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b\r
+    Strict-Transport-Security: max-age=31536000; includeSubDomains\r
+    X-Content-Type-Options: nosniff\r
+    \r
+
+    """
+
+/// Everything a worker does per request outside the sockets; returns bytes written so nothing is optimized away.
+@inline(never)
+func measure(iterations: Int, request: UnsafeRawBufferPointer, response: UnsafeRawBufferPointer,
+             router: Router) -> Int {
+    let requestParser = RequestHeadParser()
+    let responseParser = ResponseHeadParser()
+    var toUpstream = IOBuffer()
+    var toClient = IOBuffer()
+    var written = 0
+    for _ in 0..<iterations {
+        guard case .complete(let head, _) = requestParser.parse(request),
+              case .forward(let forward) = router.route(method: head.method, target: head.target),
+              head.value(of: "authorization") != nil else { fatalError("request not forwarded") }
+        UpstreamRequestHead.write(head, method: forward.method, target: forward.target, origin: forward.origin,
+                                  into: &toUpstream)
+        guard case .complete(let response, _) = responseParser.parse(response, requestMethod: forward.method)
+        else { fatalError("response not parsed") }
+        _ = ClientResponseHead.write(response, clientMinorVersion: head.minorVersion, keepAlive: head.keepAlive,
+                                     into: &toClient)
+        written &+= toUpstream.readableCount &+ toClient.readableCount
+        toUpstream.consume(toUpstream.readableCount)
+        toClient.consume(toClient.readableCount)
+    }
+    return written
+}
+
+let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 10000 : 10000
+let origin = UpstreamOrigin(secure: true, host: "chatgpt.com", port: 443)
+let router = Router(chatgpt: origin, platform: UpstreamOrigin(secure: true, host: "api.openai.com", port: 443))
+let written = Array(requestText.utf8).withUnsafeBytes { request in
+    Array(responseText.utf8).withUnsafeBytes { response in
+        measure(iterations: iterations, request: request, response: response, router: router)
+    }
+}
+print("iterations: \(iterations), head bytes written: \(written)")
