@@ -121,13 +121,17 @@ final class HTTP2Session {
         add(":authority", origin.authority)
         add(":scheme", origin.secure ? "https" : "http")
         add(":path", target)
-        let nominated = HopByHop.nominated(by: head.value(of: "connection"))
+        let connection = head.fields.first { $0.known == .connection }?.value
+        let nominates = HopByHop.nominatesFields(connection)
         for field in head.fields {
-            if HopByHop.contains(field) || field.hasName("host") || field.hasName("expect")
-                || HopByHop.isNominated(field, in: nominated) {
-                continue
+            let name = field.known
+            switch name {
+            case .host, .expect: continue
+            case let name? where name.isHopByHop: continue
+            default: break
             }
-            add(field.name, field.value, lowercase: true, bearer: field.hasName("authorization"))
+            if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
+            add(field.name, field.value, lowercase: true, bearer: name == .authorization)
         }
     }
 
