@@ -64,7 +64,13 @@ final class BackpressureTests: ProxydTestCase {
         XCTAssertEqual(offset, 6 * Self.sip)
         XCTAssertLessThan(peak - baseline, Self.allowedGrowthKB,
                           "VmRSS grew from \(baseline) kB to \(peak) kB while a client read a 100 MB body slowly")
+        // Leaving a paused relay must end it upstream too, not leave it parked until the upstream timeout.
+        let leftAt = DispatchTime.now().uptimeNanoseconds
         connection = nil
+        let closedAfter = env.chatgpt.connections.closeDelay(ofConnectionCarrying: "__big?bytes=\(Self.hundredMB)",
+                                                             since: leftAt, timeout: 3)
+        XCTAssertLessThan(closedAfter ?? .infinity, 1,
+                          "upstream of the abandoned relay closed after \(String(describing: closedAfter)) s")
         assertStillServing()
         XCTAssertLessThan(try residentKB() - baseline, Self.allowedGrowthKB)
     }

@@ -7,33 +7,16 @@ final class ClientDisconnectTests: ProxydTestCase {
     /// Closes the upstream within this long of the client leaving; the upstream timeout (2 s) is well above.
     private static let promptly = 1.0
 
-    /// The fixture connection that carried the request whose target contains `fragment`.
-    private func upstreamConnection(carrying fragment: String) -> ConnectionLog.Entry? {
-        var found: ConnectionLog.Entry?
-        _ = env.chatgpt.connections.wait(timeout: 5) { entries in
-            found = entries.last { $0.uris.contains { $0.contains(fragment) } }
-            return found != nil
-        }
-        return found
-    }
-
-    /// Waits for the fixture to see `entry`'s connection close; returns seconds after `since`.
-    private func closeDelay(of entry: ConnectionLog.Entry, since: UInt64) -> Double? {
-        var closedAt: UInt64?
-        _ = env.chatgpt.connections.wait(timeout: Self.promptly + 2) { entries in
-            closedAt = entries.first { $0.id == entry.id }?.closedAt
-            return closedAt != nil
-        }
-        return closedAt.map { Self.monotonicSeconds($0 &- since) }
+    /// Waits (up to 5 s) until the fixture has seen a request whose target contains `fragment`.
+    private func reachedUpstream(_ fragment: String) -> Bool {
+        env.chatgpt.connections.wait(timeout: 5) { entries in entries.contains { $0.uris.contains { $0.contains(fragment) } } }
     }
 
     private func assertUpstreamClosedPromptly(carrying fragment: String, clientLeftAt: UInt64,
                                               file: StaticString = #filePath, line: UInt = #line) {
-        guard let entry = upstreamConnection(carrying: fragment) else {
-            XCTFail("no upstream connection carried \(fragment)", file: file, line: line)
-            return
-        }
-        guard let delay = closeDelay(of: entry, since: clientLeftAt) else {
+        let delay = env.chatgpt.connections.closeDelay(ofConnectionCarrying: fragment, since: clientLeftAt,
+                                                       timeout: Self.promptly + 2)
+        guard let delay else {
             XCTFail("the upstream connection stayed open after the client left. Log tail:\n\(env.proxyd.logTail())",
                     file: file, line: line)
             return
@@ -47,8 +30,8 @@ final class ClientDisconnectTests: ProxydTestCase {
         try connection?.send(RequestBuilder.build("GET", "/chatgpt/backend-api/\(fragment)"))
         XCTAssertEqual(try connection?.readHead().status, 200)
         usleep(350_000)  // a few events relayed; 45 more to come over 4.5 s
-        connection = nil  // closes the socket
         let leftAt = DispatchTime.now().uptimeNanoseconds
+        connection = nil  // closes the socket
         assertUpstreamClosedPromptly(carrying: fragment, clientLeftAt: leftAt)
 
         let id = try XCTUnwrap(env.chatgpt.recorder.waitForRequest { $0.uri.contains(fragment) }?.id)
@@ -65,9 +48,10 @@ final class ClientDisconnectTests: ProxydTestCase {
         let fragment = "__hang?leave=before-head"
         var connection: RawHTTPConnection? = try connect(timeout: 5)
         try connection?.send(RequestBuilder.build("GET", "/chatgpt/backend-api/\(fragment)"))
-        XCTAssertNotNil(upstreamConnection(carrying: fragment), "the request did not reach the fixture")
+        XCTAssertTrue(reachedUpstream(fragment), "the request did not reach the fixture")
+        let leftAt = DispatchTime.now().uptimeNanoseconds
         connection = nil
-        assertUpstreamClosedPromptly(carrying: fragment, clientLeftAt: DispatchTime.now().uptimeNanoseconds)
+        assertUpstreamClosedPromptly(carrying: fragment, clientLeftAt: leftAt)
         assertStillServing()
     }
 
@@ -78,9 +62,10 @@ final class ClientDisconnectTests: ProxydTestCase {
         try connection?.send(RequestBuilder.build("POST", "/chatgpt/backend-api/\(fragment)", headers: [
             RequestBuilder.defaultAuthorization, ("Content-Length", "1000000"),
         ]) + TestPattern.bytes(count: 100_000))
-        XCTAssertNotNil(upstreamConnection(carrying: fragment), "the request head did not reach the fixture")
+        XCTAssertTrue(reachedUpstream(fragment), "the request head did not reach the fixture")
+        let leftAt = DispatchTime.now().uptimeNanoseconds
         connection = nil
-        assertUpstreamClosedPromptly(carrying: fragment, clientLeftAt: DispatchTime.now().uptimeNanoseconds)
+        assertUpstreamClosedPromptly(carrying: fragment, clientLeftAt: leftAt)
         XCTAssertNil(env.chatgpt.recorder.requests.first { $0.uri.contains(fragment) }, "a cut body must not look complete")
         assertStillServing()
     }

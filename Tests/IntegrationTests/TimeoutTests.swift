@@ -27,6 +27,18 @@ final class TimeoutTests: ProxydTestCase {
         XCTAssertEqual(env.chatgpt.recorder.headCount, headsBefore, "a half head must not reach the upstream")
     }
 
+    /// Found by this suite: proxyd said "within 0 s" here (the header timeout was divided down to whole seconds).
+    func testThe408NamesAFractionalHeaderTimeoutExactly() throws {
+        let proxyd = try ProxydProcess(settings: ProxydProcess.baseSettings(pki: env.pki).merging([
+            "PROXYD_CHATGPT_URL": env.chatgpt.baseURL, "PROXYD_PLATFORM_URL": env.platform.baseURL,
+            "PROXYD_HEADER_TIMEOUT": "0.5",
+        ]) { $1 })
+        defer { _ = proxyd.stop() }
+        let connection = try RawHTTPConnection(port: proxyd.port, timeout: 5)
+        try connection.send("GET /healthz HTTP/1.1\r\n")
+        assertProxydError(try connection.readResponse(), status: 408, messageContains: ["0.5 s"])
+    }
+
     /// Slowloris: a byte every 200 ms must not restart the head timer; the 408 (and proxyd's half-close) must
     /// come about 1 s after the first byte, while the trickle is still going.
     func testTricklingAHeadDoesNotExtendTheHeaderTimeout() throws {

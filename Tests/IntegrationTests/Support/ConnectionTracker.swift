@@ -69,6 +69,17 @@ final class ConnectionLog: @unchecked Sendable {
         for channel in open { try? channel.close().wait() }
     }
 
+    /// Seconds from `since` until the last connection that carried a target containing `fragment` closed;
+    /// nil if there is none or it stayed open for `timeout`.
+    func closeDelay(ofConnectionCarrying fragment: String, since: UInt64, timeout: Double) -> Double? {
+        var closedAt: UInt64?
+        _ = wait(timeout: timeout) { entries in
+            closedAt = entries.last { $0.uris.contains { $0.contains(fragment) } }?.closedAt
+            return closedAt != nil
+        }
+        return closedAt.map { Double($0) / 1e9 - Double(since) / 1e9 }
+    }
+
     /// Polls until `condition` holds for the log; false on timeout.
     func wait(timeout: Double, until condition: ([Entry]) -> Bool) -> Bool {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
