@@ -17,6 +17,10 @@ final class GracefulStopTests: XCTestCase {
         try idle.send(RequestBuilder.build("GET", "/chatgpt/models"))
         XCTAssertEqual(try idle.readResponse().status, 200)
         let silent = try RawHTTPConnection(port: proxyd.port, timeout: 5)
+        // And a 5 s stream under way: stopping must not wait for it to end.
+        let streaming = try RawHTTPConnection(port: proxyd.port, timeout: 5)
+        try streaming.send(RequestBuilder.build("GET", "/chatgpt/backend-api/__sse?events=50&interval_ms=100"))
+        XCTAssertEqual(try streaming.readHead().status, 200)
 
         let started = DispatchTime.now().uptimeNanoseconds
         XCTAssertEqual(kill(proxyd.pid, SIGTERM), 0)
