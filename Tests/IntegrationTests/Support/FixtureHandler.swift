@@ -15,6 +15,9 @@ final class FixtureHandler: ChannelInboundHandler {
 
     private let recorder: RequestRecorder
     private var current: (id: Int, head: HTTPRequestHead, body: [UInt8], length: Int, hash: FNV1a)?
+    /// A `__big` body still being sent.
+    private var bigBody: (sent: Int, count: Int, keepAlive: Bool)?
+    private var writingBigBody = false
 
     init(recorder: RequestRecorder) { self.recorder = recorder }
 
@@ -92,20 +95,42 @@ final class FixtureHandler: ChannelInboundHandler {
         finish(keepAlive: keepAlive, context: context)
     }
 
+    /// Sends the head now and the body as the channel takes it.
     private func sendBig(count: Int, keepAlive: Bool, context: ChannelHandlerContext) {
         var head = HTTPResponseHead(version: .http1_1, status: .ok)
         head.headers.add(name: "content-type", value: "application/octet-stream")
         head.headers.add(name: "content-length", value: String(count))
         context.write(wrapOutboundOut(.head(head)), promise: nil)
+        bigBody = (sent: 0, count: count, keepAlive: keepAlive)
+        continueBigBody(context: context)
+    }
+
+    /// Writes pieces while the channel is writable and picks up again on `channelWritabilityChanged`: a proxyd
+    /// that stops reading then holds the fixture back, as it would a real upstream, and a 100 MB body is
+    /// never queued (or generated) whole.
+    private func continueBigBody(context: ChannelHandlerContext) {
+        // A flush can change writability and call back in here; the outer call carries on instead.
+        guard !writingBigBody else { return }
+        writingBigBody = true
+        defer { writingBigBody = false }
         let piece = 64 * 1024
-        var offset = 0
-        while offset < count {
-            let size = min(piece, count - offset)
-            let bytes = TestPattern.bytes(count: size, startingAt: offset)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
-            offset += size
+        while let body = bigBody, body.sent < body.count, context.channel.isWritable {
+            let size = min(piece, body.count - body.sent)
+            bigBody?.sent += size
+            let bytes = TestPattern.bytes(count: size, startingAt: body.sent)
+            // Flushed piece by piece: TLS holds unflushed writes itself, where they do not count against writability.
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))),
+                                  promise: nil)
         }
-        finish(keepAlive: keepAlive, context: context)
+        if let body = bigBody, body.sent == body.count {
+            bigBody = nil
+            finish(keepAlive: body.keepAlive, context: context)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { continueBigBody(context: context) }
+        context.fireChannelWritabilityChanged()
     }
 
     private func streamEvents(_ request: RecordedRequest, count: Int, intervalMS: Int, keepAlive: Bool,

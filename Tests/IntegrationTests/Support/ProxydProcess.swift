@@ -45,6 +45,14 @@ final class ProxydProcess {
 
     var isRunning: Bool { process.isRunning }
 
+    /// For signals and /proc; meaningless once the process has exited.
+    var pid: pid_t { process.processIdentifier }
+
+    /// Once `isRunning` is false: the exit status, or the number of the signal that ended proxyd.
+    var termination: (status: Int32, bySignal: Bool) {
+        (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+    }
+
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     func logTail(maxCharacters: Int = 3000) -> String { String(log.suffix(maxCharacters)) }

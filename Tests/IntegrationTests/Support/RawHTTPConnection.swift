@@ -110,6 +110,13 @@ final class RawHTTPConnection {
         return RawResponse(head: head, body: body, complete: complete)
     }
 
+    /// At most `limit` of the bytes that follow, framing ignored, as soon as any are there: for a client that
+    /// reads a body slowly on purpose. Empty once the peer has closed.
+    func readRaw(upTo limit: Int) throws -> ArraySlice<UInt8> {
+        if readIndex == buffer.count, try !fill() { return [] }
+        return take(min(limit, buffer.count - readIndex))
+    }
+
     /// True if the peer closes (EOF or reset) within `timeout` without sending anything more.
     func waitForClose(timeout: Double) -> (closed: Bool, extraBytes: Int) {
         var seconds = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Throwaway certificates made with the `openssl` CLI, so the fixture's trust chain is independent of
-/// proxyd's own TLS code: a CA whose PEM proxyd trusts via PROXYD_CA_FILE, a `localhost`/127.0.0.1 server
-/// certificate signed by it, and a second server certificate signed by a CA proxyd does not know.
+/// proxyd's own TLS code: a CA whose PEM proxyd trusts via PROXYD_CA_FILE, a server certificate signed by it
+/// for `localhost`, `upstream.proxyd.test` and 127.0.0.1, and a second server certificate signed by a CA proxyd
+/// does not know.
 struct TestPKI {
     let directory: URL
     let trustedCAPath: String
@@ -21,7 +22,7 @@ struct TestPKI {
         let path = { (name: String) in dir.appendingPathComponent(name).path }
 
         let serverExtensions = """
-            subjectAltName=DNS:localhost,IP:127.0.0.1
+            subjectAltName=DNS:localhost,DNS:\(madeUpHostName),IP:127.0.0.1
             basicConstraints=critical,CA:FALSE
             keyUsage=critical,digitalSignature,keyEncipherment
             extendedKeyUsage=serverAuth
@@ -58,6 +59,9 @@ struct TestPKI {
             untrustedKeyPath: path("untrusted.key")
         )
     }
+
+    /// A name no DNS server knows, so reaching the fixture under it proves PROXYD_RESOLVE was used.
+    static let madeUpHostName = "upstream.proxyd.test"
 
     private static func openssl(_ arguments: [String]) throws {
         let result = try Command.run("openssl", arguments)

@@ -7,6 +7,7 @@ import NIOSSL
 /// with proxyd's own HTTP and TLS stacks.
 final class UpstreamFixture {
     let recorder = RequestRecorder()
+    let connections = ConnectionLog()
     let port: Int
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
@@ -25,6 +26,7 @@ final class UpstreamFixture {
         tls.shutdownTimeout = .milliseconds(100)
         let context = try NIOSSLContext(configuration: tls)
         let recorder = self.recorder
+        let connections = self.connections
 
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
@@ -35,6 +37,7 @@ final class UpstreamFixture {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(ConnectionTracker(log: connections))
                         try channel.pipeline.syncOperations.addHandler(FixtureHandler(recorder: recorder))
                     }
                 }
