@@ -127,7 +127,7 @@ class ProxydTestCase: XCTestCase {
     }
 
     /// The upstream request behind a relayed echo answer, found by the id the fixture put in its body.
-    func upstreamRequest(behind response: RawResponse, on fixture: UpstreamFixture,
+    func upstreamRequest(behind response: RawResponse, on fixture: RecordingUpstream,
                          file: StaticString = #filePath, line: UInt = #line) -> RecordedRequest? {
         guard let id = jsonObject(response)?["requestId"] as? Int else {
             XCTFail("not a fixture echo (status \(response.status)): \(response.bodyText.prefix(300))", file: file, line: line)

@@ -1,0 +1,133 @@
+import Dispatch
+import Foundation
+import NIOCore
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+
+/// An HTTPS upstream on 127.0.0.1 that speaks only HTTP/2 (ALPN `h2`), on SwiftNIO + swift-nio-http2 so that it
+/// shares no code with proxyd's nghttp2 client. Paths behave as in the HTTP/1.1 fixture (see `HTTP2FixtureHandler`),
+/// and the fixture also reports what only HTTP/2 has: connections, streams, resets from the client, GOAWAY.
+final class HTTP2Fixture: RecordingUpstream {
+    struct Options {
+        /// SETTINGS_MAX_CONCURRENT_STREAMS, enforced from the first stream on (as nginx does): streams beyond it are
+        /// answered with RST_STREAM(REFUSED_STREAM).
+        var maxConcurrentStreams = 100
+        /// Sends GOAWAY(NO_ERROR) on the first connection once it has accepted this many streams, with the last of
+        /// them as last-stream-id; streams the client opened after that are ignored, as RFC 9113 6.8 says.
+        var goAwayAfterStreams: Int?
+    }
+
+    let recorder = RequestRecorder()
+    let log = HTTP2FixtureLog()
+    let options: Options
+    let port: Int
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: Channel
+
+    var baseURL: String { "https://localhost:\(port)" }
+
+    init(pki: TestPKI, options: Options = Options()) throws {
+        self.options = options
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(pki.serverCertificatePath).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: pki.serverKeyPath, format: .pem)))
+        tls.minimumTLSVersion = .tlsv12
+        tls.applicationProtocols = ["h2"]
+        tls.shutdownTimeout = .milliseconds(100)
+        let context = try NIOSSLContext(configuration: tls)
+        let recorder = self.recorder
+        let log = self.log
+        let settings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
+            + [HTTP2Setting(parameter: .maxConcurrentStreams, value: options.maxConcurrentStreams)]
+
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            channel = try ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.backlog, value: 256)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    let connection = log.connectionAccepted()
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOHTTP2Handler(mode: .server, initialSettings: settings))
+                        try channel.pipeline.syncOperations.addHandler(
+                            HTTP2FixtureHandler(connection: connection, options: options, recorder: recorder, log: log))
+                    }
+                }
+                .bind(host: "127.0.0.1", port: 0).wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+        guard let port = channel.localAddress?.port else {
+            try? group.syncShutdownGracefully()
+            throw TestSetupError("HTTP/2 fixture has no local port")
+        }
+        self.port = port
+    }
+
+    /// Also drops connections left open on purpose (`__hang`).
+    func shutdown() {
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+}
+
+/// What an HTTP/2 fixture saw beyond the requests themselves; thread-safe, tests read it from their own thread.
+final class HTTP2FixtureLog: @unchecked Sendable {
+    struct Reset {
+        let connection: Int
+        let stream: Int
+        let code: HTTP2ErrorCode
+        /// Monotonic (`DispatchTime`) arrival time.
+        let time: UInt64
+    }
+
+    private let lock = NSLock()
+    private var connections = 0
+    private var places: [Int: (connection: Int, stream: Int)] = [:]
+    private var resets: [Reset] = []
+    private var refused = 0
+    private var goAways: [(connection: Int, lastStream: Int)] = []
+    private var dataSent: [Int: Int] = [:]
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock(); defer { lock.unlock() }
+        return body()
+    }
+
+    /// TCP connections accepted so far; also the new connection's number.
+    func connectionAccepted() -> Int { locked { connections += 1; return connections } }
+    var connectionCount: Int { locked { connections } }
+
+    func noteRequest(id: Int, connection: Int, stream: Int) { locked { places[id] = (connection, stream) } }
+    /// Which connection and stream carried a recorded request.
+    func place(ofRequest id: Int) -> (connection: Int, stream: Int)? { locked { places[id] } }
+
+    func noteReset(_ reset: Reset) { locked { resets.append(reset) } }
+    var resetsReceived: [Reset] { locked { resets } }
+
+    func noteRefused() { locked { refused += 1 } }
+    /// Streams answered with REFUSED_STREAM because MAX_CONCURRENT_STREAMS was reached.
+    var refusedCount: Int { locked { refused } }
+
+    func noteGoAway(connection: Int, lastStream: Int) { locked { goAways.append((connection, lastStream)) } }
+    var goAwaysSent: [(connection: Int, lastStream: Int)] { locked { goAways } }
+
+    func noteDataSent(requestID: Int, bytes: Int) { locked { dataSent[requestID, default: 0] += bytes } }
+    /// Response body bytes handed to the HTTP/2 layer for a request; flow control holds back what the client
+    /// has not acknowledged, so this is at most what proxyd's windows allowed plus a few frames.
+    func dataSent(requestID: Int) -> Int { locked { dataSent[requestID] ?? 0 } }
+
+    /// Waits until `condition` holds or `timeout` passes; returns whether it held.
+    func wait(timeout: Double, until condition: (HTTP2FixtureLog) -> Bool) -> Bool {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        repeat {
+            if condition(self) { return true }
+            usleep(1_000)
+        } while DispatchTime.now().uptimeNanoseconds < deadline
+        return condition(self)
+    }
+}
