@@ -63,9 +63,13 @@ final class ClientConnection: EventHandler {
     private var requestBodyQueue = IOBuffer()
     /// HTTP/2: response bytes taken but not acknowledged to the server until our output drains.
     private var unacknowledged = 0
+    /// Request body forwarding stopped because the upstream side was full.
+    private var waitingForUpstreamRoom = false
     private var responseFraming = ClientFraming.asIs
     private var keepAlive = true
-    private var retried = false
+    /// Attempts after the first: stale keep-alive connections and refused streams are retried.
+    private var retries = 0
+    private static let maxRetries = 3
 
     init(fd: Int32, worker: Worker) {
         self.fd = fd
@@ -113,13 +117,13 @@ final class ClientConnection: EventHandler {
             if input.isEmpty {
                 close()  // idle keep-alive connection
             } else {
-                let seconds = worker.configuration.headerTimeoutMs / 1000
+                let seconds = secondsText(worker.configuration.headerTimeoutMs)
                 respondLocal(ProxyError(408, "request head not received within \(seconds) s"), minorVersion: 1,
                              keepAlive: false)
             }
         case .exchanging where http2Stream > 0 && output.isEmpty:
             // The stream's own upstream timeout: one silent stream must not hold the connection.
-            let seconds = UpstreamConnection.seconds(worker.configuration.upstreamTimeoutMs)
+            let seconds = secondsText(worker.configuration.upstreamTimeoutMs)
             let authority = forward?.origin.authority ?? "upstream"
             releaseUpstream()
             upstreamDidFail(ProxyError(504, "upstream timeout: no data from \(authority) within \(seconds) s"),
@@ -151,6 +155,11 @@ final class ClientConnection: EventHandler {
     }
 
     private func readLoop() {
+        defer {
+            if readable && state == .exchanging && requestBody != .complete && !wantsInput {
+                waitingForUpstreamRoom = true
+            }
+        }
         while readable && wantsInput {
             let space = input.writableSpace(minimum: Self.readSize)
             let n = Glibc.read(fd, space.baseAddress, space.count)
@@ -262,7 +271,7 @@ final class ClientConnection: EventHandler {
         requestBodyBytes = 0
         requestBodyBytesSent = 0
         responseStarted = false
-        retried = false
+        retries = 0
         switch head.framing {
         case .none, .untilClose, .contentLength(0): requestBody = .complete
         case .contentLength(let n): requestBody = .fixed(remaining: n)
@@ -329,7 +338,11 @@ final class ClientConnection: EventHandler {
                 }
             }
         }
-        if input.isEmpty { input.releaseIfEmpty() }
+        if input.isEmpty {
+            input.releaseIfEmpty()
+        } else if requestBody != .complete {
+            waitingForUpstreamRoom = true
+        }
         if let session = connection.session {
             session.bodyAvailable(http2Stream)
             connection.sendFrames()
@@ -444,7 +457,8 @@ final class ClientConnection: EventHandler {
     /// The upstream took request body bytes. Continued after the caller's stack unwinds, since the
     /// caller is often our own forwardRequestBody flushing the upstream.
     func upstreamCanTakeBody() {
-        guard state == .exchanging, requestBody != .complete else { return }
+        guard state == .exchanging, waitingForUpstreamRoom else { return }
+        waitingForUpstreamRoom = false
         worker.loop.runSoon(self)
     }
 
@@ -496,9 +510,9 @@ final class ClientConnection: EventHandler {
         upstream = nil
         http2Stream = 0
         unacknowledged = 0
-        if retryable && !retried && isSafeToRetry {
+        if retryable && retries < Self.maxRetries && isSafeToRetry {
             // A stale pooled connection, or a stream the server refused unprocessed: one more attempt.
-            retried = true
+            retries += 1
             Log.debug("retrying on a new upstream connection: \(error.message)")
             attachUpstream()
             return

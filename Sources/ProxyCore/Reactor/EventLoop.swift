@@ -134,14 +134,14 @@ final class EventLoop {
         deferred.append(handler)
     }
 
+    /// One batch per loop turn: work a handler defers again waits for the next turn, so sockets
+    /// keep being polled even if some handler keeps asking.
     private func runDeferred() {
-        while !deferred.isEmpty {
-            let batch = deferred
-            deferred.removeAll(keepingCapacity: true)
-            for handler in batch {
-                handler.deferredQueued = false
-                handler.handleDeferred()
-            }
+        let batch = deferred
+        deferred.removeAll(keepingCapacity: true)
+        for handler in batch {
+            handler.deferredQueued = false
+            handler.handleDeferred()
         }
     }
 

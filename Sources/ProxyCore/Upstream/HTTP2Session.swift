@@ -24,10 +24,20 @@ final class HTTP2Session {
 
     var activeStreams: Int { streams.count }
 
+    /// The server's first SETTINGS frame has arrived, so its stream limit is known.
+    private(set) var settingsReceived = false
+
+    /// Room for another stream. Until the server's SETTINGS arrive only one stream goes out: a
+    /// server may enforce a low limit from its first stream on and refuse the excess.
     var hasCapacity: Bool {
-        guard let session, !goingAway, protocolError == nil else { return false }
-        let limit = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
-        return streams.count < Int(min(limit, 1_000_000))
+        guard session != nil, !goingAway, protocolError == nil else { return false }
+        guard settingsReceived else { return streams.isEmpty }
+        return streams.count < streamLimit
+    }
+
+    /// The server's SETTINGS_MAX_CONCURRENT_STREAMS.
+    private var streamLimit: Int {
+        Int(min(nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), 1_000_000))
     }
 
     /// Whether the session has ended: nothing more to read or write.
@@ -257,7 +267,9 @@ final class HTTP2Session {
         case Int(NGHTTP2_GOAWAY.rawValue):
             me.goingAway = true
             me.connection.sessionGoingAway()
-        case Int(NGHTTP2_SETTINGS.rawValue):
+        case Int(NGHTTP2_SETTINGS.rawValue) where header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0:
+            me.settingsReceived = true
+            me.connection.worker.pool.learnStreamLimit(me.connection.origin, me.streamLimit)
             me.connection.sessionCapacityChanged()
         case Int(NGHTTP2_PING.rawValue) where header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0:
             me.connection.pingAcknowledged()

@@ -44,6 +44,8 @@ final class UpstreamConnection: EventHandler {
     /// When the upstream last sent anything (loop milliseconds).
     private var lastActivity: UInt64 = 0
     private var framesPending = false
+    /// Inside nghttp2_session_mem_recv, whose callbacks must not make nghttp2 send.
+    private var receiving = false
 
     // HTTP/1.1 exchange state (UpstreamConnection+HTTP1.swift).
     var client: ClientConnection?
@@ -57,8 +59,6 @@ final class UpstreamConnection: EventHandler {
     var chunked = ChunkedDecoder()
 
     private static let readSize = 16 * 1024
-    /// Requests that may wait on one dial in the hope it becomes HTTP/2.
-    static let maxWaiting = 100
 
     init(origin: UpstreamOrigin, worker: Worker) {
         self.origin = origin
@@ -72,10 +72,13 @@ final class UpstreamConnection: EventHandler {
     var canTakeRequest: Bool {
         switch state {
         case .resolving, .connecting, .handshaking:
-            return waiting.count < Self.maxWaiting
+            return waiting.count < worker.pool.expectedStreams(origin)
         case .open:
-            if pinging { return waiting.count < Self.maxWaiting }
-            if let session { return session.hasCapacity }
+            if let session {
+                // Before the server's SETTINGS (or during a PING) requests wait here for the answer.
+                if pinging || !session.settingsReceived { return waiting.count < worker.pool.expectedStreams(origin) }
+                return session.hasCapacity
+            }
             return client == nil
         case .closed:
             return false
@@ -88,10 +91,16 @@ final class UpstreamConnection: EventHandler {
 
     /// Places the client's request here: now if open, else when the dial completes.
     func enqueue(_ client: ClientConnection) {
-        if state == .open && session != nil && (pinging || needsLivenessCheck) {
-            waiting.append(client)
-            if !pinging { ping() }
-            return
+        if state == .open, let session {
+            if pinging || needsLivenessCheck {
+                waiting.append(client)
+                if !pinging { ping() }
+                return
+            }
+            if !session.hasCapacity {
+                waiting.append(client)  // until SETTINGS tell how many streams fit
+                return
+            }
         }
         if state == .open {
             start(client)
@@ -274,6 +283,10 @@ final class UpstreamConnection: EventHandler {
                 start(next)
             }
             sendFrames()
+            if !session.settingsReceived {
+                waiting = ready  // the server's limit is not known yet: wait for it here
+                return
+            }
         } else if !ready.isEmpty {
             start(ready.removeFirst())
         }
@@ -304,7 +317,7 @@ final class UpstreamConnection: EventHandler {
         switch state {
         case .resolving, .connecting, .handshaking:
             worker.resolver.cancel(self, host: origin.host, port: origin.port)
-            let seconds = Self.seconds(worker.configuration.connectTimeoutMs)
+            let seconds = secondsText(worker.configuration.connectTimeoutMs)
             fail(ProxyError(504, "upstream connect to \(origin.authority) timed out after \(seconds) s"))
         case .open:
             if pinging {
@@ -315,7 +328,7 @@ final class UpstreamConnection: EventHandler {
                 sendFrames()
                 close()
             } else {
-                let seconds = Self.seconds(worker.configuration.upstreamTimeoutMs)
+                let seconds = secondsText(worker.configuration.upstreamTimeoutMs)
                 fail(ProxyError(504, "upstream timeout: no data from \(origin.authority) within \(seconds) s"))
             }
         case .closed:
@@ -324,7 +337,9 @@ final class UpstreamConnection: EventHandler {
     }
 
     override func handleDeferred() {
-        guard state == .open && !readPaused else { return }
+        guard state == .open else { return }
+        if !waiting.isEmpty && !pinging { dispatchWaiting() }
+        guard !readPaused else { return }
         relayInput()
         readLoop()
     }
@@ -334,8 +349,8 @@ final class UpstreamConnection: EventHandler {
     /// Turns what nghttp2 queued into bytes on the wire.
     func sendFrames() {
         guard state == .open, let session else { return }
-        if sendingFrames {
-            framesPending = true  // the outer call loops once more
+        if sendingFrames || receiving {
+            framesPending = true  // the outer call (or relayInput, after nghttp2 returns) sends them
             return
         }
         sendingFrames = true
@@ -359,6 +374,8 @@ final class UpstreamConnection: EventHandler {
 
     func sessionCapacityChanged() {
         guard !pinging else { return }  // the PING's deadline stands
+        // Called from nghttp2's callbacks, where no new request may be submitted: later.
+        if !waiting.isEmpty { worker.loop.runSoon(self) }
         if activeStreams == 0 {
             worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamIdleCloseMs)
         } else {
@@ -452,7 +469,9 @@ final class UpstreamConnection: EventHandler {
             relayHTTP1Input()
             return
         }
+        receiving = true
         let ok = session.receive(input.readable)
+        receiving = false
         input.consume(input.readableCount)
         guard ok else {
             fail(ProxyError(502, "upstream HTTP/2 error from \(origin.authority): \(session.protocolError ?? "")"))
@@ -526,7 +545,4 @@ final class UpstreamConnection: EventHandler {
         if let tls { tlsshim_conn_free(tls) }
     }
 
-    static func seconds(_ ms: UInt64) -> String {
-        ms % 1000 == 0 ? "\(ms / 1000)" : "\(Double(ms) / 1000)"
-    }
 }

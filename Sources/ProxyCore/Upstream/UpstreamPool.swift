@@ -13,6 +13,10 @@ final class UpstreamPool {
     private var shared: [UpstreamOrigin: [UpstreamConnection]] = [:]
     /// Origins whose ALPN answer was HTTP/1.1: their dials are not shared.
     private var speaksHTTP1: Set<UpstreamOrigin> = []
+    /// Each HTTP/2 origin's last SETTINGS_MAX_CONCURRENT_STREAMS: how many requests may wait on one
+    /// dial. Until it is known, a burst gathers on few dials and what does not fit is redirected.
+    private var streamLimits: [UpstreamOrigin: Int] = [:]
+    private static let assumedStreamLimit = 1_000
 
     /// A connection that can take a request for `origin`: shared, idle or new.
     func connection(for origin: UpstreamOrigin, worker: Worker) -> UpstreamConnection {
@@ -35,6 +39,14 @@ final class UpstreamPool {
         } else {
             speaksHTTP1.remove(connection.origin)
         }
+    }
+
+    func learnStreamLimit(_ origin: UpstreamOrigin, _ limit: Int) {
+        streamLimits[origin] = max(limit, 1)
+    }
+
+    func expectedStreams(_ origin: UpstreamOrigin) -> Int {
+        streamLimits[origin] ?? Self.assumedStreamLimit
     }
 
     /// An HTTP/1.1 connection finished its exchange and may serve the next one.
