@@ -74,7 +74,7 @@ nginx_conf() {
     local user=""
     ((EUID == 0)) && user="user $(id -un) $(id -gn);"
     fill_template "$template" "$dir/nginx.conf" "USER=$user" "DIR=$dir" "CERTS=$certs" \
-        "WORKER_CONNECTIONS=$worker_connections" "$@"
+        "WORKER_CONNECTIONS=$worker_connections" "LOG_LEVEL=${LOG_LEVEL/warning/warn}" "$@"
 }
 
 # start_nginx DIR: runs nginx in the foreground of a background job; sets started_pid to the master.

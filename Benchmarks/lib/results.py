@@ -3,8 +3,8 @@
 
   results.py add ROWS --case C --proxy P --upstream U --wrk FILE --cpu-us N --rss-kib N [--note TEXT]
   results.py table ROWS
-  results.py streams-add ROWS --proxy P --upstream U --client FILE --watch FILE --cpu-us N --idle-rss-kib N
-                         --workers N [--note TEXT]
+  results.py streams-add ROWS --proxy P --upstream U --client FILE --watch FILE --cpu-us N --upstream-cpu-us N
+                         --idle-rss-kib N --workers N [--note TEXT]
   results.py streams-table ROWS   (the slow-streams case, with the targets of issue 3)
 """
 import argparse
@@ -86,7 +86,7 @@ def streams_add(args):
     with open(args.watch) as f:
         watched = json.load(f)
     row = dict(client, **watched, proxy=args.proxy, upstream=args.upstream, note=args.note, workers=args.workers,
-               idle_rss_kib=args.idle_rss_kib, cpu_us=args.cpu_us)
+               idle_rss_kib=args.idle_rss_kib, cpu_us=args.cpu_us, upstream_cpu_us=args.upstream_cpu_us)
     with open(args.rows, "a") as f:
         f.write(json.dumps(row) + "\n")
 
@@ -108,19 +108,21 @@ def streams_table(args):
         rows = [json.loads(line) for line in f if line.strip()]
     for r in rows:
         r["cpu_per_stream"] = r["cpu_us"] / r["completed"] if r["completed"] else None
+        r["upstream_cpu_per_stream"] = r["upstream_cpu_us"] / r["completed"] if r["completed"] else None
         r["above_idle_kib"] = max(0, r["peak_rss_kib"] - r["idle_rss_kib"])
         r["kib_per_stream"] = r["above_idle_kib"] / r["peak_concurrent"] if r["peak_concurrent"] else None
         r["conns_per_worker"] = r["peak_upstream_conns"] / r["workers"]
     nginx_cpu = next((r["cpu_per_stream"] for r in rows if r["proxy"] == "nginx"), None)
-    out = ["| proxy | upstream | streams done | at once | stream p50 / max | CPU µs/stream | idle RSS MB "
+    out = ["| proxy | upstream | streams done | at once | head p50 / stream p50 / max | CPU µs/stream | upstream's CPU µs/stream | idle RSS MB "
            "| peak RSS MB | above idle MB | KB/stream | upstream conns peak (per worker) | after | listen drops | targets |",
-           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         proxy = r["proxy"] + "".join(f" ⚠ {w}" for w in stream_warnings(r))
         cpu = f"{r['cpu_per_stream']:.0f}" if r["cpu_per_stream"] is not None else "–"
+        upstream_cpu = f"{r['upstream_cpu_per_stream']:.0f}" if r["upstream_cpu_per_stream"] is not None else "–"
         per_stream = f"{r['kib_per_stream']:.1f}" if r["kib_per_stream"] is not None else "–"
-        span = (f"{r['duration_p50_s']:.2f} / {r['duration_max_s']:.2f} s" if r["duration_p50_s"] is not None
-                else "–")
+        span = (f"{r['head_p50_s']:.2f} / {r['duration_p50_s']:.2f} / {r['duration_max_s']:.2f} s"
+                if r["duration_p50_s"] is not None else "–")
         checks = []
         if r["proxy"] != "nginx":
             checks.append("RSS " + mark(r["kib_per_stream"] is not None
@@ -129,7 +131,7 @@ def streams_table(args):
             if nginx_cpu is not None and r["cpu_per_stream"] is not None:
                 checks.append("CPU " + mark(r["cpu_per_stream"] <= nginx_cpu))
         out.append(f"| {proxy} | {r['upstream']} | {r['completed']}/{r['streams']} | {r['peak_concurrent']} "
-                   f"| {span} | {cpu} | {r['idle_rss_kib'] / 1024:.1f} | {r['peak_rss_kib'] / 1024:.1f} "
+                   f"| {span} | {cpu} | {upstream_cpu} | {r['idle_rss_kib'] / 1024:.1f} | {r['peak_rss_kib'] / 1024:.1f} "
                    f"| {r['above_idle_kib'] / 1024:.1f} | {per_stream} "
                    f"| {r['peak_upstream_conns']} ({r['conns_per_worker']:g}) | {r['last_upstream_conns']} "
                    f"| {r['listen_overflows']} | {' '.join(checks)} |")
@@ -161,7 +163,7 @@ def main():
     sa.add_argument("rows")
     for name in ("--proxy", "--upstream", "--client", "--watch"):
         sa.add_argument(name, required=True)
-    for name in ("--cpu-us", "--idle-rss-kib", "--workers"):
+    for name in ("--cpu-us", "--upstream-cpu-us", "--idle-rss-kib", "--workers"):
         sa.add_argument(name, type=int, required=True)
     sa.add_argument("--note", default="")
     st = sub.add_parser("streams-table")

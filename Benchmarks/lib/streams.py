@@ -6,7 +6,7 @@
 Opens STREAMS connections first and only then sends one request on each, so every stream is in flight
 at the same time (wrk would spread them over its run). Checks each answer: status 200 and a body equal
 to EXPECTED_BODY, framed by Content-Length, chunked encoding or the connection's end. Prints one JSON
-object: completed streams, failures by kind with a few examples, and timings.
+object: completed streams, failures by kind with an example body of each error status, and timings.
 """
 import argparse
 import asyncio
@@ -20,7 +20,11 @@ BODY = (b'{"action":"next","messages":[{"id":"aaa1","author":{"role":"user"},"co
 
 
 class Failure(Exception):
-    """One stream's failure; its text is the kind counted in the report."""
+    """One stream's failure; its text is the kind counted in the report, `detail` an example."""
+
+    def __init__(self, kind, detail=""):
+        super().__init__(kind)
+        self.detail = detail
 
 
 async def read_chunked(reader):
@@ -38,23 +42,28 @@ async def read_chunked(reader):
 
 async def read_response(reader):
     head = await reader.readuntil(b"\r\n\r\n")
+    head_at = time.monotonic()
     lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or parts[1] != "200":
-        raise Failure(f"status {parts[1] if len(parts) > 1 else '?'}")
     headers = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        return await read_chunked(reader)
-    if "content-length" in headers:
-        return await reader.readexactly(int(headers["content-length"]))
-    return await reader.read()
+        body = await read_chunked(reader)
+    elif "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    else:
+        body = await reader.read()
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or parts[1] != "200":
+        # The body of an error says which of the proxy's limits or checks answered.
+        raise Failure(f"status {parts[1] if len(parts) > 1 else '?'}", body[:200].decode("latin-1"))
+    return head_at, body
 
 
 async def stream(host, port, request, expected, all_connected, timeout):
-    """Returns the times the request went out and the answer was complete; raises Failure."""
+    """Returns the times the request went out, its answer's head came and the answer was complete;
+    raises Failure."""
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     except asyncio.TimeoutError as error:
@@ -68,7 +77,7 @@ async def stream(host, port, request, expected, all_connected, timeout):
         start = time.monotonic()
         writer.write(request)
         try:
-            body = await asyncio.wait_for(read_response(reader), timeout)
+            head_at, body = await asyncio.wait_for(read_response(reader), timeout)
         except asyncio.TimeoutError as error:
             raise Failure(f"no complete answer within {timeout:g} s") from error
         except asyncio.IncompleteReadError as error:
@@ -77,7 +86,7 @@ async def stream(host, port, request, expected, all_connected, timeout):
             raise Failure(f"read: {type(error).__name__}") from error
         if body != expected:
             raise Failure(f"body differs ({len(body)} of {len(expected)} bytes)")
-        return start, time.monotonic()
+        return start, head_at, time.monotonic()
     finally:
         writer.close()
 
@@ -96,7 +105,7 @@ class Countdown:
 
 
 def peak_concurrency(intervals):
-    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    edges = sorted([(start, 1) for start, _, _ in intervals] + [(end, -1) for _, _, end in intervals])
     peak = current = 0
     for _, step in edges:
         current += step
@@ -121,13 +130,17 @@ async def run(args):
     intervals = [o for o in outcomes if isinstance(o, tuple)]
     failures = collections.Counter(str(o) if isinstance(o, Failure) else f"client error: {o!r}"
                                    for o in outcomes if not isinstance(o, tuple))
-    durations = sorted(end - start for start, end in intervals)
+    examples = {str(o): o.detail for o in outcomes if isinstance(o, Failure) and o.detail}
+    durations = sorted(end - start for start, _, end in intervals)
+    heads = sorted(head - start for start, head, _ in intervals)
     return {
         "streams": args.streams,
         "completed": len(intervals),
         "failures": dict(failures),
+        "failure_examples": examples,
         "connect_s": round(connected - began, 3),
         "run_s": round(done - connected, 3),
+        "head_p50_s": round(heads[len(heads) // 2], 3) if heads else None,
         "duration_p50_s": round(durations[len(durations) // 2], 3) if durations else None,
         "duration_max_s": round(durations[-1], 3) if durations else None,
         "peak_concurrent": peak_concurrency(intervals),
