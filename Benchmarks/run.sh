@@ -227,13 +227,15 @@ if [[ -s $stream_rows ]]; then
 fi
 
 if ((record)); then
+    # Before the block: its redirection starts writing RESULTS.md, which would make the checkout look dirty.
+    commit=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
     {
         echo
         echo "## $(date -u)"
         echo
         echo "- machine: $(uname -srm), $(lscpu | sed -n 's/^Model name: *//p'), nproc $(nproc)"
         echo "- load average before the run: $load_before (other work on the machine inflates CPU per request)"
-        echo "- commit: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown); proxyd PROXYD_WORKERS=$WORKERS; nginx $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes $WORKERS"
+        echo "- commit: $commit; proxyd PROXYD_WORKERS=$WORKERS; nginx $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes $WORKERS"
         echo "- wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream nginx and the proxy share the cores"
         echo "- upstream: nginx, HTTP/2 and HTTP/1.1 by ALPN on one port, HTTP/1.1 alone on another"
         if [[ -n $table ]]; then printf '\n%s\n' "$table"; fi
