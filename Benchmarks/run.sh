@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Measures proxyd against nginx as a reverse proxy (and any --extra proxy) on one local TLS upstream.
+# Measures proxyd against nginx as a reverse proxy (and any --extra proxy) on one local TLS upstream,
+# proxyd once over HTTP/1.1 and once over HTTP/2 to it.
 # See Benchmarks/README.md for what each number means.
 set -euo pipefail
 
@@ -8,20 +9,32 @@ root=$(dirname "$here")
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-64}
+STREAMS=${STREAMS:-4000}
+STREAM_TIMEOUT=${STREAM_TIMEOUT:-60}
+H2_STREAMS=${H2_STREAMS:-1000}
+LOG_LEVEL=${LOG_LEVEL:-warning}
+# Workers of each proxy (proxyd's PROXYD_WORKERS, nginx's worker_processes): per-worker figures divide by it.
+WORKERS=2
 
 usage() {
     cat <<'USAGE'
 usage: Benchmarks/run.sh [options]
-  --only LIST          proxies to start and measure, comma-separated: nginx, proxyd, none (default nginx,proxyd)
+  --only LIST          proxies to start and measure, comma-separated: nginx, proxyd (both of the next two),
+                       proxyd-h1 (HTTP/1.1 upstream), proxyd-h2 (HTTP/2 upstream), none (default nginx,proxyd)
+  --cases LIST         cases to run, comma-separated: json, sse, streams (default json,sse); streams is
+                       STREAMS concurrent slow SSE streams, about 4 s each (issue 3)
   --extra NAME=HOST:PORT:PID
                        also measure a proxy already running at HOST:PORT as process PID (repeatable);
                        it must forward to https://localhost:UPSTREAM_PORT trusting the CA of --certs
-  --upstream-port N    port of the TLS upstream (default: a free one)
+  --upstream-port N    port of the TLS upstream that speaks HTTP/2 and HTTP/1.1 (default: a free one)
   --certs DIR          keep the CA and certificate in DIR, reused on later runs (default: throwaway)
   --no-build           use the existing release build of proxyd
   --record             append the table with date and machine to Benchmarks/RESULTS.md
   --keep               keep the run directory (configs, logs, wrk output) under Benchmarks/out/
-environment: DURATION (seconds per case, 10), WARMUP (seconds before each case, 2), CONNECTIONS (64)
+environment: DURATION (seconds per case, 10), WARMUP (seconds before each case, 2), CONNECTIONS (64),
+  STREAMS (streams case: concurrent streams, 4000), STREAM_TIMEOUT (seconds one stream may take, 60),
+  H2_STREAMS (the upstream's HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS, 1000),
+  LOG_LEVEL (proxyd's PROXYD_LOG_LEVEL and the nginx error logs' level, warning; its log: --keep)
 USAGE
 }
 
@@ -30,10 +43,11 @@ die() {
     exit 1
 }
 
-only=nginx,proxyd extras=() upstream_port="" certs="" build=1 record=0 keep=0
+only=nginx,proxyd cases=json,sse extras=() upstream_port="" certs="" build=1 record=0 keep=0
 while (($#)); do
     case $1 in
     --only) only=${2:?--only needs a list} && shift ;;
+    --cases) cases=${2:?--cases needs a list} && shift ;;
     --extra) extras+=("${2:?--extra needs NAME=HOST:PORT:PID}") && shift ;;
     --upstream-port) upstream_port=${2:?--upstream-port needs a port} && shift ;;
     --certs) certs=${2:?--certs needs a directory} && shift ;;
@@ -46,21 +60,30 @@ while (($#)); do
     shift
 done
 for proxy in ${only//,/ }; do
-    [[ $proxy =~ ^(nginx|proxyd|none)$ ]] || die "--only: unknown proxy '$proxy' (nginx, proxyd, none)"
+    [[ $proxy =~ ^(nginx|proxyd|proxyd-h1|proxyd-h2|none)$ ]] ||
+        die "--only: unknown proxy '$proxy' (nginx, proxyd, proxyd-h1, proxyd-h2, none)"
+done
+for case in ${cases//,/ }; do
+    [[ $case =~ ^(json|sse|streams)$ ]] || die "--cases: unknown case '$case' (json, sse, streams)"
 done
 for extra in "${extras[@]}"; do
     [[ $extra =~ ^[A-Za-z0-9_.-]+=[^:]+:[0-9]+:[0-9]+$ ]] || die "--extra '$extra' is not NAME=HOST:PORT:PID"
 done
 wants() { [[ ,$only, == *,$1,* ]]; }
+wants_proxyd() { wants proxyd || wants "proxyd-$1"; }
+runs() { [[ ,$cases, == *,$1,* ]]; }
 
 source "$here/lib/processes.sh"
 source "$here/lib/certs.sh"
 source "$here/lib/check.sh"
 source "$here/lib/measure.sh"
+source "$here/lib/streams.sh"
 
 mkdir -p "$here/out"
 work=$(mktemp -d "$here/out/run.XXXXXX")
-rows=$work/rows.jsonl
+rows=$work/rows.jsonl stream_rows=$work/streams.jsonl
+# Per target: how the table names it and the upstream it uses; a failed header check marks its rows.
+declare -A proxy_label upstream_label upstream_port_of check_note
 declare -A case_names=([json]="small JSON GET" [sse]="SSE POST 17.6 KB")
 # A signal's trap runs inside whatever redirection is active then (wrk's output file), so the
 # exit path writes to a copy of the original stderr.
@@ -81,7 +104,15 @@ for tool in nginx wrk curl openssl python3; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
-if wants proxyd && ((build)); then
+# nginx preallocates its connections, so the quick cases keep nginx's usual 4096 per worker.
+worker_connections=4096
+if runs streams; then
+    command -v ss >/dev/null || die "ss (iproute2) is not installed; the streams case counts connections with it"
+    raise_nofile
+    worker_connections=$((2 * STREAMS + 256 > 4096 ? 2 * STREAMS + 256 : 4096))
+fi
+
+if { wants_proxyd h1 || wants_proxyd h2; } && ((build)); then
     echo "building proxyd (release)" >&2
     (cd "$root" && swift build -c release --product proxyd) >&2 || die "swift build -c release failed"
 fi
@@ -93,45 +124,58 @@ certs=$(cd "$certs" && pwd)
 # The upstream.
 set_http2_syntax
 upstream_port=${upstream_port:-$(free_port)}
+upstream_h1_port=$(free_port)
 upstream_dir=$work/upstream
-nginx_conf "$here/conf/upstream.conf.in" "$upstream_dir" "PORT=$upstream_port" \
-    "HTTP2_LISTEN=$http2_listen" "HTTP2_ON=$http2_on"
+nginx_conf "$here/conf/upstream.conf.in" "$upstream_dir" "PORT=$upstream_port" "H1_PORT=$upstream_h1_port" \
+    "HTTP2_LISTEN=$http2_listen" "HTTP2_ON=$http2_on" "H2_STREAMS=$H2_STREAMS"
+fill_template "$here/conf/upstream-server.conf.in" "$upstream_dir/server.conf" "DIR=$upstream_dir" "CERTS=$certs"
 python3 "$here/lib/payloads.py" "$upstream_dir/www"
 start_nginx "$upstream_dir" || die "upstream nginx does not start"
 upstream_pid=$started_pid
-upstream_url=https://localhost:$upstream_port
+upstream_url=https://localhost:$upstream_port upstream_h1_url=https://localhost:$upstream_h1_port
 wait_http "upstream nginx" "$upstream_pid" "$upstream_url/v1/json" --cacert "$certs/ca.pem" ||
     die "upstream nginx is not serving; see $upstream_dir/error.log"
-for version in http2 http1.1; do
-    alpn=$(curl -s -o /dev/null -w '%{http_version}' --max-time 5 --cacert "$certs/ca.pem" "--$version" \
-        "$upstream_url/v1/json")
-    [[ $alpn == "${version#http}" ]] || die "upstream does not speak ${version#http} by ALPN (got '$alpn')"
+# What curl negotiates by ALPN on each port when it offers HTTP/2 first, then HTTP/1.1 alone.
+for expect in "$upstream_url 2 1.1" "$upstream_h1_url 1.1 1.1"; do
+    read -r url want_h2 want_h1 <<<"$expect"
+    for version in http2:$want_h2 http1.1:$want_h1; do
+        alpn=$(curl -s -o /dev/null -w '%{http_version}' --max-time 5 --cacert "$certs/ca.pem" "--${version%:*}" \
+            "$url/v1/json")
+        [[ $alpn == "${version#*:}" ]] || die "$url answers a client offering ${version%:*} with '$alpn', want ${version#*:}"
+    done
 done
-echo "upstream: $upstream_url (pid $upstream_pid, HTTP/2 and HTTP/1.1 by ALPN)" >&2
+echo "upstream: $upstream_url (HTTP/2 and HTTP/1.1 by ALPN), $upstream_h1_url (HTTP/1.1 only); pid $upstream_pid" >&2
 
-# The proxies. proxyd starts first so a broken build fails the run before minutes of measuring.
-targets=()
-if wants proxyd; then
-    bin=$(cd "$root" && swift build -c release --show-bin-path)/proxyd
-    [[ -x $bin ]] || die "no proxyd binary at $bin (build it with swift build -c release, or run without --no-build)"
+# start_proxyd NAME UPSTREAM_PORT UPSTREAM_LABEL: one proxyd with both upstream URLs on that port.
+start_proxyd() {
+    local name=$1 up_port=$2 port unset_env=() var
     port=$(free_port)
-    unset_env=()
-    for name in $(compgen -e | grep -E '^(PROXYD_|GO_CHATGPT_API_)|^(PROXY|PORT)$' || true); do
-        unset_env+=(-u "$name")
+    for var in $(compgen -e | grep -E '^(PROXYD_|GO_CHATGPT_API_)|^(PROXY|PORT)$' || true); do
+        unset_env+=(-u "$var")
     done
     # Run in the run directory so no .env of the checkout changes the configuration under test.
     (cd "$work" && exec env "${unset_env[@]}" PROXYD_LISTEN="127.0.0.1:$port" \
-        PROXYD_PLATFORM_URL="$upstream_url" PROXYD_CHATGPT_URL="$upstream_url" \
-        PROXYD_RESOLVE="localhost:$upstream_port:127.0.0.1" PROXYD_CA_FILE="$certs/ca.pem" \
-        PROXYD_WORKERS=2 PROXYD_LOG_LEVEL=warning "$bin") >"$work/proxyd.log" 2>&1 &
-    proxyd_pid=$!
-    remember "$proxyd_pid"
-    if ! wait_http proxyd "$proxyd_pid" "http://127.0.0.1:$port/healthz"; then
-        echo "last lines of proxyd's output ($work/proxyd.log):" >&2
-        tail -n 20 "$work/proxyd.log" >&2
-        die "proxyd is not serving"
+        PROXYD_PLATFORM_URL="https://localhost:$up_port" PROXYD_CHATGPT_URL="https://localhost:$up_port" \
+        PROXYD_RESOLVE="localhost:$up_port:127.0.0.1" PROXYD_CA_FILE="$certs/ca.pem" \
+        PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" "$bin") >"$work/$name.log" 2>&1 &
+    local pid=$!
+    remember "$pid"
+    if ! wait_http "$name" "$pid" "http://127.0.0.1:$port/healthz"; then
+        echo "last lines of $name's output ($work/$name.log):" >&2
+        tail -n 20 "$work/$name.log" >&2
+        die "$name is not serving"
     fi
-    targets+=("proxyd=127.0.0.1:$port:$proxyd_pid")
+    targets+=("$name=127.0.0.1:$port:$pid")
+    proxy_label[$name]=proxyd upstream_label[$name]=$3 upstream_port_of[$name]=$up_port
+}
+
+# The proxies. proxyd starts first so a broken build fails the run before minutes of measuring.
+targets=()
+if wants_proxyd h1 || wants_proxyd h2; then
+    bin=$(cd "$root" && swift build -c release --show-bin-path)/proxyd
+    [[ -x $bin ]] || die "no proxyd binary at $bin (build it with swift build -c release, or run without --no-build)"
+    if wants_proxyd h1; then start_proxyd proxyd-h1 "$upstream_h1_port" HTTP/1.1; fi
+    if wants_proxyd h2; then start_proxyd proxyd-h2 "$upstream_port" HTTP/2; fi
 fi
 if wants nginx; then
     port=$(free_port)
@@ -140,36 +184,62 @@ if wants nginx; then
     wait_http "nginx reverse proxy" "$started_pid" "http://127.0.0.1:$port/platform/v1/json" \
         -H 'Authorization: Bearer x' || die "nginx reverse proxy is not serving; see $work/nginx-proxy/error.log"
     targets=("nginx=127.0.0.1:$port:$started_pid" "${targets[@]}")
+    proxy_label[nginx]=nginx upstream_label[nginx]="HTTP/1.1" upstream_port_of[nginx]=$upstream_port
 fi
-targets+=("${extras[@]}")
+for extra in "${extras[@]}"; do
+    name=${extra%%=*}
+    targets+=("$extra")
+    proxy_label[$name]=$name upstream_label[$name]="by ALPN" upstream_port_of[$name]=$upstream_port
+done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 for target in "${targets[@]}"; do
     name=${target%%=*} address=${target#*=}
     measure "$name" "${address%:*}" "${address##*:}"
 done
+# After every quick case, so thousands of streams do not disturb the others' runs.
+if runs streams; then
+    for target in "${targets[@]}"; do
+        name=${target%%=*} address=${target#*=}
+        measure_streams "$name" "${address%:*}" "${address##*:}" "${upstream_port_of[$name]}"
+    done
+fi
 
-[[ -s $rows ]] || {
+[[ -s $rows || -s $stream_rows ]] || {
     echo "nothing measured" >&2
     exit 0
 }
-table=$(python3 "$here/lib/results.py" table "$rows") && clean=1 || clean=0
-echo
-echo "$table"
-echo
-echo "wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream and the proxy share $(nproc) cores." 
+clean=1 table="" stream_table=""
+if [[ -s $rows ]]; then
+    table=$(python3 "$here/lib/results.py" table "$rows") || clean=0
+    echo
+    echo "$table"
+    echo
+    echo "wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream and the proxy share $(nproc) cores."
+fi
+stream_note="$STREAMS concurrent POST /chatgpt/backend-api/slow/conversation (17.6 KB SSE at 4 KB/s from the upstream), all connected before the first request; $WORKERS workers per proxy; the upstream allows $H2_STREAMS HTTP/2 streams per connection"
+if [[ -s $stream_rows ]]; then
+    stream_table=$(python3 "$here/lib/results.py" streams-table "$stream_rows") || clean=0
+    echo
+    echo "$stream_table"
+    echo
+    echo "$stream_note."
+fi
 
 if ((record)); then
+    # Before the block: its redirection starts writing RESULTS.md, which would make the checkout look dirty.
+    commit=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
     {
         echo
         echo "## $(date -u)"
         echo
         echo "- machine: $(uname -srm), $(lscpu | sed -n 's/^Model name: *//p'), nproc $(nproc)"
         echo "- load average before the run: $load_before (other work on the machine inflates CPU per request)"
-        echo "- commit: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown); proxyd PROXYD_WORKERS=2; nginx $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes 2"
+        echo "- commit: $commit; proxyd PROXYD_WORKERS=$WORKERS; nginx $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes $WORKERS"
         echo "- wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream nginx and the proxy share the cores"
-        echo
-        echo "$table"
+        echo "- upstream: nginx, HTTP/2 and HTTP/1.1 by ALPN on one port, HTTP/1.1 alone on another"
+        if [[ -n $table ]]; then printf '\n%s\n' "$table"; fi
+        if [[ -n $stream_table ]]; then printf '\nSlow streams: %s.\n\n%s\n' "$stream_note" "$stream_table"; fi
     } >>"$here/RESULTS.md"
     echo "appended to Benchmarks/RESULTS.md" >&2
 fi

@@ -1,9 +1,9 @@
 # Sourced by run.sh. Checks that a proxy does proxyd's job on the benchmarked routes before it is
 # measured: a fast proxy that forwards the wrong thing would make the table meaningless.
 
-# check_proxy BASE_URL: prints one line per problem; returns 1 if there was any.
+# check_proxy BASE_URL UPSTREAM_PORT: prints one line per problem; returns 1 if there was any.
 check_proxy() {
-    local base=$1 got problems=()
+    local base=$1 upstream_port=$2 got problems=()
     local tmp=$work/check
     mkdir -p "$tmp"
 

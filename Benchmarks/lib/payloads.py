@@ -79,7 +79,10 @@ def sse_body():
 
 def main():
     root = sys.argv[1]
-    for rel, body in (("v1/json", json_body()), ("backend-api/conversation", sse_body())):
+    sse = sse_body()
+    # The slow location serves the same stream at a limited rate.
+    for rel, body in (("v1/json", json_body()), ("backend-api/conversation", sse),
+                      ("backend-api/slow/conversation", sse)):
         path = os.path.join(root, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:

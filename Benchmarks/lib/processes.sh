@@ -55,18 +55,26 @@ set_http2_syntax() {
     fi
 }
 
+# fill_template TEMPLATE OUT KEY=VALUE...: writes OUT from TEMPLATE, filling @KEY@ placeholders.
+fill_template() {
+    local template=$1 out=$2 pair script=()
+    shift 2
+    for pair in "$@"; do
+        script+=(-e "s|@${pair%%=*}@|${pair#*=}|g")
+    done
+    mkdir -p "$(dirname "$out")"
+    sed "${script[@]}" "$template" >"$out"
+}
+
 # nginx_conf TEMPLATE DIR KEY=VALUE...: writes DIR/nginx.conf from TEMPLATE, filling @KEY@ placeholders.
 nginx_conf() {
-    local template=$1 dir=$2 pair script=()
+    local template=$1 dir=$2
     shift 2
     # Workers of a root master switch to "nobody" unless told otherwise; stay the current user.
     local user=""
     ((EUID == 0)) && user="user $(id -un) $(id -gn);"
-    for pair in "USER=$user" "DIR=$dir" "CERTS=$certs" "$@"; do
-        script+=(-e "s|@${pair%%=*}@|${pair#*=}|g")
-    done
-    mkdir -p "$dir"
-    sed "${script[@]}" "$template" >"$dir/nginx.conf"
+    fill_template "$template" "$dir/nginx.conf" "USER=$user" "DIR=$dir" "CERTS=$certs" \
+        "WORKER_CONNECTIONS=$worker_connections" "LOG_LEVEL=${LOG_LEVEL/warning/warn}" "$@"
 }
 
 # start_nginx DIR: runs nginx in the foreground of a background job; sets started_pid to the master.
