@@ -16,6 +16,8 @@ final class HTTP2Fixture: RecordingUpstream {
         /// Sends GOAWAY(NO_ERROR) on the first connection once it has accepted this many streams, with the last of
         /// them as last-stream-id; streams the client opened after that are ignored, as RFC 9113 6.8 says.
         var goAwayAfterStreams: Int?
+        /// Leaves PINGs unanswered, as a dead or wedged peer would.
+        var ignorePings = false
     }
 
     let recorder = RequestRecorder()
@@ -50,6 +52,7 @@ final class HTTP2Fixture: RecordingUpstream {
                     let connection = log.connectionAccepted()
                     return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                        if options.ignorePings { try channel.pipeline.syncOperations.addHandler(PingAckDropper()) }
                         try channel.pipeline.syncOperations.addHandler(
                             NIOHTTP2Handler(mode: .server, initialSettings: settings))
                         try channel.pipeline.syncOperations.addHandler(
@@ -75,6 +78,24 @@ final class HTTP2Fixture: RecordingUpstream {
     }
 }
 
+/// Swallows the PING acknowledgements NIOHTTP2Handler sends on its own. It encodes every frame but DATA into a
+/// buffer of its own write, so an acknowledgement is exactly one 17-byte write with this 9-byte header.
+private final class PingAckDropper: ChannelOutboundHandler {
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    private static let ackHeader: [UInt8] = [0, 0, 8, 6, 1, 0, 0, 0, 0]  // length 8, type PING, flag ACK, stream 0
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .byteBuffer(let buffer) = unwrapOutboundIn(data), buffer.readableBytes == 17,
+           buffer.getBytes(at: buffer.readerIndex, length: 9) == Self.ackHeader {
+            promise?.succeed(())
+            return
+        }
+        context.write(data, promise: promise)
+    }
+}
+
 /// What an HTTP/2 fixture saw beyond the requests themselves; thread-safe, tests read it from their own thread.
 final class HTTP2FixtureLog: @unchecked Sendable {
     struct Reset {
@@ -92,6 +113,7 @@ final class HTTP2FixtureLog: @unchecked Sendable {
     private var refused = 0
     private var goAways: [(connection: Int, lastStream: Int)] = []
     private var dataSent: [Int: Int] = [:]
+    private var timeline: [Observed] = []
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock(); defer { lock.unlock() }
@@ -120,6 +142,28 @@ final class HTTP2FixtureLog: @unchecked Sendable {
     /// Response body bytes handed to the HTTP/2 layer for a request; flow control holds back what the client
     /// has not acknowledged, so this is at most what proxyd's windows allowed plus a few frames.
     func dataSent(requestID: Int) -> Int { locked { dataSent[requestID] ?? 0 } }
+
+    /// What the client did on a connection, in arrival order, for tests about connection lifecycle.
+    enum Event: Equatable {
+        case ping
+        case headers(stream: Int)
+        case goAway(HTTP2ErrorCode)
+        case closed
+    }
+
+    struct Observed {
+        let connection: Int
+        let event: Event
+        /// Monotonic (`DispatchTime`) arrival time.
+        let time: UInt64
+    }
+
+    func note(_ event: Event, connection: Int) {
+        let observed = Observed(connection: connection, event: event, time: DispatchTime.now().uptimeNanoseconds)
+        locked { timeline.append(observed) }
+    }
+
+    func events(onConnection connection: Int) -> [Observed] { locked { timeline.filter { $0.connection == connection } } }
 
     /// Waits until `condition` holds or `timeout` passes; returns whether it held.
     func wait(timeout: Double, until condition: (HTTP2FixtureLog) -> Bool) -> Bool {

@@ -73,9 +73,18 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
             log.noteReset(.init(connection: connection, stream: Int(id), code: code,
                                 time: DispatchTime.now().uptimeNanoseconds))
             streams[id] = nil
+        case .ping(_, ack: false):
+            log.note(.ping, connection: connection)
+        case .goAway(_, let code, _):
+            log.note(.goAway(code), connection: connection)
         default:
             break
         }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        log.note(.closed, connection: connection)
+        context.fireChannelInactive()
     }
 
     /// Accepts a new stream unless the concurrency limit says no.
@@ -86,6 +95,7 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.refusedStream))), promise: nil)
             return false
         }
+        log.note(.headers(stream: Int(id)), connection: connection)
         let requestID = recorder.allocateID()
         streams[id] = Stream(requestID: requestID, headers: headers)
         log.noteRequest(id: requestID, connection: connection, stream: Int(id))
