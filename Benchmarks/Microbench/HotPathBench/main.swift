@@ -39,7 +39,7 @@ let responseText = """
 /// Everything a worker does per request outside the sockets; returns bytes written so nothing is optimized away.
 @inline(never)
 func measure(iterations: Int, request: UnsafeRawBufferPointer, response: UnsafeRawBufferPointer,
-             router: Router) -> Int {
+             router: Router, plan: HeaderPlan?) -> Int {
     let requestParser = RequestHeadParser()
     let responseParser = ResponseHeadParser()
     var toUpstream = IOBuffer()
@@ -50,7 +50,7 @@ func measure(iterations: Int, request: UnsafeRawBufferPointer, response: UnsafeR
               case .forward(let forward) = router.route(method: head.method, target: head.target),
               head.value(of: "authorization") != nil else { fatalError("request not forwarded") }
         UpstreamRequestHead.write(head, method: forward.method, target: forward.target, origin: forward.origin,
-                                  into: &toUpstream)
+                                  plan: plan, into: &toUpstream)
         guard case .complete(let response, _) = responseParser.parse(response, requestMethod: forward.method)
         else { fatalError("response not parsed") }
         _ = ClientResponseHead.write(response, clientMinorVersion: head.minorVersion, keepAlive: head.keepAlive,
@@ -67,7 +67,8 @@ let origin = UpstreamOrigin(secure: true, host: "chatgpt.com", port: 443)
 let router = Router(chatgpt: origin, platform: UpstreamOrigin(secure: true, host: "api.openai.com", port: 443))
 let written = Array(requestText.utf8).withUnsafeBytes { request in
     Array(responseText.utf8).withUnsafeBytes { response in
-        measure(iterations: iterations, request: request, response: response, router: router)
+        measure(iterations: iterations, request: request, response: response, router: router,
+                plan: BrowserProfile.named(.chrome).headers)
     }
 }
 print("iterations: \(iterations), head bytes written: \(written)")

@@ -1,32 +1,26 @@
 /// Writes the request head that goes upstream for a routed client request: the routed method and
-/// target, the origin's Host, the client's end-to-end fields in their order (hop-by-hop ones,
-/// framing and Expect dropped), `Bearer ` added to a bare token, and framing that matches how the
-/// body will be sent.
+/// target, the origin's Host, the fields `UpstreamFields` lists (the profile's header plan, or the
+/// client's end-to-end fields in their order), `Bearer ` added to a bare token, and framing that
+/// matches how the body will be sent.
 package enum UpstreamRequestHead {
     package static func write(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin,
-                      into out: inout IOBuffer) {
+                      plan: HeaderPlan?, into out: inout IOBuffer) {
         out.append(method)
         out.append(" ")
         out.append(target)
         out.append(" HTTP/1.1\r\nHost: ")
         out.append(origin.authority)
         out.append("\r\n")
-        let connection = head.fields.first { $0.known == .connection }?.value
-        let nominates = HopByHop.nominatesFields(connection)
-        for field in head.fields {
-            let name = field.known
-            switch name {
-            case .host, .contentLength, .expect: continue
-            case let name? where name.isHopByHop: continue
-            default: break
-            }
-            if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
-            if name == .authorization {
+        UpstreamFields.forEach(head, plan: plan, http2: false) { field in
+            switch field {
+            case .profile(let name, let value):
+                out.appendFieldLine(name, value)
+            case .client(let field) where field.known == .authorization:
                 out.append(field.name)
                 out.append(": ")
                 appendBearer(field.value, into: &out)
                 out.append("\r\n")
-            } else {
+            case .client(let field):
                 out.appendFieldLine(field.name, field.value)
             }
         }

@@ -10,13 +10,15 @@ final class Worker {
     let pool = UpstreamPool()
     let requestParser = RequestHeadParser()
     let responseParser = ResponseHeadParser()
-    let http2Profile = HTTP2Profile.neutral
+    /// How upstream requests present themselves (HTTP/2 preface, header order and identity).
+    let profile: BrowserProfile
     private var listener: Listener?
 
     init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]]) throws {
         loop = try EventLoop()
         self.configuration = configuration
         self.tls = tls
+        profile = BrowserProfile.named(configuration.tlsProfile)
         router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
         resolver = Resolver(loop: loop, overrides: resolveOverrides)
     }

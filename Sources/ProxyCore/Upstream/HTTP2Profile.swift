@@ -1,12 +1,17 @@
 import CNghttp2
 
 /// Everything that shapes how our HTTP/2 looks on the wire, set in one place: the SETTINGS frame
-/// (values and order), the connection window, and the priority sent with each HEADERS frame.
-/// Browser profiles fill these with measured values; `neutral` is a plain, well-behaved client.
+/// (values and order), the connection window, the priority sent with each HEADERS frame and the
+/// order of the pseudo-headers. Browser profiles (`BrowserProfile`) fill these with measured
+/// values; `neutral` is a plain, well-behaved client.
 struct HTTP2Profile {
-    struct Setting {
+    struct Setting: Equatable {
         var id: Int32
         var value: UInt32
+    }
+
+    enum PseudoHeader: Character {
+        case method = "m", authority = "a", scheme = "s", path = "p"
     }
 
     var settings: [Setting]
@@ -14,6 +19,10 @@ struct HTTP2Profile {
     var connectionWindow: Int32
     /// HEADERS priority (weight 1...256, exclusive flag); nil sends none.
     var priority: (weight: Int32, exclusive: Bool)?
+    var pseudoHeaderOrder: [PseudoHeader]
+
+    /// The window every connection starts with (RFC 9113 6.9.2); ours is raised from it by one WINDOW_UPDATE.
+    static let defaultWindow: Int32 = 65_535
 
     /// The stream window is also the bound on response bytes one stream can hold in proxyd when
     /// its client reads slowly: data is acknowledged (WINDOW_UPDATE) only once written to the client.
@@ -24,11 +33,22 @@ struct HTTP2Profile {
             Setting(id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: 256 * 1024),
         ],
         connectionWindow: 16 * 1024 * 1024,
-        priority: nil
+        priority: nil,
+        pseudoHeaderOrder: [.method, .authority, .scheme, .path]
     )
 
     var initialStreamWindow: Int {
         let id = Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue)
         return Int(settings.first { $0.id == id }?.value ?? 65_535)
+    }
+
+    /// The Akamai HTTP/2 fingerprint of what this profile sends (SETTINGS | WINDOW_UPDATE | PRIORITY
+    /// frames | pseudo-header order), the form the reference captures are written in. proxyd sends no
+    /// PRIORITY frames, hence the fixed `0`.
+    var akamaiFingerprint: String {
+        let settingsText = settings.map { "\($0.id):\($0.value)" }.joined(separator: ";")
+        let increment = Int(connectionWindow) - Int(Self.defaultWindow)
+        let pseudo = pseudoHeaderOrder.map { String($0.rawValue) }.joined(separator: ",")
+        return "\(settingsText)|\(increment)|0|\(pseudo)"
     }
 }

@@ -46,9 +46,11 @@ final class HTTP2Session {
         return nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
     }
 
-    init(connection: UpstreamConnection, profile: HTTP2Profile) throws {
+    init(connection: UpstreamConnection, profile: BrowserProfile) throws {
         self.connection = connection
-        self.priority = profile.priority
+        self.priority = profile.http2.priority
+        self.pseudoHeaderOrder = profile.http2.pseudoHeaderOrder
+        self.headerPlan = profile.headers
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw ProxyError(502, "nghttp2: out of memory") }
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -70,12 +72,14 @@ final class HTTP2Session {
         guard nghttp2_session_client_new2(&session, callbacks, me, options) == 0 else {
             throw ProxyError(502, "nghttp2: cannot create a session")
         }
-        var entries = profile.settings.map { nghttp2_settings_entry(settings_id: $0.id, value: $0.value) }
+        var entries = profile.http2.settings.map { nghttp2_settings_entry(settings_id: $0.id, value: $0.value) }
         nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
-        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, profile.connectionWindow)
+        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, profile.http2.connectionWindow)
     }
 
     private let priority: (weight: Int32, exclusive: Bool)?
+    private let pseudoHeaderOrder: [HTTP2Profile.PseudoHeader]
+    private let headerPlan: HeaderPlan?
 
     deinit {
         nghttp2_session_del(session)
@@ -113,7 +117,8 @@ final class HTTP2Session {
         return .success(id)
     }
 
-    /// HTTP/2 wants lowercase names and pseudo-headers first; hop-by-hop fields do not exist there.
+    /// HTTP/2 wants lowercase names and pseudo-headers first (in the profile's order); hop-by-hop
+    /// fields do not exist there.
     private func buildHeaders(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin) {
         headerBytes.removeAll(keepingCapacity: true)
         headerSpans.removeAll(keepingCapacity: true)
@@ -127,21 +132,21 @@ final class HTTP2Session {
             headerBytes.append(contentsOf: value.utf8)
             headerSpans.append((nameStart..<valueStart, valueStart..<headerBytes.count))
         }
-        add(":method", method)
-        add(":authority", origin.authority)
-        add(":scheme", origin.secure ? "https" : "http")
-        add(":path", target)
-        let connection = head.fields.first { $0.known == .connection }?.value
-        let nominates = HopByHop.nominatesFields(connection)
-        for field in head.fields {
-            let name = field.known
-            switch name {
-            case .host, .expect: continue
-            case let name? where name.isHopByHop: continue
-            default: break
+        for pseudo in pseudoHeaderOrder {
+            switch pseudo {
+            case .method: add(":method", method)
+            case .authority: add(":authority", origin.authority)
+            case .scheme: add(":scheme", origin.secure ? "https" : "http")
+            case .path: add(":path", target)
             }
-            if nominates, let connection, HopByHop.isNominated(field, by: connection) { continue }
-            add(field.name, field.value, lowercase: true, bearer: name == .authorization)
+        }
+        UpstreamFields.forEach(head, plan: headerPlan, http2: true) { field in
+            switch field {
+            case .profile(let name, let value):
+                add(name, value)
+            case .client(let field):
+                add(field.name, field.value, lowercase: true, bearer: field.known == .authorization)
+            }
         }
     }
 

@@ -263,7 +263,7 @@ final class UpstreamConnection: EventHandler {
         lastActivity = worker.loop.now
         if wire == .http2 {
             do {
-                session = try HTTP2Session(connection: self, profile: worker.http2Profile)
+                session = try HTTP2Session(connection: self, profile: worker.profile)
             } catch {
                 fail(error as? ProxyError ?? ProxyError(502, "upstream HTTP/2 setup failed"))
                 return

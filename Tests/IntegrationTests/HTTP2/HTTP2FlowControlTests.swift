@@ -6,8 +6,9 @@ import XCTest
 /// End-to-end flow control: a client that reads slowly holds back only its own stream, and proxyd does not
 /// buffer what the client has not taken.
 final class HTTP2FlowControlTests: HTTP2TestCase {
-    /// proxyd's HTTP/2 stream window (HTTP2Profile.neutral): the most one stream may hold unacknowledged.
-    private static let streamWindow = 256 * 1024
+    /// proxyd's HTTP/2 stream window (the default chrome profile's INITIAL_WINDOW_SIZE): the most one stream
+    /// may hold unacknowledged.
+    private static let streamWindow = 6 << 20
 
     func testSlowReaderDoesNotGrowMemoryNorSlowTheSharedConnection() throws {
         let pid = try XCTUnwrap(ProcessMemory.childPID(listeningOn: port), "proxyd's pid")

@@ -114,6 +114,9 @@ final class HTTP2FixtureLog: @unchecked Sendable {
     private var goAways: [(connection: Int, lastStream: Int)] = []
     private var dataSent: [Int: Int] = [:]
     private var timeline: [Observed] = []
+    private var settings: [Int: [[(id: Int, value: Int)]]] = [:]
+    private var windowUpdates: [Int: [Int]] = [:]
+    private var priorities: [Int: HTTP2Frame.StreamPriorityData?] = [:]
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock(); defer { lock.unlock() }
@@ -164,6 +167,22 @@ final class HTTP2FixtureLog: @unchecked Sendable {
     }
 
     func events(onConnection connection: Int) -> [Observed] { locked { timeline.filter { $0.connection == connection } } }
+
+    /// The client's SETTINGS frames on a connection, each as (id, value) in wire order.
+    func noteSettings(connection: Int, _ entries: [(id: Int, value: Int)]) {
+        locked { settings[connection, default: []].append(entries) }
+    }
+    func settingsReceived(connection: Int) -> [[(id: Int, value: Int)]] { locked { settings[connection] ?? [] } }
+
+    /// WINDOW_UPDATE increments for the whole connection (stream 0), in arrival order.
+    func noteConnectionWindowUpdate(connection: Int, increment: Int) {
+        locked { windowUpdates[connection, default: []].append(increment) }
+    }
+    func connectionWindowUpdates(connection: Int) -> [Int] { locked { windowUpdates[connection] ?? [] } }
+
+    /// The priority block of the HEADERS frame that opened a recorded request's stream (nil: none).
+    func notePriority(requestID: Int, _ priority: HTTP2Frame.StreamPriorityData?) { locked { priorities[requestID] = priority } }
+    func priority(ofRequest id: Int) -> HTTP2Frame.StreamPriorityData?? { locked { priorities[id] } }
 
     /// Waits until `condition` holds or `timeout` passes; returns whether it held.
     func wait(timeout: Double, until condition: (HTTP2FixtureLog) -> Bool) -> Bool {

@@ -42,6 +42,7 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
         case .headers(let headers):
             if streams[id] == nil {
                 guard open(id, headers: headers.headers, context: context) else { return }
+                if let requestID = streams[id]?.requestID { log.notePriority(requestID: requestID, headers.priorityData) }
             }
             if headers.endStream { requestEnded(id, context: context) }
         case .data(let payload):
@@ -69,6 +70,10 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
                 context.flush()
             }
             if payload.endStream { requestEnded(id, context: context) }
+        case .settings(.settings(let settings)):
+            log.noteSettings(connection: connection, settings.map { (Self.settingID($0.parameter), $0.value) })
+        case .windowUpdate(let increment) where id == .rootStream:
+            log.noteConnectionWindowUpdate(connection: connection, increment: increment)
         case .rstStream(let code):
             log.noteReset(.init(connection: connection, stream: Int(id), code: code,
                                 time: DispatchTime.now().uptimeNanoseconds))
@@ -85,6 +90,11 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         log.note(.closed, connection: connection)
         context.fireChannelInactive()
+    }
+
+    /// NIOHTTP2 keeps a parameter's number to itself; settings ids are small, so find it by trying them.
+    private static func settingID(_ parameter: HTTP2SettingsParameter) -> Int {
+        (0...0xFF).first { HTTP2SettingsParameter(extensionSetting: $0) == parameter } ?? -1
     }
 
     /// Accepts a new stream unless the concurrency limit says no.

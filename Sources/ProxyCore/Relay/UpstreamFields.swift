@@ -1,0 +1,66 @@
+/// The header fields that go upstream for a client's request, in the order they go, for both
+/// protocols: without a header plan the client's end-to-end fields as sent; with one, the plan's
+/// slots in order, filled with the profile's identity headers and the client's fields.
+enum UpstreamFields {
+    enum Field {
+        /// A profile header, its name already spelt for the protocol.
+        case profile(name: String, value: String)
+        /// A client's field, as received.
+        case client(HTTPField)
+    }
+
+    /// Calls `body` with each field in order. Host is not among them (each protocol has its own
+    /// place for it), nor are hop-by-hop fields, Expect, or on HTTP/1.1 Content-Length (its
+    /// framing writes that).
+    static func forEach(_ head: RequestHead, plan: HeaderPlan?, http2: Bool, _ body: (Field) -> Void) {
+        let fields = head.fields
+        let connection = fields.first { $0.known == .connection }?.value
+        let nominates = HopByHop.nominatesFields(connection)
+        func forwarded(_ field: HTTPField) -> Bool {
+            switch field.known {
+            case .host, .expect: return false
+            case .contentLength: return http2
+            case let name? where name.isHopByHop: return false
+            default: break
+            }
+            if nominates, let connection, HopByHop.isNominated(field, by: connection) { return false }
+            return true
+        }
+        guard let plan else {
+            for field in fields where forwarded(field) { body(.client(field)) }
+            return
+        }
+        // Each client field's slot, worked out once; on the stack, so a request allocates nothing here.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(fields.count, 1)) { placement in
+            let dropped = -2, other = -1
+            for (index, field) in fields.enumerated() {
+                placement[index] = !forwarded(field) || plan.isIdentityField(field)
+                    ? dropped : plan.slotIndex(of: field) ?? other
+            }
+            func clientFields(in slot: Int) -> Bool {
+                var any = false
+                for index in fields.indices where placement[index] == slot {
+                    body(.client(fields[index]))
+                    any = true
+                }
+                return any
+            }
+            for (index, slot) in plan.slots.enumerated() {
+                switch slot {
+                case .fixed(let name, let value):
+                    if let spelt = http2 ? name.http2 : name.http1 { body(.profile(name: spelt, value: value)) }
+                case .client(let name, let fallback):
+                    if !clientFields(in: index), let fallback, let spelt = http2 ? name.http2 : name.http1 {
+                        body(.profile(name: spelt, value: fallback))
+                    }
+                case .acceptEncoding:
+                    if !clientFields(in: index) {
+                        body(.profile(name: http2 ? "accept-encoding" : "Accept-Encoding", value: "identity"))
+                    }
+                case .otherClientFields:
+                    _ = clientFields(in: other)
+                }
+            }
+        }
+    }
+}
