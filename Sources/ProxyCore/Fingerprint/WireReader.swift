@@ -22,6 +22,10 @@ struct WireReader {
         return bytes[offset..<offset + count]
     }
 
+    func peek() -> UInt8? {
+        isAtEnd ? nil : bytes[offset]
+    }
+
     mutating func u8() -> UInt8? {
         take(1)?.first
     }
