@@ -36,7 +36,8 @@ let package = Package(
         ),
         // Instruction counts of the per-request work: Benchmarks/Microbench/count.sh.
         .executableTarget(name: "HotPathBench", dependencies: ["ProxyCore"], path: "Benchmarks/Microbench/HotPathBench"),
-        .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"]),
+        // Fixtures are read by path (#filePath), not bundled.
+        .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -1,0 +1,46 @@
+/// MD5 (RFC 1321), only because the JA3 and Akamai fingerprints are conventionally quoted as MD5 digests.
+enum MD5 {
+    private static let shifts: [UInt32] = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21]
+    /// floor(abs(sin(i + 1)) * 2^32), as the RFC defines them.
+    private static let k: [UInt32] = [
+        0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
+        0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
+        0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+        0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
+        0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
+        0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+        0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+        0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
+    ]
+
+    static func hash(_ message: [UInt8]) -> [UInt8] {
+        var state: [UInt32] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]
+        var padded = message
+        padded.append(0x80)
+        while padded.count % 64 != 56 { padded.append(0) }
+        let bitLength = UInt64(message.count) &* 8
+        for shift in stride(from: 0, through: 56, by: 8) { padded.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        var m = [UInt32](repeating: 0, count: 16)
+        for block in stride(from: 0, to: padded.count, by: 64) {
+            for i in 0..<16 {
+                let at = block + 4 * i
+                m[i] = UInt32(padded[at]) | UInt32(padded[at + 1]) << 8 | UInt32(padded[at + 2]) << 16 | UInt32(padded[at + 3]) << 24
+            }
+            var (a, b, c, d) = (state[0], state[1], state[2], state[3])
+            for i in 0..<64 {
+                let f: UInt32
+                let g: Int
+                switch i / 16 {
+                case 0: (f, g) = ((b & c) | (~b & d), i)
+                case 1: (f, g) = ((d & b) | (~d & c), (5 * i + 1) % 16)
+                case 2: (f, g) = (b ^ c ^ d, (3 * i + 5) % 16)
+                default: (f, g) = (c ^ (b | ~d), (7 * i) % 16)
+                }
+                let rotated = (a &+ f &+ k[i] &+ m[g]).rotatedLeft(shifts[(i / 16) * 4 + i % 4])
+                (a, b, c, d) = (d, b &+ rotated, b, c)
+            }
+            for (i, v) in [a, b, c, d].enumerated() { state[i] = state[i] &+ v }
+        }
+        return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(8 * $0)) } }
+    }
+}

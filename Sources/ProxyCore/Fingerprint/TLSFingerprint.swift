@@ -1,0 +1,32 @@
+/// Every ClientHello-derived fingerprint of one connection, in the forms the reference capture tool
+/// (shared/tools/fpcapture.py) records, so values compare as plain strings.
+public struct TLSFingerprint: Equatable, Sendable {
+    public var hello: ClientHello
+    public var ja4: String
+    public var ja4R: String
+    public var ja4O: String
+    public var ja4RO: String
+    public var ja3: String
+    public var ja3MD5: String
+    public var ja3n: String
+    public var ja3nMD5: String
+
+    public init(_ hello: ClientHello) {
+        self.hello = hello
+        let ja4 = JA4(hello)
+        self.ja4 = ja4.hashed
+        ja4R = ja4.raw
+        ja4O = ja4.original
+        ja4RO = ja4.rawOriginal
+        ja3 = JA3.string(hello, sortExtensions: false)
+        ja3MD5 = hexString(MD5.hash(Array(ja3.utf8)))
+        ja3n = JA3.string(hello, sortExtensions: true)
+        ja3nMD5 = hexString(MD5.hash(Array(ja3n.utf8)))
+    }
+
+    /// Fingerprints the first bytes of a TLS connection; nil until they hold a whole, well-formed ClientHello.
+    public init?(clientHello bytes: [UInt8]) {
+        guard case .complete(let hello) = ClientHello.parse(bytes) else { return nil }
+        self.init(hello)
+    }
+}
