@@ -10,6 +10,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         // Test fixtures only: an independent TLS and HTTP stack for the upstream side.
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        // Also the source of CNIOBoringSSL, the BoringSSL backend of CTLSShim.
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2", exact: "1.46.0"),
     ],
@@ -24,8 +25,18 @@ let package = Package(
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
         ),
+        .systemLibrary(
+            name: "CBrotli",
+            pkgConfig: "libbrotlidec",
+            providers: [.apt(["libbrotli-dev"])]
+        ),
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
-        .target(name: "CTLSShim", dependencies: ["COpenSSL"]),
+        // Two backends in one binary: OpenSSL for the `openssl` profile, BoringSSL (swift-nio-ssl's
+        // copy, symbols prefixed so both link side by side) for the browser profiles.
+        .target(
+            name: "CTLSShim",
+            dependencies: ["COpenSSL", "CBrotli", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
         .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2"]),
         .executableTarget(
             name: "proxyd",

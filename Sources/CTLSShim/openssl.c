@@ -1,15 +1,12 @@
-// OpenSSL 3.0 backend of the TLS shim (client side only).
+// OpenSSL 3.0 backend of the TLS shim (client side only): the `openssl` profile.
 //
 // The OpenSSL error queue is per thread and shared by every connection on that thread, so
 // each SSL_* call starts with ERR_clear_error() and each failure is turned into text at once,
 // then the queue is cleared again so the next connection never sees a stale entry.
-#include "CTLSShim.h"
+#include "backend.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,27 +14,22 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-struct tlsshim_ctx {
+static const struct tlsshim_backend openssl_backend;
+
+struct openssl_ctx {
+    tlsshim_ctx base;
     SSL_CTX *ssl_ctx;
 };
 
-struct tlsshim_conn {
+struct openssl_conn {
+    tlsshim_conn base;
     SSL *ssl;
     // OpenSSL forbids SSL_shutdown after a fatal error; this remembers one happened.
     int failed;
     // Set by the socket BIO's callback when a raw read came back short or would block: the
     // kernel had nothing more at that moment.
     int socket_drained;
-    char err[256];
 };
-
-static void write_message(char *dst, size_t dst_len, const char *fmt, ...) {
-    if (dst == NULL || dst_len == 0) return;
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(dst, dst_len, fmt, args);
-    va_end(args);
-}
 
 // OpenSSL has no reason strings for errno-carrying entries (e.g. a failed fopen); strerror does.
 static const char *reason_text(unsigned long code) {
@@ -57,17 +49,17 @@ static tlsshim_ctx *ctx_failure(SSL_CTX *ssl_ctx, const char *what, const char *
     const char *reason = queued_reason();
     if (reason == NULL) reason = fallback;
     if (subject != NULL) {
-        write_message(err, err_len, "%s %s: %s", what, subject, reason);
+        tlsshim_message(err, err_len, "%s %s: %s", what, subject, reason);
     } else {
-        write_message(err, err_len, "%s: %s", what, reason);
+        tlsshim_message(err, err_len, "%s: %s", what, reason);
     }
     ERR_clear_error();
     SSL_CTX_free(ssl_ctx);
     return NULL;
 }
 
-tlsshim_ctx *tlsshim_ctx_new(const char *ca_file, const uint8_t *alpn, size_t alpn_len,
-                             char *err, size_t err_len) {
+tlsshim_ctx *tlsshim_openssl_ctx_new(const char *ca_file, const uint8_t *alpn, size_t alpn_len,
+                                     char *err, size_t err_len) {
     ERR_clear_error();
     SSL_CTX *ssl_ctx = SSL_CTX_new(TLS_client_method());
     if (ssl_ctx == NULL) {
@@ -92,28 +84,24 @@ tlsshim_ctx *tlsshim_ctx_new(const char *ca_file, const uint8_t *alpn, size_t al
     // Read whole socket buffers instead of a header then a record: one read(2) per arrival.
     SSL_CTX_set_read_ahead(ssl_ctx, 1);
 
-    tlsshim_ctx *ctx = malloc(sizeof *ctx);
+    struct openssl_ctx *ctx = malloc(sizeof *ctx);
     if (ctx == NULL) {
         return ctx_failure(ssl_ctx, "cannot create TLS context", NULL, "out of memory", err, err_len);
     }
+    ctx->base.backend = &openssl_backend;
     ctx->ssl_ctx = ssl_ctx;
-    return ctx;
+    return &ctx->base;
 }
 
-void tlsshim_ctx_free(tlsshim_ctx *ctx) {
-    if (ctx == NULL) return;
+static void openssl_ctx_free(tlsshim_ctx *base) {
+    struct openssl_ctx *ctx = (struct openssl_ctx *)base;
     SSL_CTX_free(ctx->ssl_ctx);
     free(ctx);
 }
 
-static int is_ip_literal(const char *host) {
-    unsigned char addr[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
-}
-
 // Sets up SNI and the identity the certificate must match; returns the failing step or NULL.
 static const char *set_peer_identity(SSL *ssl, const char *host) {
-    if (is_ip_literal(host)) {
+    if (tlsshim_is_ip_literal(host)) {
         // RFC 6066 forbids IP literals in SNI, so only the certificate's IP SAN is checked.
         if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1) return "cannot set the IP address to verify";
         return NULL;
@@ -130,7 +118,7 @@ static long note_socket_read(BIO *bio, int oper, const char *argp, size_t len, i
     (void)argi;
     (void)argl;
     if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
-        tlsshim_conn *conn = (tlsshim_conn *)BIO_get_callback_arg(bio);
+        struct openssl_conn *conn = (struct openssl_conn *)BIO_get_callback_arg(bio);
         if (ret > 0) {
             conn->socket_drained = processed != NULL && *processed < len;
         } else {
@@ -140,16 +128,14 @@ static long note_socket_read(BIO *bio, int oper, const char *argp, size_t len, i
     return ret;
 }
 
-tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char *err, size_t err_len) {
-    if (ctx == NULL || host == NULL || host[0] == '\0') {
-        write_message(err, err_len, "TLS connection needs a context and a host name");
-        return NULL;
-    }
-    tlsshim_conn *conn = calloc(1, sizeof *conn);
+static tlsshim_conn *openssl_conn_new(tlsshim_ctx *base, int fd, const char *host, char *err, size_t err_len) {
+    struct openssl_ctx *ctx = (struct openssl_ctx *)base;
+    struct openssl_conn *conn = calloc(1, sizeof *conn);
     if (conn == NULL) {
-        write_message(err, err_len, "cannot create TLS connection: out of memory");
+        tlsshim_message(err, err_len, "cannot create TLS connection: out of memory");
         return NULL;
     }
+    conn->base.backend = &openssl_backend;
     ERR_clear_error();
     const char *failure = NULL;
     conn->ssl = SSL_new(ctx->ssl_ctx);
@@ -163,9 +149,9 @@ tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char 
     if (failure != NULL) {
         const char *reason = queued_reason();
         if (reason != NULL) {
-            write_message(err, err_len, "%s: %s", failure, reason);
+            tlsshim_message(err, err_len, "%s: %s", failure, reason);
         } else {
-            write_message(err, err_len, "%s", failure);
+            tlsshim_message(err, err_len, "%s", failure);
         }
         ERR_clear_error();
         SSL_free(conn->ssl);
@@ -176,11 +162,11 @@ tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char 
     BIO_set_callback_arg(bio, (char *)conn);
     BIO_set_callback_ex(bio, note_socket_read);
     SSL_set_connect_state(conn->ssl);
-    return conn;
+    return &conn->base;
 }
 
-void tlsshim_conn_free(tlsshim_conn *conn) {
-    if (conn == NULL) return;
+static void openssl_conn_free(tlsshim_conn *base) {
+    struct openssl_conn *conn = (struct openssl_conn *)base;
     SSL_free(conn->ssl);
     free(conn);
 }
@@ -189,7 +175,7 @@ enum operation { OP_HANDSHAKE, OP_READ, OP_WRITE };
 
 // Turns a failed SSL_* call into a shim code, recording the message for fatal outcomes.
 // saved_errno is errno as it was right after the call, before anything could change it.
-static int classify(tlsshim_conn *conn, int ret, int saved_errno, enum operation op) {
+static int classify(struct openssl_conn *conn, int ret, int saved_errno, enum operation op) {
     int code = SSL_get_error(conn->ssl, ret);
     unsigned long queued = ERR_peek_error();
     int result = TLSSHIM_ERROR;
@@ -204,20 +190,20 @@ static int classify(tlsshim_conn *conn, int ret, int saved_errno, enum operation
         if (op == OP_READ) {
             result = TLSSHIM_CLOSED;
         } else {
-            write_message(conn->err, sizeof conn->err, "connection closed by the server (close_notify)");
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "connection closed by the server (close_notify)");
         }
         break;
     case SSL_ERROR_SYSCALL:
         conn->failed = 1;
         if (queued != 0) {
             const char *reason = reason_text(queued);
-            write_message(conn->err, sizeof conn->err, "%s", reason ? reason : "TLS error");
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", reason ? reason : "TLS error");
         } else if (saved_errno != 0) {
-            write_message(conn->err, sizeof conn->err, "%s", strerror(saved_errno));
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", strerror(saved_errno));
         } else if (op == OP_READ) {
             result = TLSSHIM_CLOSED;
         } else {
-            write_message(conn->err, sizeof conn->err, "connection closed by the server");
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "connection closed by the server");
         }
         break;
     case SSL_ERROR_SSL: {
@@ -227,27 +213,28 @@ static int classify(tlsshim_conn *conn, int ret, int saved_errno, enum operation
             if (op == OP_READ) {
                 result = TLSSHIM_CLOSED;
             } else {
-                write_message(conn->err, sizeof conn->err, "connection closed by the server");
+                tlsshim_message(conn->base.err, sizeof conn->base.err, "connection closed by the server");
             }
         } else if (verify != X509_V_OK) {
-            write_message(conn->err, sizeof conn->err, "certificate verify failed: %s",
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "certificate verify failed: %s",
                           X509_verify_cert_error_string(verify));
         } else {
             const char *reason = reason_text(queued);
-            write_message(conn->err, sizeof conn->err, "%s", reason ? reason : "TLS protocol error");
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", reason ? reason : "TLS protocol error");
         }
         break;
     }
     default:
         conn->failed = 1;
-        write_message(conn->err, sizeof conn->err, "unexpected TLS state %d", code);
+        tlsshim_message(conn->base.err, sizeof conn->base.err, "unexpected TLS state %d", code);
         break;
     }
     ERR_clear_error();
     return result;
 }
 
-int tlsshim_handshake(tlsshim_conn *conn) {
+static int openssl_handshake(tlsshim_conn *base) {
+    struct openssl_conn *conn = (struct openssl_conn *)base;
     ERR_clear_error();
     errno = 0;
     int ret = SSL_do_handshake(conn->ssl);
@@ -260,8 +247,8 @@ static size_t bounded(size_t len) {
     return len > INT_MAX ? INT_MAX : len;
 }
 
-ssize_t tlsshim_read(tlsshim_conn *conn, void *buf, size_t len) {
-    if (len == 0) return 0;
+static ssize_t openssl_read(tlsshim_conn *base, void *buf, size_t len) {
+    struct openssl_conn *conn = (struct openssl_conn *)base;
     size_t done = 0;
     ERR_clear_error();
     errno = 0;
@@ -271,12 +258,13 @@ ssize_t tlsshim_read(tlsshim_conn *conn, void *buf, size_t len) {
     return classify(conn, ret, errno, OP_READ);
 }
 
-int tlsshim_read_drained(tlsshim_conn *conn) {
+static int openssl_read_drained(tlsshim_conn *base) {
+    struct openssl_conn *conn = (struct openssl_conn *)base;
     return conn->socket_drained && !SSL_has_pending(conn->ssl);
 }
 
-ssize_t tlsshim_write(tlsshim_conn *conn, const void *buf, size_t len) {
-    if (len == 0) return 0;
+static ssize_t openssl_write(tlsshim_conn *base, const void *buf, size_t len) {
+    struct openssl_conn *conn = (struct openssl_conn *)base;
     size_t done = 0;
     ERR_clear_error();
     errno = 0;
@@ -285,14 +273,16 @@ ssize_t tlsshim_write(tlsshim_conn *conn, const void *buf, size_t len) {
     return classify(conn, ret, errno, OP_WRITE);
 }
 
-void tlsshim_shutdown(tlsshim_conn *conn) {
-    if (conn == NULL || conn->failed || !SSL_is_init_finished(conn->ssl)) return;
+static void openssl_shutdown(tlsshim_conn *base) {
+    struct openssl_conn *conn = (struct openssl_conn *)base;
+    if (conn->failed || !SSL_is_init_finished(conn->ssl)) return;
     ERR_clear_error();
     SSL_shutdown(conn->ssl);
     ERR_clear_error();
 }
 
-size_t tlsshim_alpn(tlsshim_conn *conn, const uint8_t **proto) {
+static size_t openssl_alpn(tlsshim_conn *base, const uint8_t **proto) {
+    struct openssl_conn *conn = (struct openssl_conn *)base;
     const unsigned char *data = NULL;
     unsigned int len = 0;
     SSL_get0_alpn_selected(conn->ssl, &data, &len);
@@ -300,6 +290,14 @@ size_t tlsshim_alpn(tlsshim_conn *conn, const uint8_t **proto) {
     return data == NULL ? 0 : len;
 }
 
-const char *tlsshim_conn_error(tlsshim_conn *conn) {
-    return conn->err[0] != '\0' ? conn->err : "no TLS error recorded";
-}
+static const struct tlsshim_backend openssl_backend = {
+    .conn_new = openssl_conn_new,
+    .conn_free = openssl_conn_free,
+    .ctx_free = openssl_ctx_free,
+    .handshake = openssl_handshake,
+    .read = openssl_read,
+    .read_drained = openssl_read_drained,
+    .write = openssl_write,
+    .shutdown = openssl_shutdown,
+    .alpn = openssl_alpn,
+};

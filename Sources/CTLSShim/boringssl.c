@@ -1,0 +1,467 @@
+// BoringSSL backend of the TLS shim (client side only): the browser profiles. BoringSSL is the
+// copy inside swift-nio-ssl (module CNIOBoringSSL); its symbols are prefixed, so it links beside
+// OpenSSL. The profile table decides the ClientHello; verification is the same as OpenSSL's.
+//
+// As in openssl.c, the error queue is per thread, so every call starts and ends with it empty.
+#include "backend.h"
+#include "boring_profile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CNIOBoringSSL.h>
+#include <brotli/decode.h>
+
+// BoringSSL has no default trust store path; this is Debian's and Ubuntu's bundle, the file
+// OpenSSL's default paths lead to there.
+static const char system_ca_bundle[] = "/etc/ssl/certs/ca-certificates.crt";
+
+// BoringSSL reads only what the record layer asks for (a header, then the body): two read(2)
+// per record. The BIO below reads whole socket buffers instead, as OpenSSL's read-ahead does.
+enum { READ_AHEAD = 16384 + 2048 + 5 };
+
+static const struct tlsshim_backend boring_backend;
+
+struct boring_ctx {
+    tlsshim_ctx base;
+    SSL_CTX *ssl_ctx;
+    const struct tlsshim_boring_profile *profile;
+    int offers_h2;
+};
+
+struct boring_conn {
+    tlsshim_conn base;
+    SSL *ssl;
+    int fd;
+    int failed;          // SSL_shutdown is pointless after a fatal error
+    int socket_drained;  // the last read(2) came back short or would block
+    int read_errno;      // errno of a failed read(2)/send(2), kept before anything changes it
+    size_t ahead_start;
+    size_t ahead_end;
+    uint8_t ahead[READ_AHEAD];
+};
+
+// OpenSSL 3's wording for the verification failures people see most, so both backends report
+// the same text; everything else uses BoringSSL's own.
+static const struct {
+    long code;
+    const char *text;
+} verify_texts[] = {
+    {X509_V_ERR_HOSTNAME_MISMATCH, "hostname mismatch"},
+    {X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "self-signed certificate"},
+    {X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, "self-signed certificate in certificate chain"},
+};
+
+static const char *verify_text(long code) {
+    for (size_t i = 0; i < sizeof verify_texts / sizeof verify_texts[0]; i++) {
+        if (verify_texts[i].code == code) return verify_texts[i].text;
+    }
+    return X509_verify_cert_error_string(code);
+}
+
+// BoringSSL's reason strings are identifiers (NO_CERTIFICATE_OR_CRL_FOUND); OpenSSL's are the
+// same words in lower case, which is what callers and logs already show.
+static const char *reason_text(uint32_t code, char *buf, size_t len) {
+    if (code == 0) return NULL;
+    if (ERR_GET_LIB(code) == ERR_LIB_SYS) return strerror(ERR_GET_REASON(code));
+    const char *reason = ERR_reason_error_string(code);
+    if (reason == NULL) return NULL;
+    size_t i = 0;
+    for (; reason[i] != '\0' && i + 1 < len; i++) {
+        char c = reason[i];
+        buf[i] = c == '_' ? ' ' : (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+static tlsshim_ctx *ctx_failure(SSL_CTX *ssl_ctx, const char *what, const char *subject,
+                                const char *fallback, char *err, size_t err_len) {
+    char buf[128];
+    const char *reason = reason_text(ERR_peek_error(), buf, sizeof buf);
+    if (reason == NULL) reason = fallback;
+    if (subject != NULL) {
+        tlsshim_message(err, err_len, "%s %s: %s", what, subject, reason);
+    } else {
+        tlsshim_message(err, err_len, "%s: %s", what, reason);
+    }
+    ERR_clear_error();
+    SSL_CTX_free(ssl_ctx);
+    return NULL;
+}
+
+static int brotli_decompress(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
+                             size_t in_len) {
+    (void)ssl;
+    uint8_t *data = NULL;
+    CRYPTO_BUFFER *buffer = CRYPTO_BUFFER_alloc(&data, uncompressed_len);
+    if (buffer == NULL) return 0;
+    size_t written = uncompressed_len;
+    // The peer states the size; anything else is a malformed message, not a truncation to accept.
+    if (BrotliDecoderDecompress(in_len, in, &written, data) != BROTLI_DECODER_RESULT_SUCCESS ||
+        written != uncompressed_len) {
+        CRYPTO_BUFFER_free(buffer);
+        return 0;
+    }
+    *out = buffer;
+    return 1;
+}
+
+// Whether the wire-format ALPN list names h2, the only protocol with ALPS settings.
+static int alpn_offers_h2(const uint8_t *alpn, size_t alpn_len) {
+    size_t i = 0;
+    while (i < alpn_len) {
+        size_t n = alpn[i];
+        if (n == 2 && i + 2 < alpn_len && alpn[i + 1] == 'h' && alpn[i + 2] == '2') return 1;
+        i += 1 + n;
+    }
+    return 0;
+}
+
+static const char *apply_profile(SSL_CTX *ssl_ctx, const struct tlsshim_boring_profile *profile) {
+    if (SSL_CTX_set_strict_cipher_list(ssl_ctx, profile->cipher_list) != 1) return "cannot set the cipher list";
+    if (SSL_CTX_set1_group_ids(ssl_ctx, profile->groups, profile->group_count) != 1) return "cannot set the groups";
+    if (SSL_CTX_set_verify_algorithm_prefs(ssl_ctx, profile->sigalgs, profile->sigalg_count) != 1) {
+        return "cannot set the signature algorithms";
+    }
+    if (profile->trust_anchors != NULL &&
+        SSL_CTX_set1_requested_trust_anchors(ssl_ctx, profile->trust_anchors, profile->trust_anchors_len) != 1) {
+        return "cannot set the requested trust anchors";
+    }
+    if (profile->brotli_certificates &&
+        SSL_CTX_add_cert_compression_alg(ssl_ctx, TLSEXT_cert_compression_brotli, NULL, brotli_decompress) != 1) {
+        return "cannot enable certificate compression";
+    }
+    SSL_CTX_set_grease_enabled(ssl_ctx, profile->grease);
+    SSL_CTX_set_permute_extensions(ssl_ctx, profile->permute_extensions);
+    if (profile->ocsp_stapling) SSL_CTX_enable_ocsp_stapling(ssl_ctx);
+    if (profile->signed_cert_timestamps) SSL_CTX_enable_signed_cert_timestamps(ssl_ctx);
+    return NULL;
+}
+
+tlsshim_ctx *tlsshim_boring_ctx_new(const struct tlsshim_boring_profile *profile, const char *ca_file,
+                                    const uint8_t *alpn, size_t alpn_len, char *err, size_t err_len) {
+    ERR_clear_error();
+    SSL_CTX *ssl_ctx = SSL_CTX_new(TLS_method());
+    if (ssl_ctx == NULL) {
+        return ctx_failure(NULL, "cannot create TLS context", NULL, "out of memory", err, err_len);
+    }
+    if (SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION) != 1) {
+        return ctx_failure(ssl_ctx, "cannot require TLS 1.2", NULL, "unsupported", err, err_len);
+    }
+    // A missing bundle is not fatal, as with OpenSSL's default paths: the CA file may be all
+    // there is. Any other failure (an unreadable or corrupt bundle) is.
+    if (SSL_CTX_load_verify_locations(ssl_ctx, system_ca_bundle, NULL) != 1) {
+        uint32_t code = ERR_peek_error();
+        if (!(ERR_GET_LIB(code) == ERR_LIB_SYS && ERR_GET_REASON(code) == ENOENT)) {
+            return ctx_failure(ssl_ctx, "cannot load the system trust store", system_ca_bundle, "unknown error",
+                               err, err_len);
+        }
+        ERR_clear_error();
+    }
+    if (ca_file != NULL && SSL_CTX_load_verify_locations(ssl_ctx, ca_file, NULL) != 1) {
+        return ctx_failure(ssl_ctx, "cannot load CA file", ca_file, "no certificates found", err, err_len);
+    }
+    // set_alpn_protos returns 0 on success, like OpenSSL's.
+    if (alpn_len > 0 && (alpn == NULL || SSL_CTX_set_alpn_protos(ssl_ctx, alpn, alpn_len) != 0)) {
+        return ctx_failure(ssl_ctx, "invalid ALPN protocol list", NULL, "malformed", err, err_len);
+    }
+    const char *failure = apply_profile(ssl_ctx, profile);
+    if (failure != NULL) return ctx_failure(ssl_ctx, failure, NULL, "rejected", err, err_len);
+    SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_mode(ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+
+    struct boring_ctx *ctx = malloc(sizeof *ctx);
+    if (ctx == NULL) {
+        return ctx_failure(ssl_ctx, "cannot create TLS context", NULL, "out of memory", err, err_len);
+    }
+    ctx->base.backend = &boring_backend;
+    ctx->ssl_ctx = ssl_ctx;
+    ctx->profile = profile;
+    ctx->offers_h2 = alpn != NULL && alpn_offers_h2(alpn, alpn_len);
+    return &ctx->base;
+}
+
+static void boring_ctx_free(tlsshim_ctx *base) {
+    struct boring_ctx *ctx = (struct boring_ctx *)base;
+    SSL_CTX_free(ctx->ssl_ctx);
+    free(ctx);
+}
+
+// The socket BIO: read(2) into the read-ahead buffer, send(2) straight from BoringSSL's.
+static int socket_read(BIO *bio, char *out, int len) {
+    struct boring_conn *conn = BIO_get_data(bio);
+    BIO_clear_retry_flags(bio);
+    if (len <= 0) return 0;
+    if (conn->ahead_start == conn->ahead_end) {
+        ssize_t n;
+        do {
+            n = read(conn->fd, conn->ahead, sizeof conn->ahead);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0) {
+            conn->read_errno = errno;
+            conn->socket_drained = errno == EAGAIN || errno == EWOULDBLOCK;
+            if (conn->socket_drained) BIO_set_retry_read(bio);
+            return -1;
+        }
+        if (n == 0) return 0;
+        conn->socket_drained = (size_t)n < sizeof conn->ahead;
+        conn->ahead_start = 0;
+        conn->ahead_end = (size_t)n;
+    }
+    size_t available = conn->ahead_end - conn->ahead_start;
+    size_t count = available < (size_t)len ? available : (size_t)len;
+    memcpy(out, conn->ahead + conn->ahead_start, count);
+    conn->ahead_start += count;
+    return (int)count;
+}
+
+static int socket_write(BIO *bio, const char *in, int len) {
+    struct boring_conn *conn = BIO_get_data(bio);
+    BIO_clear_retry_flags(bio);
+    if (len <= 0) return 0;
+    ssize_t n;
+    do {
+        n = send(conn->fd, in, (size_t)len, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        conn->read_errno = errno;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_write(bio);
+        return -1;
+    }
+    return (int)n;
+}
+
+static long socket_ctrl(BIO *bio, int cmd, long larg, void *parg) {
+    (void)bio;
+    (void)larg;
+    (void)parg;
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static BIO_METHOD *socket_method;
+static pthread_once_t socket_method_once = PTHREAD_ONCE_INIT;
+
+static void make_socket_method(void) {
+    BIO_METHOD *method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tlsshim socket");
+    if (method == NULL) return;
+    if (BIO_meth_set_read(method, socket_read) != 1 || BIO_meth_set_write(method, socket_write) != 1 ||
+        BIO_meth_set_ctrl(method, socket_ctrl) != 1) {
+        BIO_meth_free(method);
+        return;
+    }
+    socket_method = method;
+}
+
+// Sets up SNI and the identity the certificate must match; returns the failing step or NULL.
+static const char *set_peer_identity(SSL *ssl, const char *host) {
+    if (tlsshim_is_ip_literal(host)) {
+        // RFC 6066 forbids IP literals in SNI, so only the certificate's IP SAN is checked.
+        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1) return "cannot set the IP address to verify";
+        return NULL;
+    }
+    if (SSL_set_tlsext_host_name(ssl, host) != 1) return "cannot set the server name";
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (SSL_set1_host(ssl, host) != 1) return "cannot set the host name to verify";
+    return NULL;
+}
+
+// The per-connection half of the profile: BoringSSL offers these only on the SSL object.
+static const char *apply_connection_profile(SSL *ssl, const struct boring_ctx *ctx) {
+    const struct tlsshim_boring_profile *profile = ctx->profile;
+    if (profile->key_share_count > 0 &&
+        SSL_set1_client_key_shares(ssl, profile->key_shares, profile->key_share_count) != 1) {
+        return "cannot set the key shares";
+    }
+    if (profile->alps && ctx->offers_h2) {
+        static const uint8_t h2[] = {'h', '2'};
+        if (SSL_add_application_settings(ssl, h2, sizeof h2, profile->alps_h2_settings,
+                                         profile->alps_h2_settings_len) != 1) {
+            return "cannot set the application settings";
+        }
+        SSL_set_alps_use_new_codepoint(ssl, profile->alps_new_codepoint);
+    }
+    SSL_set_enable_ech_grease(ssl, profile->ech_grease);
+    return NULL;
+}
+
+static tlsshim_conn *boring_conn_new(tlsshim_ctx *base, int fd, const char *host, char *err, size_t err_len) {
+    struct boring_ctx *ctx = (struct boring_ctx *)base;
+    pthread_once(&socket_method_once, make_socket_method);
+    struct boring_conn *conn = malloc(sizeof *conn);
+    if (conn == NULL || socket_method == NULL) {
+        free(conn);
+        tlsshim_message(err, err_len, "cannot create TLS connection: out of memory");
+        return NULL;
+    }
+    // Everything but the read-ahead buffer, which is only ever read after being filled.
+    memset(conn, 0, offsetof(struct boring_conn, ahead));
+    conn->base.backend = &boring_backend;
+    conn->fd = fd;
+    ERR_clear_error();
+    const char *failure = NULL;
+    BIO *bio = NULL;
+    conn->ssl = SSL_new(ctx->ssl_ctx);
+    if (conn->ssl == NULL) {
+        failure = "cannot create TLS connection";
+    } else if ((bio = BIO_new(socket_method)) == NULL) {
+        failure = "cannot attach the socket";
+    } else {
+        BIO_set_data(bio, conn);
+        BIO_set_init(bio, 1);
+        SSL_set_bio(conn->ssl, bio, bio);
+        failure = set_peer_identity(conn->ssl, host);
+        if (failure == NULL) failure = apply_connection_profile(conn->ssl, ctx);
+    }
+    if (failure != NULL) {
+        char buf[128];
+        const char *reason = reason_text(ERR_peek_error(), buf, sizeof buf);
+        if (reason != NULL) {
+            tlsshim_message(err, err_len, "%s: %s", failure, reason);
+        } else {
+            tlsshim_message(err, err_len, "%s", failure);
+        }
+        ERR_clear_error();
+        SSL_free(conn->ssl);
+        free(conn);
+        return NULL;
+    }
+    SSL_set_connect_state(conn->ssl);
+    return &conn->base;
+}
+
+static void boring_conn_free(tlsshim_conn *base) {
+    struct boring_conn *conn = (struct boring_conn *)base;
+    SSL_free(conn->ssl);
+    free(conn);
+}
+
+enum operation { OP_HANDSHAKE, OP_READ, OP_WRITE };
+
+static void closed_or_failed(struct boring_conn *conn, enum operation op, int *result, const char *text) {
+    if (op == OP_READ) {
+        *result = TLSSHIM_CLOSED;
+    } else {
+        tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", text);
+    }
+}
+
+// Turns a failed SSL_* call into a shim code, recording the message for fatal outcomes.
+static int classify(struct boring_conn *conn, int ret, enum operation op) {
+    int code = SSL_get_error(conn->ssl, ret);
+    uint32_t queued = ERR_peek_error();
+    int result = TLSSHIM_ERROR;
+    char buf[128];
+    switch (code) {
+    case SSL_ERROR_WANT_READ:
+        result = TLSSHIM_WANT_READ;
+        break;
+    case SSL_ERROR_WANT_WRITE:
+        result = TLSSHIM_WANT_WRITE;
+        break;
+    case SSL_ERROR_ZERO_RETURN:
+        closed_or_failed(conn, op, &result, "connection closed by the server (close_notify)");
+        break;
+    case SSL_ERROR_SYSCALL:
+        conn->failed = 1;
+        if (queued != 0) {
+            const char *reason = reason_text(queued, buf, sizeof buf);
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", reason ? reason : "TLS error");
+        } else if (conn->read_errno != 0) {
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", strerror(conn->read_errno));
+        } else {
+            closed_or_failed(conn, op, &result, "connection closed by the server");
+        }
+        break;
+    case SSL_ERROR_SSL: {
+        conn->failed = 1;
+        long verify = SSL_get_verify_result(conn->ssl);
+        if (verify != X509_V_OK) {
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "certificate verify failed: %s",
+                            verify_text(verify));
+        } else {
+            const char *reason = reason_text(queued, buf, sizeof buf);
+            tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", reason ? reason : "TLS protocol error");
+        }
+        break;
+    }
+    default:
+        conn->failed = 1;
+        tlsshim_message(conn->base.err, sizeof conn->base.err, "unexpected TLS state %d", code);
+        break;
+    }
+    ERR_clear_error();
+    return result;
+}
+
+static int boring_handshake(tlsshim_conn *base) {
+    struct boring_conn *conn = (struct boring_conn *)base;
+    ERR_clear_error();
+    conn->read_errno = 0;
+    int ret = SSL_do_handshake(conn->ssl);
+    if (ret == 1) return TLSSHIM_OK;
+    return classify(conn, ret, OP_HANDSHAKE);
+}
+
+// Bounded so the byte count always fits SSL_read's int; records are 16 KiB anyway.
+static int bounded(size_t len) {
+    return len > INT_MAX ? INT_MAX : (int)len;
+}
+
+static ssize_t boring_read(tlsshim_conn *base, void *buf, size_t len) {
+    struct boring_conn *conn = (struct boring_conn *)base;
+    ERR_clear_error();
+    conn->read_errno = 0;
+    conn->socket_drained = 0;
+    int ret = SSL_read(conn->ssl, buf, bounded(len));
+    if (ret > 0) return ret;
+    return classify(conn, ret, OP_READ);
+}
+
+static int boring_read_drained(tlsshim_conn *base) {
+    struct boring_conn *conn = (struct boring_conn *)base;
+    return conn->socket_drained && conn->ahead_start == conn->ahead_end && !SSL_has_pending(conn->ssl);
+}
+
+static ssize_t boring_write(tlsshim_conn *base, const void *buf, size_t len) {
+    struct boring_conn *conn = (struct boring_conn *)base;
+    ERR_clear_error();
+    conn->read_errno = 0;
+    int ret = SSL_write(conn->ssl, buf, bounded(len));
+    if (ret > 0) return ret;
+    return classify(conn, ret, OP_WRITE);
+}
+
+static void boring_shutdown(tlsshim_conn *base) {
+    struct boring_conn *conn = (struct boring_conn *)base;
+    if (conn->failed || !SSL_is_init_finished(conn->ssl)) return;
+    ERR_clear_error();
+    SSL_shutdown(conn->ssl);
+    ERR_clear_error();
+}
+
+static size_t boring_alpn(tlsshim_conn *base, const uint8_t **proto) {
+    struct boring_conn *conn = (struct boring_conn *)base;
+    const uint8_t *data = NULL;
+    unsigned len = 0;
+    SSL_get0_alpn_selected(conn->ssl, &data, &len);
+    *proto = data;
+    return data == NULL ? 0 : len;
+}
+
+static const struct tlsshim_backend boring_backend = {
+    .conn_new = boring_conn_new,
+    .conn_free = boring_conn_free,
+    .ctx_free = boring_ctx_free,
+    .handshake = boring_handshake,
+    .read = boring_read,
+    .read_drained = boring_read_drained,
+    .write = boring_write,
+    .shutdown = boring_shutdown,
+    .alpn = boring_alpn,
+};
