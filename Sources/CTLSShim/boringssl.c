@@ -27,20 +27,20 @@ enum { READ_AHEAD = 16384 + 2048 + 5 };
 
 static const struct tlsshim_backend boring_backend;
 
-struct boring_ctx {
+struct backend_ctx {
     tlsshim_ctx base;
     SSL_CTX *ssl_ctx;
     const struct tlsshim_boring_profile *profile;
     int offers_h2;
 };
 
-struct boring_conn {
+struct backend_conn {
     tlsshim_conn base;
     SSL *ssl;
     int fd;
     int failed;          // SSL_shutdown is pointless after a fatal error
     int socket_drained;  // the last read(2) came back short or would block
-    int read_errno;      // errno of a failed read(2)/send(2), kept before anything changes it
+    int socket_errno;      // errno of a failed read(2)/send(2), kept before anything changes it
     size_t ahead_start;
     size_t ahead_end;
     uint8_t ahead[READ_AHEAD];
@@ -66,7 +66,7 @@ static const char *verify_text(long code) {
 
 // BoringSSL's reason strings are identifiers (NO_CERTIFICATE_OR_CRL_FOUND); OpenSSL's are the
 // same words in lower case, which is what callers and logs already show.
-static const char *reason_text(uint32_t code, char *buf, size_t len) {
+static const char *reason_text(unsigned long code, char *buf, size_t len) {
     if (code == 0) return NULL;
     if (ERR_GET_LIB(code) == ERR_LIB_SYS) return strerror(ERR_GET_REASON(code));
     const char *reason = ERR_reason_error_string(code);
@@ -80,20 +80,13 @@ static const char *reason_text(uint32_t code, char *buf, size_t len) {
     return buf;
 }
 
-static tlsshim_ctx *ctx_failure(SSL_CTX *ssl_ctx, const char *what, const char *subject,
-                                const char *fallback, char *err, size_t err_len) {
-    char buf[128];
-    const char *reason = reason_text(ERR_peek_error(), buf, sizeof buf);
-    if (reason == NULL) reason = fallback;
-    if (subject != NULL) {
-        tlsshim_message(err, err_len, "%s %s: %s", what, subject, reason);
-    } else {
-        tlsshim_message(err, err_len, "%s: %s", what, reason);
-    }
-    ERR_clear_error();
-    SSL_CTX_free(ssl_ctx);
-    return NULL;
+// BoringSSL reports a peer that closed mid-record as a plain EOF (SSL_ERROR_SYSCALL, empty queue).
+static int is_unexpected_eof(unsigned long code) {
+    (void)code;
+    return 0;
 }
+
+#include "ssl_common.h"
 
 static int brotli_decompress(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
                              size_t in_len) {
@@ -176,7 +169,7 @@ tlsshim_ctx *tlsshim_boring_ctx_new(const struct tlsshim_boring_profile *profile
     SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_mode(ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 
-    struct boring_ctx *ctx = malloc(sizeof *ctx);
+    struct backend_ctx *ctx = malloc(sizeof *ctx);
     if (ctx == NULL) {
         return ctx_failure(ssl_ctx, "cannot create TLS context", NULL, "out of memory", err, err_len);
     }
@@ -187,15 +180,9 @@ tlsshim_ctx *tlsshim_boring_ctx_new(const struct tlsshim_boring_profile *profile
     return &ctx->base;
 }
 
-static void boring_ctx_free(tlsshim_ctx *base) {
-    struct boring_ctx *ctx = (struct boring_ctx *)base;
-    SSL_CTX_free(ctx->ssl_ctx);
-    free(ctx);
-}
-
 // The socket BIO: read(2) into the read-ahead buffer, send(2) straight from BoringSSL's.
 static int socket_read(BIO *bio, char *out, int len) {
-    struct boring_conn *conn = BIO_get_data(bio);
+    struct backend_conn *conn = BIO_get_data(bio);
     BIO_clear_retry_flags(bio);
     if (len <= 0) return 0;
     if (conn->ahead_start == conn->ahead_end) {
@@ -204,7 +191,7 @@ static int socket_read(BIO *bio, char *out, int len) {
             n = read(conn->fd, conn->ahead, sizeof conn->ahead);
         } while (n < 0 && errno == EINTR);
         if (n < 0) {
-            conn->read_errno = errno;
+            conn->socket_errno = errno;
             conn->socket_drained = errno == EAGAIN || errno == EWOULDBLOCK;
             if (conn->socket_drained) BIO_set_retry_read(bio);
             return -1;
@@ -222,7 +209,7 @@ static int socket_read(BIO *bio, char *out, int len) {
 }
 
 static int socket_write(BIO *bio, const char *in, int len) {
-    struct boring_conn *conn = BIO_get_data(bio);
+    struct backend_conn *conn = BIO_get_data(bio);
     BIO_clear_retry_flags(bio);
     if (len <= 0) return 0;
     ssize_t n;
@@ -230,7 +217,7 @@ static int socket_write(BIO *bio, const char *in, int len) {
         n = send(conn->fd, in, (size_t)len, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-        conn->read_errno = errno;
+        conn->socket_errno = errno;
         if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_write(bio);
         return -1;
     }
@@ -258,21 +245,8 @@ static void make_socket_method(void) {
     socket_method = method;
 }
 
-// Sets up SNI and the identity the certificate must match; returns the failing step or NULL.
-static const char *set_peer_identity(SSL *ssl, const char *host) {
-    if (tlsshim_is_ip_literal(host)) {
-        // RFC 6066 forbids IP literals in SNI, so only the certificate's IP SAN is checked.
-        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1) return "cannot set the IP address to verify";
-        return NULL;
-    }
-    if (SSL_set_tlsext_host_name(ssl, host) != 1) return "cannot set the server name";
-    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (SSL_set1_host(ssl, host) != 1) return "cannot set the host name to verify";
-    return NULL;
-}
-
 // The per-connection half of the profile: BoringSSL offers these only on the SSL object.
-static const char *apply_connection_profile(SSL *ssl, const struct boring_ctx *ctx) {
+static const char *apply_connection_profile(SSL *ssl, const struct backend_ctx *ctx) {
     const struct tlsshim_boring_profile *profile = ctx->profile;
     if (profile->key_share_count > 0 &&
         SSL_set1_client_key_shares(ssl, profile->key_shares, profile->key_share_count) != 1) {
@@ -291,121 +265,40 @@ static const char *apply_connection_profile(SSL *ssl, const struct boring_ctx *c
 }
 
 static tlsshim_conn *boring_conn_new(tlsshim_ctx *base, int fd, const char *host, char *err, size_t err_len) {
-    struct boring_ctx *ctx = (struct boring_ctx *)base;
+    struct backend_ctx *ctx = (struct backend_ctx *)base;
     pthread_once(&socket_method_once, make_socket_method);
-    struct boring_conn *conn = malloc(sizeof *conn);
+    struct backend_conn *conn = malloc(sizeof *conn);
     if (conn == NULL || socket_method == NULL) {
         free(conn);
         tlsshim_message(err, err_len, "cannot create TLS connection: out of memory");
         return NULL;
     }
     // Everything but the read-ahead buffer, which is only ever read after being filled.
-    memset(conn, 0, offsetof(struct boring_conn, ahead));
+    memset(conn, 0, offsetof(struct backend_conn, ahead));
     conn->base.backend = &boring_backend;
     conn->fd = fd;
     ERR_clear_error();
-    const char *failure = NULL;
-    BIO *bio = NULL;
     conn->ssl = SSL_new(ctx->ssl_ctx);
-    if (conn->ssl == NULL) {
-        failure = "cannot create TLS connection";
-    } else if ((bio = BIO_new(socket_method)) == NULL) {
-        failure = "cannot attach the socket";
-    } else {
-        BIO_set_data(bio, conn);
-        BIO_set_init(bio, 1);
-        SSL_set_bio(conn->ssl, bio, bio);
-        failure = set_peer_identity(conn->ssl, host);
-        if (failure == NULL) failure = apply_connection_profile(conn->ssl, ctx);
-    }
-    if (failure != NULL) {
-        char buf[128];
-        const char *reason = reason_text(ERR_peek_error(), buf, sizeof buf);
-        if (reason != NULL) {
-            tlsshim_message(err, err_len, "%s: %s", failure, reason);
-        } else {
-            tlsshim_message(err, err_len, "%s", failure);
-        }
-        ERR_clear_error();
-        SSL_free(conn->ssl);
-        free(conn);
-        return NULL;
-    }
+    if (conn->ssl == NULL) return conn_failure(conn, "cannot create TLS connection", err, err_len);
+    BIO *bio = BIO_new(socket_method);
+    if (bio == NULL) return conn_failure(conn, "cannot attach the socket", err, err_len);
+    BIO_set_data(bio, conn);
+    BIO_set_init(bio, 1);
+    SSL_set_bio(conn->ssl, bio, bio);
+    const char *failure = set_peer_identity(conn->ssl, host);
+    if (failure == NULL) failure = apply_connection_profile(conn->ssl, ctx);
+    if (failure != NULL) return conn_failure(conn, failure, err, err_len);
     SSL_set_connect_state(conn->ssl);
     return &conn->base;
 }
 
-static void boring_conn_free(tlsshim_conn *base) {
-    struct boring_conn *conn = (struct boring_conn *)base;
-    SSL_free(conn->ssl);
-    free(conn);
-}
-
-enum operation { OP_HANDSHAKE, OP_READ, OP_WRITE };
-
-static void closed_or_failed(struct boring_conn *conn, enum operation op, int *result, const char *text) {
-    if (op == OP_READ) {
-        *result = TLSSHIM_CLOSED;
-    } else {
-        tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", text);
-    }
-}
-
-// Turns a failed SSL_* call into a shim code, recording the message for fatal outcomes.
-static int classify(struct boring_conn *conn, int ret, enum operation op) {
-    int code = SSL_get_error(conn->ssl, ret);
-    uint32_t queued = ERR_peek_error();
-    int result = TLSSHIM_ERROR;
-    char buf[128];
-    switch (code) {
-    case SSL_ERROR_WANT_READ:
-        result = TLSSHIM_WANT_READ;
-        break;
-    case SSL_ERROR_WANT_WRITE:
-        result = TLSSHIM_WANT_WRITE;
-        break;
-    case SSL_ERROR_ZERO_RETURN:
-        closed_or_failed(conn, op, &result, "connection closed by the server (close_notify)");
-        break;
-    case SSL_ERROR_SYSCALL:
-        conn->failed = 1;
-        if (queued != 0) {
-            const char *reason = reason_text(queued, buf, sizeof buf);
-            tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", reason ? reason : "TLS error");
-        } else if (conn->read_errno != 0) {
-            tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", strerror(conn->read_errno));
-        } else {
-            closed_or_failed(conn, op, &result, "connection closed by the server");
-        }
-        break;
-    case SSL_ERROR_SSL: {
-        conn->failed = 1;
-        long verify = SSL_get_verify_result(conn->ssl);
-        if (verify != X509_V_OK) {
-            tlsshim_message(conn->base.err, sizeof conn->base.err, "certificate verify failed: %s",
-                            verify_text(verify));
-        } else {
-            const char *reason = reason_text(queued, buf, sizeof buf);
-            tlsshim_message(conn->base.err, sizeof conn->base.err, "%s", reason ? reason : "TLS protocol error");
-        }
-        break;
-    }
-    default:
-        conn->failed = 1;
-        tlsshim_message(conn->base.err, sizeof conn->base.err, "unexpected TLS state %d", code);
-        break;
-    }
-    ERR_clear_error();
-    return result;
-}
-
 static int boring_handshake(tlsshim_conn *base) {
-    struct boring_conn *conn = (struct boring_conn *)base;
+    struct backend_conn *conn = (struct backend_conn *)base;
     ERR_clear_error();
-    conn->read_errno = 0;
+    conn->socket_errno = 0;
     int ret = SSL_do_handshake(conn->ssl);
     if (ret == 1) return TLSSHIM_OK;
-    return classify(conn, ret, OP_HANDSHAKE);
+    return classify(conn, ret, conn->socket_errno, OP_HANDSHAKE);
 }
 
 // Bounded so the byte count always fits SSL_read's int; records are 16 KiB anyway.
@@ -414,54 +307,37 @@ static int bounded(size_t len) {
 }
 
 static ssize_t boring_read(tlsshim_conn *base, void *buf, size_t len) {
-    struct boring_conn *conn = (struct boring_conn *)base;
+    struct backend_conn *conn = (struct backend_conn *)base;
     ERR_clear_error();
-    conn->read_errno = 0;
+    conn->socket_errno = 0;
     conn->socket_drained = 0;
     int ret = SSL_read(conn->ssl, buf, bounded(len));
     if (ret > 0) return ret;
-    return classify(conn, ret, OP_READ);
+    return classify(conn, ret, conn->socket_errno, OP_READ);
 }
 
 static int boring_read_drained(tlsshim_conn *base) {
-    struct boring_conn *conn = (struct boring_conn *)base;
+    struct backend_conn *conn = (struct backend_conn *)base;
     return conn->socket_drained && conn->ahead_start == conn->ahead_end && !SSL_has_pending(conn->ssl);
 }
 
 static ssize_t boring_write(tlsshim_conn *base, const void *buf, size_t len) {
-    struct boring_conn *conn = (struct boring_conn *)base;
+    struct backend_conn *conn = (struct backend_conn *)base;
     ERR_clear_error();
-    conn->read_errno = 0;
+    conn->socket_errno = 0;
     int ret = SSL_write(conn->ssl, buf, bounded(len));
     if (ret > 0) return ret;
-    return classify(conn, ret, OP_WRITE);
-}
-
-static void boring_shutdown(tlsshim_conn *base) {
-    struct boring_conn *conn = (struct boring_conn *)base;
-    if (conn->failed || !SSL_is_init_finished(conn->ssl)) return;
-    ERR_clear_error();
-    SSL_shutdown(conn->ssl);
-    ERR_clear_error();
-}
-
-static size_t boring_alpn(tlsshim_conn *base, const uint8_t **proto) {
-    struct boring_conn *conn = (struct boring_conn *)base;
-    const uint8_t *data = NULL;
-    unsigned len = 0;
-    SSL_get0_alpn_selected(conn->ssl, &data, &len);
-    *proto = data;
-    return data == NULL ? 0 : len;
+    return classify(conn, ret, conn->socket_errno, OP_WRITE);
 }
 
 static const struct tlsshim_backend boring_backend = {
     .conn_new = boring_conn_new,
-    .conn_free = boring_conn_free,
-    .ctx_free = boring_ctx_free,
+    .conn_free = backend_conn_free,
+    .ctx_free = backend_ctx_free,
     .handshake = boring_handshake,
     .read = boring_read,
     .read_drained = boring_read_drained,
     .write = boring_write,
-    .shutdown = boring_shutdown,
-    .alpn = boring_alpn,
+    .shutdown = backend_shutdown,
+    .alpn = backend_alpn,
 };

@@ -45,7 +45,7 @@ final class ChromeFingerprintTests: XCTestCase {
             if capture.isRunning { capture.terminate() }
             capture.waitUntilExit()
         }
-        try waitForListener(port: port, process: capture)
+        try LoopbackSocket.waitForListener(port: port, process: capture, name: "fpcapture.py")
 
         // localhost, not 127.0.0.1: without SNI the JA4 would start with t13i.
         let proxyd = try ProxydProcess(settings: [
@@ -77,17 +77,5 @@ final class ChromeFingerprintTests: XCTestCase {
         // random orders of 17 extensions coincide is negligible.
         XCTAssertNotEqual(records[0]["ja3"] as? String, records[1]["ja3"] as? String)
         XCTAssertEqual(records[0]["ja3n"] as? String, records[1]["ja3n"] as? String)
-    }
-
-    private func waitForListener(port: Int, process: Process) throws {
-        for _ in 0..<250 {
-            guard process.isRunning else { throw TestSetupError("fpcapture.py exited with \(process.terminationStatus)") }
-            if let fd = try? LoopbackSocket.connect(port: port, timeout: 1) {
-                close(fd)
-                return
-            }
-            usleep(20_000)
-        }
-        throw TestSetupError("fpcapture.py did not listen on \(port)")
     }
 }
