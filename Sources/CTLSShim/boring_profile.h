@@ -19,6 +19,7 @@ struct tlsshim_boring_profile {
     const uint8_t *alps_h2_settings;  // the ALPS value sent when h2 is offered
     size_t alps_h2_settings_len;
     unsigned grease : 1;
+    unsigned grease_sigalgs : 1;      // a GREASE value in signature_algorithms too (Chrome does)
     unsigned permute_extensions : 1;  // a new extension order on every connection
     unsigned ech_grease : 1;
     unsigned ocsp_stapling : 1;

@@ -131,6 +131,7 @@ static const char *apply_profile(SSL_CTX *ssl_ctx, const struct tlsshim_boring_p
         return "cannot enable certificate compression";
     }
     SSL_CTX_set_grease_enabled(ssl_ctx, profile->grease);
+    SSL_CTX_set_grease_sigalgs_enabled(ssl_ctx, profile->grease_sigalgs);
     SSL_CTX_set_permute_extensions(ssl_ctx, profile->permute_extensions);
     if (profile->ocsp_stapling) SSL_CTX_enable_ocsp_stapling(ssl_ctx);
     if (profile->signed_cert_timestamps) SSL_CTX_enable_signed_cert_timestamps(ssl_ctx);

@@ -81,6 +81,7 @@ const struct tlsshim_boring_profile tlsshim_chrome_profile = {
     .alps_h2_settings = chrome_h2_settings,
     .alps_h2_settings_len = sizeof chrome_h2_settings,
     .grease = 1,
+    .grease_sigalgs = 1,
     .permute_extensions = 1,
     .ech_grease = 1,
     .ocsp_stapling = 1,

@@ -8,6 +8,18 @@ final class ChromeFingerprintTests: XCTestCase {
     /// chromium_headless.json in ../shared/fingerprints: a real Chromium 156 against the same tool.
     private static let chromeJA4 = "t13d1517h2_8daaf6152771_cb7bf5808d99"
 
+    /// The same record's ClientHello lists, each with one GREASE value first (written here as 0x0a0a)
+    /// and, for extensions, in sorted order since Chrome permutes them.
+    private static let chromeHello: [String: [Int]] = [
+        "ciphers": [0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014,
+                    0x009c, 0x009d, 0x002f, 0x0035],
+        "supported_groups": [0x0a0a, 0x11ec, 0x001d, 0x0017, 0x0018],
+        "signature_algorithms": [0x0a0a, 0x0904, 0x0905, 0x0906, 0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501,
+                                 0x0806, 0x0601],
+        "supported_versions": [0x0a0a, 0x0304, 0x0303],
+        "extensions": [0, 5, 10, 11, 13, 16, 18, 23, 27, 35, 43, 45, 51, 17613, 51764, 65037, 65281],
+    ]
+
     /// ../shared/tools relative to the repository root, where CI keeps it.
     private static var toolsDirectory: URL {
         URL(fileURLWithPath: #filePath)
@@ -71,11 +83,30 @@ final class ChromeFingerprintTests: XCTestCase {
         XCTAssertEqual(last["ja4"] as? String, Self.chromeJA4)
         for record in records {
             XCTAssertEqual(record["ja4"] as? String, Self.chromeJA4)
+            try assertChromeHello(record)
         }
         guard records.count == 2 else { return }
         // JA3 keeps the wire order of extensions; the permutation makes it differ. The chance that two
         // random orders of 17 extensions coincide is negligible.
         XCTAssertNotEqual(records[0]["ja3"] as? String, records[1]["ja3"] as? String)
         XCTAssertEqual(records[0]["ja3n"] as? String, records[1]["ja3n"] as? String)
+    }
+
+    /// Compares the lists JA4 hashes or leaves out (GREASE, the order of extensions) with Chrome's.
+    private func assertChromeHello(_ record: [String: Any]) throws {
+        let hello = try XCTUnwrap(record["tls"] as? [String: Any])
+        let isGrease = { (value: Int) in value & 0x0f0f == 0x0a0a && value >> 8 == value & 0xff }
+        for (field, expected) in Self.chromeHello {
+            let values = try XCTUnwrap(hello[field] as? [Int], field)
+            if field == "extensions" {
+                // Two GREASE extensions, first and last; the 17 real ones in any order.
+                XCTAssertTrue(values.count == 19 && isGrease(values[0]) && isGrease(values[18]), "\(values)")
+                XCTAssertEqual(values.filter { !isGrease($0) }.sorted(), expected)
+            } else {
+                XCTAssertEqual(values.map { isGrease($0) ? 0x0a0a : $0 }, expected, field)
+            }
+        }
+        let shares = try XCTUnwrap(hello["key_share"] as? [[String: Any]]).compactMap { $0["group"] as? Int }
+        XCTAssertEqual(shares.map { isGrease($0) ? 0x0a0a : $0 }, [0x0a0a, 0x11ec, 0x001d])
     }
 }

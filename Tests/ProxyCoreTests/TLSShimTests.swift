@@ -51,8 +51,16 @@ final class TLSShimTests: XCTestCase {
         // X25519MLKEM768 (the two <NULL>s) nor ML-DSA (0x0904-0x0906), yet the handshake works.
         XCTAssertTrue(response.contains("Protocol  : TLSv1.3"), response)
         XCTAssertTrue(response.contains("Supported groups: <NULL>:<NULL>:x25519:secp256r1:secp384r1\n"), response)
-        XCTAssertTrue(response.contains("Signature Algorithms: 0x04+0x09:0x05+0x09:0x06+0x09:ECDSA+SHA256:RSA-PSS+SHA256:"
-            + "RSA+SHA256:ECDSA+SHA384:RSA-PSS+SHA384:RSA+SHA384:RSA-PSS+SHA512:RSA+SHA512\n"), response)
+        let prefix = "Signature Algorithms: "
+        let sigalgs = response.split(separator: "\n").first { $0.hasPrefix(prefix) }?.dropFirst(prefix.count)
+            .split(separator: ":").map(String.init) ?? []
+        // A GREASE value (0x?A?A, random per connection) first, as Chrome sends it.
+        let grease = sigalgs.first ?? ""
+        XCTAssertTrue(grease.count == 9 && grease.hasSuffix("A") && grease.prefix(4) == grease.dropFirst(5).prefix(4),
+                      grease)
+        XCTAssertEqual(Array(sigalgs.dropFirst()), ["0x04+0x09", "0x05+0x09", "0x06+0x09", "ECDSA+SHA256", "RSA-PSS+SHA256",
+                                                     "RSA+SHA256", "ECDSA+SHA384", "RSA-PSS+SHA384", "RSA+SHA384",
+                                                     "RSA-PSS+SHA512", "RSA+SHA512"])
     }
 
     func testUntrustedCertificateFailsVerification() throws {
