@@ -30,6 +30,11 @@ let package = Package(
             pkgConfig: "libbrotlidec",
             providers: [.apt(["libbrotli-dev"])]
         ),
+        .systemLibrary(
+            name: "CBrotliEncoder",
+            pkgConfig: "libbrotlienc",
+            providers: [.apt(["libbrotli-dev"])]
+        ),
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
         // Two backends in one binary: OpenSSL for the `openssl` profile, BoringSSL (swift-nio-ssl's
         // copy, symbols prefixed so both link side by side) for the browser profiles.
@@ -47,7 +52,11 @@ let package = Package(
         ),
         // Instruction counts of the per-request work: Benchmarks/Microbench/count.sh.
         .executableTarget(name: "HotPathBench", dependencies: ["ProxyCore"], path: "Benchmarks/Microbench/HotPathBench"),
-        .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"]),
+        .testTarget(
+            name: "ProxyCoreTests",
+            // BoringSSL and the brotli encoder for a test server that honours ALPS and certificate compression.
+            dependencies: ["ProxyCore", "CBrotliEncoder", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -63,6 +63,28 @@ final class TLSShimTests: XCTestCase {
                                                      "RSA-PSS+SHA512", "RSA+SHA512"])
     }
 
+    func testChromeProfileAgainstABoringSSLServerUsingALPSAndCertificateCompression() throws {
+        let server = try BoringSSLServer(certificates: certificates, reply: Array("pong".utf8))
+        let compressedBefore = BoringSSLServer.compressedCertificates
+        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2", "http/1.1"], profile: .chrome)
+        let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), connection.error)
+        XCTAssertEqual(connection.alpn, "h2")
+        connection.writeAll(Array("ping".utf8))
+        let (reply, end) = connection.readToEnd()
+        XCTAssertEqual(reply, "pong")
+        XCTAssertEqual(end, Int(TLSSHIM_CLOSED), connection.error)
+
+        let outcome = try XCTUnwrap(server.result(), "the BoringSSL server did not finish")
+        XCTAssertNil(outcome.handshakeError)
+        XCTAssertEqual(outcome.request, Array("ping".utf8))
+        // The certificate arrived brotli-compressed, so the shim's decompression verified it.
+        XCTAssertEqual(BoringSSLServer.compressedCertificates, compressedBefore + 1)
+        // ALPS was negotiated, and the client's value is Chrome's HTTP/2 SETTINGS payload.
+        XCTAssertEqual(outcome.peerApplicationSettings, [0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+                                                         0x00, 0x04, 0x00, 0x60, 0x00, 0x00, 0x00, 0x06, 0x00, 0x04, 0x00, 0x00])
+    }
+
     func testUntrustedCertificateFailsVerification() throws {
         for profile in profiles {
             let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
