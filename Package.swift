@@ -10,6 +10,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         // Test fixtures only: an independent TLS and HTTP stack for the upstream side.
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        // Also the source of CNIOBoringSSL, the BoringSSL backend of CTLSShim.
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2", exact: "1.46.0"),
     ],
@@ -24,8 +25,23 @@ let package = Package(
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
         ),
+        .systemLibrary(
+            name: "CBrotli",
+            pkgConfig: "libbrotlidec",
+            providers: [.apt(["libbrotli-dev"])]
+        ),
+        .systemLibrary(
+            name: "CBrotliEncoder",
+            pkgConfig: "libbrotlienc",
+            providers: [.apt(["libbrotli-dev"])]
+        ),
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
-        .target(name: "CTLSShim", dependencies: ["COpenSSL"]),
+        // Two backends in one binary: OpenSSL for the `openssl` profile, BoringSSL (swift-nio-ssl's
+        // copy, symbols prefixed so both link side by side) for the browser profiles.
+        .target(
+            name: "CTLSShim",
+            dependencies: ["COpenSSL", "CBrotli", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
         .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2"]),
         .executableTarget(
             name: "proxyd",
@@ -36,8 +52,13 @@ let package = Package(
         ),
         // Instruction counts of the per-request work: Benchmarks/Microbench/count.sh.
         .executableTarget(name: "HotPathBench", dependencies: ["ProxyCore"], path: "Benchmarks/Microbench/HotPathBench"),
-        // Fixtures are read by path (#filePath), not bundled.
-        .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "ProxyCoreTests",
+            // BoringSSL and the brotli encoder for a test server that honours ALPS and certificate compression.
+            dependencies: ["ProxyCore", "CBrotliEncoder", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            // Fixtures are read by path (#filePath), not bundled.
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -1,15 +1,12 @@
-// OpenSSL 3.0 backend of the TLS shim (client side only).
+// OpenSSL 3.0 backend of the TLS shim (client side only): the `openssl` profile.
 //
 // The OpenSSL error queue is per thread and shared by every connection on that thread, so
 // each SSL_* call starts with ERR_clear_error() and each failure is turned into text at once,
 // then the queue is cleared again so the next connection never sees a stale entry.
-#include "CTLSShim.h"
+#include "backend.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,57 +14,44 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-struct tlsshim_ctx {
+static const struct tlsshim_backend openssl_backend;
+
+struct backend_ctx {
+    tlsshim_ctx base;
     SSL_CTX *ssl_ctx;
 };
 
-struct tlsshim_conn {
+struct backend_conn {
+    tlsshim_conn base;
     SSL *ssl;
     // OpenSSL forbids SSL_shutdown after a fatal error; this remembers one happened.
     int failed;
     // Set by the socket BIO's callback when a raw read came back short or would block: the
     // kernel had nothing more at that moment.
     int socket_drained;
-    char err[256];
 };
 
-static void write_message(char *dst, size_t dst_len, const char *fmt, ...) {
-    if (dst == NULL || dst_len == 0) return;
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(dst, dst_len, fmt, args);
-    va_end(args);
-}
-
 // OpenSSL has no reason strings for errno-carrying entries (e.g. a failed fopen); strerror does.
-static const char *reason_text(unsigned long code) {
+static const char *reason_text(unsigned long code, char *buf, size_t len) {
+    (void)buf;
+    (void)len;
     if (code == 0) return NULL;
     if (ERR_SYSTEM_ERROR(code)) return strerror(ERR_GET_REASON(code));
     return ERR_reason_error_string(code);
 }
 
-// The reason text of the earliest queued error: the root cause comes first.
-static const char *queued_reason(void) {
-    return reason_text(ERR_peek_error());
+static const char *verify_text(long code) {
+    return X509_verify_cert_error_string(code);
 }
 
-// Reports why building the context failed and releases it; subject names the file, if any.
-static tlsshim_ctx *ctx_failure(SSL_CTX *ssl_ctx, const char *what, const char *subject,
-                                const char *fallback, char *err, size_t err_len) {
-    const char *reason = queued_reason();
-    if (reason == NULL) reason = fallback;
-    if (subject != NULL) {
-        write_message(err, err_len, "%s %s: %s", what, subject, reason);
-    } else {
-        write_message(err, err_len, "%s: %s", what, reason);
-    }
-    ERR_clear_error();
-    SSL_CTX_free(ssl_ctx);
-    return NULL;
+static int is_unexpected_eof(unsigned long code) {
+    return ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
 }
 
-tlsshim_ctx *tlsshim_ctx_new(const char *ca_file, const uint8_t *alpn, size_t alpn_len,
-                             char *err, size_t err_len) {
+#include "ssl_common.h"
+
+tlsshim_ctx *tlsshim_openssl_ctx_new(const char *ca_file, const uint8_t *alpn, size_t alpn_len,
+                                     char *err, size_t err_len) {
     ERR_clear_error();
     SSL_CTX *ssl_ctx = SSL_CTX_new(TLS_client_method());
     if (ssl_ctx == NULL) {
@@ -92,36 +76,13 @@ tlsshim_ctx *tlsshim_ctx_new(const char *ca_file, const uint8_t *alpn, size_t al
     // Read whole socket buffers instead of a header then a record: one read(2) per arrival.
     SSL_CTX_set_read_ahead(ssl_ctx, 1);
 
-    tlsshim_ctx *ctx = malloc(sizeof *ctx);
+    struct backend_ctx *ctx = malloc(sizeof *ctx);
     if (ctx == NULL) {
         return ctx_failure(ssl_ctx, "cannot create TLS context", NULL, "out of memory", err, err_len);
     }
+    ctx->base.backend = &openssl_backend;
     ctx->ssl_ctx = ssl_ctx;
-    return ctx;
-}
-
-void tlsshim_ctx_free(tlsshim_ctx *ctx) {
-    if (ctx == NULL) return;
-    SSL_CTX_free(ctx->ssl_ctx);
-    free(ctx);
-}
-
-static int is_ip_literal(const char *host) {
-    unsigned char addr[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
-}
-
-// Sets up SNI and the identity the certificate must match; returns the failing step or NULL.
-static const char *set_peer_identity(SSL *ssl, const char *host) {
-    if (is_ip_literal(host)) {
-        // RFC 6066 forbids IP literals in SNI, so only the certificate's IP SAN is checked.
-        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1) return "cannot set the IP address to verify";
-        return NULL;
-    }
-    if (SSL_set_tlsext_host_name(ssl, host) != 1) return "cannot set the server name";
-    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (SSL_set1_host(ssl, host) != 1) return "cannot set the host name to verify";
-    return NULL;
+    return &ctx->base;
 }
 
 static long note_socket_read(BIO *bio, int oper, const char *argp, size_t len, int argi, long argl,
@@ -130,7 +91,7 @@ static long note_socket_read(BIO *bio, int oper, const char *argp, size_t len, i
     (void)argi;
     (void)argl;
     if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
-        tlsshim_conn *conn = (tlsshim_conn *)BIO_get_callback_arg(bio);
+        struct backend_conn *conn = (struct backend_conn *)BIO_get_callback_arg(bio);
         if (ret > 0) {
             conn->socket_drained = processed != NULL && *processed < len;
         } else {
@@ -140,114 +101,29 @@ static long note_socket_read(BIO *bio, int oper, const char *argp, size_t len, i
     return ret;
 }
 
-tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char *err, size_t err_len) {
-    if (ctx == NULL || host == NULL || host[0] == '\0') {
-        write_message(err, err_len, "TLS connection needs a context and a host name");
-        return NULL;
-    }
-    tlsshim_conn *conn = calloc(1, sizeof *conn);
+static tlsshim_conn *openssl_conn_new(tlsshim_ctx *base, int fd, const char *host, char *err, size_t err_len) {
+    struct backend_ctx *ctx = (struct backend_ctx *)base;
+    struct backend_conn *conn = calloc(1, sizeof *conn);
     if (conn == NULL) {
-        write_message(err, err_len, "cannot create TLS connection: out of memory");
+        tlsshim_message(err, err_len, "cannot create TLS connection: out of memory");
         return NULL;
     }
+    conn->base.backend = &openssl_backend;
     ERR_clear_error();
-    const char *failure = NULL;
     conn->ssl = SSL_new(ctx->ssl_ctx);
-    if (conn->ssl == NULL) {
-        failure = "cannot create TLS connection";
-    } else if (SSL_set_fd(conn->ssl, fd) != 1) {
-        failure = "cannot attach the socket";
-    } else {
-        failure = set_peer_identity(conn->ssl, host);
-    }
-    if (failure != NULL) {
-        const char *reason = queued_reason();
-        if (reason != NULL) {
-            write_message(err, err_len, "%s: %s", failure, reason);
-        } else {
-            write_message(err, err_len, "%s", failure);
-        }
-        ERR_clear_error();
-        SSL_free(conn->ssl);
-        free(conn);
-        return NULL;
-    }
+    if (conn->ssl == NULL) return conn_failure(conn, "cannot create TLS connection", err, err_len);
+    if (SSL_set_fd(conn->ssl, fd) != 1) return conn_failure(conn, "cannot attach the socket", err, err_len);
+    const char *failure = set_peer_identity(conn->ssl, host);
+    if (failure != NULL) return conn_failure(conn, failure, err, err_len);
     BIO *bio = SSL_get_rbio(conn->ssl);
     BIO_set_callback_arg(bio, (char *)conn);
     BIO_set_callback_ex(bio, note_socket_read);
     SSL_set_connect_state(conn->ssl);
-    return conn;
+    return &conn->base;
 }
 
-void tlsshim_conn_free(tlsshim_conn *conn) {
-    if (conn == NULL) return;
-    SSL_free(conn->ssl);
-    free(conn);
-}
-
-enum operation { OP_HANDSHAKE, OP_READ, OP_WRITE };
-
-// Turns a failed SSL_* call into a shim code, recording the message for fatal outcomes.
-// saved_errno is errno as it was right after the call, before anything could change it.
-static int classify(tlsshim_conn *conn, int ret, int saved_errno, enum operation op) {
-    int code = SSL_get_error(conn->ssl, ret);
-    unsigned long queued = ERR_peek_error();
-    int result = TLSSHIM_ERROR;
-    switch (code) {
-    case SSL_ERROR_WANT_READ:
-        result = TLSSHIM_WANT_READ;
-        break;
-    case SSL_ERROR_WANT_WRITE:
-        result = TLSSHIM_WANT_WRITE;
-        break;
-    case SSL_ERROR_ZERO_RETURN:
-        if (op == OP_READ) {
-            result = TLSSHIM_CLOSED;
-        } else {
-            write_message(conn->err, sizeof conn->err, "connection closed by the server (close_notify)");
-        }
-        break;
-    case SSL_ERROR_SYSCALL:
-        conn->failed = 1;
-        if (queued != 0) {
-            const char *reason = reason_text(queued);
-            write_message(conn->err, sizeof conn->err, "%s", reason ? reason : "TLS error");
-        } else if (saved_errno != 0) {
-            write_message(conn->err, sizeof conn->err, "%s", strerror(saved_errno));
-        } else if (op == OP_READ) {
-            result = TLSSHIM_CLOSED;
-        } else {
-            write_message(conn->err, sizeof conn->err, "connection closed by the server");
-        }
-        break;
-    case SSL_ERROR_SSL: {
-        conn->failed = 1;
-        long verify = SSL_get_verify_result(conn->ssl);
-        if (ERR_GET_LIB(queued) == ERR_LIB_SSL && ERR_GET_REASON(queued) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-            if (op == OP_READ) {
-                result = TLSSHIM_CLOSED;
-            } else {
-                write_message(conn->err, sizeof conn->err, "connection closed by the server");
-            }
-        } else if (verify != X509_V_OK) {
-            write_message(conn->err, sizeof conn->err, "certificate verify failed: %s",
-                          X509_verify_cert_error_string(verify));
-        } else {
-            const char *reason = reason_text(queued);
-            write_message(conn->err, sizeof conn->err, "%s", reason ? reason : "TLS protocol error");
-        }
-        break;
-    }
-    default:
-        conn->failed = 1;
-        write_message(conn->err, sizeof conn->err, "unexpected TLS state %d", code);
-        break;
-    }
-    ERR_clear_error();
-    return result;
-}
-
-int tlsshim_handshake(tlsshim_conn *conn) {
+static int openssl_handshake(tlsshim_conn *base) {
+    struct backend_conn *conn = (struct backend_conn *)base;
     ERR_clear_error();
     errno = 0;
     int ret = SSL_do_handshake(conn->ssl);
@@ -260,8 +136,8 @@ static size_t bounded(size_t len) {
     return len > INT_MAX ? INT_MAX : len;
 }
 
-ssize_t tlsshim_read(tlsshim_conn *conn, void *buf, size_t len) {
-    if (len == 0) return 0;
+static ssize_t openssl_read(tlsshim_conn *base, void *buf, size_t len) {
+    struct backend_conn *conn = (struct backend_conn *)base;
     size_t done = 0;
     ERR_clear_error();
     errno = 0;
@@ -271,12 +147,13 @@ ssize_t tlsshim_read(tlsshim_conn *conn, void *buf, size_t len) {
     return classify(conn, ret, errno, OP_READ);
 }
 
-int tlsshim_read_drained(tlsshim_conn *conn) {
+static int openssl_read_drained(tlsshim_conn *base) {
+    struct backend_conn *conn = (struct backend_conn *)base;
     return conn->socket_drained && !SSL_has_pending(conn->ssl);
 }
 
-ssize_t tlsshim_write(tlsshim_conn *conn, const void *buf, size_t len) {
-    if (len == 0) return 0;
+static ssize_t openssl_write(tlsshim_conn *base, const void *buf, size_t len) {
+    struct backend_conn *conn = (struct backend_conn *)base;
     size_t done = 0;
     ERR_clear_error();
     errno = 0;
@@ -285,21 +162,14 @@ ssize_t tlsshim_write(tlsshim_conn *conn, const void *buf, size_t len) {
     return classify(conn, ret, errno, OP_WRITE);
 }
 
-void tlsshim_shutdown(tlsshim_conn *conn) {
-    if (conn == NULL || conn->failed || !SSL_is_init_finished(conn->ssl)) return;
-    ERR_clear_error();
-    SSL_shutdown(conn->ssl);
-    ERR_clear_error();
-}
-
-size_t tlsshim_alpn(tlsshim_conn *conn, const uint8_t **proto) {
-    const unsigned char *data = NULL;
-    unsigned int len = 0;
-    SSL_get0_alpn_selected(conn->ssl, &data, &len);
-    *proto = data;
-    return data == NULL ? 0 : len;
-}
-
-const char *tlsshim_conn_error(tlsshim_conn *conn) {
-    return conn->err[0] != '\0' ? conn->err : "no TLS error recorded";
-}
+static const struct tlsshim_backend openssl_backend = {
+    .conn_new = openssl_conn_new,
+    .conn_free = backend_conn_free,
+    .ctx_free = backend_ctx_free,
+    .handshake = openssl_handshake,
+    .read = openssl_read,
+    .read_drained = openssl_read_drained,
+    .write = openssl_write,
+    .shutdown = backend_shutdown,
+    .alpn = backend_alpn,
+};

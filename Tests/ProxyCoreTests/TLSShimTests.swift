@@ -20,104 +20,178 @@ final class TLSShimTests: XCTestCase {
         super.tearDown()
     }
 
+    // Every test runs against both backends: OpenSSL (`openssl`) and BoringSSL (`chrome`).
+    private let profiles = TLSProfile.allCases
+
     func testHandshakeWithCAFileNegotiatesALPNAndExchangesData() throws {
+        for profile in profiles {
+            let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+            let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2", "http/1.1"], profile: profile)
+            let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+            XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), "\(profile): \(connection.error)")
+            XCTAssertEqual(connection.alpn, "http/1.1", "\(profile)")
+
+            connection.writeAll(Array("GET / HTTP/1.0\r\n\r\n".utf8))
+            let (response, end) = connection.readToEnd()
+            XCTAssertEqual(end, Int(TLSSHIM_CLOSED), "\(profile): \(connection.error)")
+            XCTAssertTrue(response.hasPrefix("HTTP/1.0 200 ok"), "\(profile): \(response)")
+            // s_server -www echoes the negotiated session, which proves the bytes went through TLS.
+            XCTAssertTrue(response.contains("TLSv1.3") || response.contains("TLSv1.2"), "\(profile): \(response)")
+        }
+    }
+
+    func testChromeProfileOffersChromesGroupsAndSignatureAlgorithms() throws {
         let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
-        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2", "http/1.1"])
+        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"], profile: .chrome)
         let connection = try TestConnection(context: context, port: server.port, host: "localhost")
         XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), connection.error)
-        XCTAssertEqual(connection.alpn, "http/1.1")
-
         connection.writeAll(Array("GET / HTTP/1.0\r\n\r\n".utf8))
-        let (response, end) = connection.readToEnd()
+        let (response, _) = connection.readToEnd()
+        // s_server's page lists what the ClientHello offered. OpenSSL 3.0 knows neither GREASE nor
+        // X25519MLKEM768 (the two <NULL>s) nor ML-DSA (0x0904-0x0906), yet the handshake works.
+        XCTAssertTrue(response.contains("Protocol  : TLSv1.3"), response)
+        XCTAssertTrue(response.contains("Supported groups: <NULL>:<NULL>:x25519:secp256r1:secp384r1\n"), response)
+        let prefix = "Signature Algorithms: "
+        let sigalgs = response.split(separator: "\n").first { $0.hasPrefix(prefix) }?.dropFirst(prefix.count)
+            .split(separator: ":").map(String.init) ?? []
+        // A GREASE value (0x?A?A, random per connection) first, as Chrome sends it.
+        let grease = sigalgs.first ?? ""
+        XCTAssertTrue(grease.count == 9 && grease.hasSuffix("A") && grease.prefix(4) == grease.dropFirst(5).prefix(4),
+                      grease)
+        XCTAssertEqual(Array(sigalgs.dropFirst()), ["0x04+0x09", "0x05+0x09", "0x06+0x09", "ECDSA+SHA256", "RSA-PSS+SHA256",
+                                                     "RSA+SHA256", "ECDSA+SHA384", "RSA-PSS+SHA384", "RSA+SHA384",
+                                                     "RSA-PSS+SHA512", "RSA+SHA512"])
+    }
+
+    func testChromeProfileAgainstABoringSSLServerUsingALPSAndCertificateCompression() throws {
+        let server = try BoringSSLServer(certificates: certificates, reply: Array("pong".utf8))
+        let compressedBefore = BoringSSLServer.compressedCertificates
+        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2", "http/1.1"], profile: .chrome)
+        let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), connection.error)
+        XCTAssertEqual(connection.alpn, "h2")
+        connection.writeAll(Array("ping".utf8))
+        let (reply, end) = connection.readToEnd()
+        XCTAssertEqual(reply, "pong")
         XCTAssertEqual(end, Int(TLSSHIM_CLOSED), connection.error)
-        XCTAssertTrue(response.hasPrefix("HTTP/1.0 200 ok"), response)
-        // s_server -www echoes the negotiated session, which proves the bytes went through TLS.
-        XCTAssertTrue(response.contains("TLSv1.3") || response.contains("TLSv1.2"), response)
+
+        let outcome = try XCTUnwrap(server.result(), "the BoringSSL server did not finish")
+        XCTAssertNil(outcome.handshakeError)
+        XCTAssertEqual(outcome.request, Array("ping".utf8))
+        // The certificate arrived brotli-compressed, so the shim's decompression verified it.
+        XCTAssertEqual(BoringSSLServer.compressedCertificates, compressedBefore + 1)
+        // ALPS was negotiated, and the client's value is Chrome's HTTP/2 SETTINGS payload.
+        XCTAssertEqual(outcome.peerApplicationSettings, [0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+                                                         0x00, 0x04, 0x00, 0x60, 0x00, 0x00, 0x00, 0x06, 0x00, 0x04, 0x00, 0x00])
     }
 
     func testUntrustedCertificateFailsVerification() throws {
-        let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
-        let context = try TLSContext(caFile: nil, alpnProtocols: ["http/1.1"])
-        let connection = try TestConnection(context: context, port: server.port, host: "localhost")
-        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_ERROR))
-        XCTAssertTrue(connection.error.hasPrefix("certificate verify failed: "), connection.error)
-        XCTAssertTrue(connection.error.contains("local issuer certificate"), connection.error)
+        for profile in profiles {
+            let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+            let context = try TLSContext(caFile: nil, alpnProtocols: ["http/1.1"], profile: profile)
+            let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+            XCTAssertEqual(connection.handshake(), Int(TLSSHIM_ERROR), "\(profile)")
+            XCTAssertTrue(connection.error.hasPrefix("certificate verify failed: "), "\(profile): \(connection.error)")
+            XCTAssertTrue(connection.error.contains("local issuer certificate"), "\(profile): \(connection.error)")
+        }
     }
 
     func testHostNameMismatchFailsVerification() throws {
-        let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
-        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"])
-        let connection = try TestConnection(context: context, port: server.port, host: "otherhost")
-        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_ERROR))
-        XCTAssertEqual(connection.error, "certificate verify failed: hostname mismatch")
+        for profile in profiles {
+            let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+            let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"], profile: profile)
+            let connection = try TestConnection(context: context, port: server.port, host: "otherhost")
+            XCTAssertEqual(connection.handshake(), Int(TLSSHIM_ERROR), "\(profile)")
+            XCTAssertEqual(connection.error, "certificate verify failed: hostname mismatch", "\(profile)")
+        }
     }
 
     func testIPLiteralVerifiesAgainstIPSubjectAltName() throws {
-        let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
-        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: [])
-        // s_server serves one connection at a time, so the first must be closed before the second.
-        do {
-            let matching = try TestConnection(context: context, port: server.port, host: "127.0.0.1")
-            XCTAssertEqual(matching.handshake(), Int(TLSSHIM_OK), matching.error)
-            XCTAssertNil(matching.alpn)
-        }
+        for profile in profiles {
+            let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+            let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: [], profile: profile)
+            // s_server serves one connection at a time, so the first must be closed before the second.
+            do {
+                let matching = try TestConnection(context: context, port: server.port, host: "127.0.0.1")
+                XCTAssertEqual(matching.handshake(), Int(TLSSHIM_OK), "\(profile): \(matching.error)")
+                XCTAssertNil(matching.alpn, "\(profile)")
+            }
 
-        let other = try TestConnection(context: context, port: server.port, host: "127.0.0.2")
-        XCTAssertEqual(other.handshake(), Int(TLSSHIM_ERROR))
-        XCTAssertEqual(other.error, "certificate verify failed: IP address mismatch")
+            let other = try TestConnection(context: context, port: server.port, host: "127.0.0.2")
+            XCTAssertEqual(other.handshake(), Int(TLSSHIM_ERROR), "\(profile)")
+            XCTAssertEqual(other.error, "certificate verify failed: IP address mismatch", "\(profile)")
+        }
     }
 
     func testPeerClosingWithoutCloseNotifyReadsAsClosed() throws {
-        let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
-        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"])
-        let connection = try TestConnection(context: context, port: server.port, host: "localhost")
-        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), connection.error)
-        // The TLS 1.3 session tickets show the server has read our Finished; killing it with
-        // unread bytes would make the kernel send a reset instead of a plain close.
-        XCTAssertTrue(connection.waitReadable())
-        server.kill()
-        let (_, end) = connection.readToEnd()
-        XCTAssertEqual(end, Int(TLSSHIM_CLOSED), connection.error)
+        for profile in profiles {
+            let server = try OpenSSLServer(certificates: certificates, registeringTeardownIn: self)
+            let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"], profile: profile)
+            let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+            XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), "\(profile): \(connection.error)")
+            // The TLS 1.3 session tickets show the server has read our Finished; killing it with
+            // unread bytes would make the kernel send a reset instead of a plain close.
+            XCTAssertTrue(connection.waitReadable(), "\(profile)")
+            server.kill()
+            let (_, end) = connection.readToEnd()
+            XCTAssertEqual(end, Int(TLSSHIM_CLOSED), "\(profile): \(connection.error)")
+        }
     }
 
     func testPeerClosingDuringHandshakeIsAnError() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = loopbackAddress(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, $0, &length) == 0
+        for profile in profiles {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(listener) }
+            var address = loopbackAddress(port: 0)
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let listening = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(listener, $0, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, $0, &length) == 0
+                }
             }
+            XCTAssertTrue(listening)
+            let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"], profile: profile)
+            let connection = try TestConnection(context: context, port: UInt16(bigEndian: address.sin_port), host: "localhost")
+            close(accept(listener, nil, nil))
+            XCTAssertEqual(connection.handshake(), Int(TLSSHIM_ERROR), "\(profile)")
+            XCTAssertTrue(["connection closed by the server", "Connection reset by peer"].contains(connection.error),
+                          "\(profile): \(connection.error)")
         }
-        XCTAssertTrue(listening)
-        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"])
-        let connection = try TestConnection(context: context, port: UInt16(bigEndian: address.sin_port), host: "localhost")
-        close(accept(listener, nil, nil))
-        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_ERROR))
-        XCTAssertTrue(["connection closed by the server", "Connection reset by peer"].contains(connection.error),
-                      connection.error)
     }
 
     func testMissingCAFileFailsContextCreation() {
         let path = "/nonexistent/proxyd-ca.pem"
-        XCTAssertThrowsError(try TLSContext(caFile: path, alpnProtocols: ["http/1.1"])) { error in
-            let text = String(describing: error)
-            XCTAssertEqual(text, "cannot load CA file \(path): No such file or directory")
+        for profile in profiles {
+            XCTAssertThrowsError(try TLSContext(caFile: path, alpnProtocols: ["http/1.1"], profile: profile)) { error in
+                let text = String(describing: error)
+                XCTAssertEqual(text, "cannot load CA file \(path): No such file or directory", "\(profile)")
+            }
         }
     }
 
     func testCAFileWithoutCertificatesFailsContextCreation() throws {
         let path = certificates.directory + "/ext.cnf"
-        XCTAssertThrowsError(try TLSContext(caFile: path, alpnProtocols: [])) { error in
-            XCTAssertEqual(String(describing: error), "cannot load CA file \(path): no certificate or crl found")
+        for profile in profiles {
+            XCTAssertThrowsError(try TLSContext(caFile: path, alpnProtocols: [], profile: profile)) { error in
+                XCTAssertEqual(String(describing: error), "cannot load CA file \(path): no certificate or crl found",
+                               "\(profile)")
+            }
         }
     }
 
     func testOverlongALPNNameIsRejected() {
         let name = String(repeating: "x", count: 256)
-        XCTAssertThrowsError(try TLSContext(caFile: nil, alpnProtocols: [name])) { error in
+        XCTAssertThrowsError(try TLSContext(caFile: nil, alpnProtocols: [name], profile: .chrome)) { error in
             XCTAssertTrue(String(describing: error).hasPrefix("invalid ALPN protocol name"))
+        }
+    }
+
+    func testEveryConfiguredProfileNameHasATLSProfile() {
+        XCTAssertEqual(TLSProfile(.openssl), .openssl)
+        XCTAssertEqual(TLSProfile(.chrome), .chrome)
+        // Until issue 4 adds their own ClientHellos, the other browsers present Chrome's.
+        for name in [TLSProfileName.firefox, .safari, .edge, .okhttp] {
+            XCTAssertEqual(TLSProfile(name), .chrome, name.rawValue)
         }
     }
 }

@@ -1,5 +1,5 @@
-// The TLS shim: one small client-side interface over a TLS library, so Swift never sees
-// OpenSSL (or, later, BoringSSL) types. A backend implements exactly these functions.
+// The TLS shim: one small client-side interface over two TLS libraries, so Swift never sees
+// OpenSSL or BoringSSL types. The profile chosen at context creation picks the library.
 #ifndef CTLSSHIM_H
 #define CTLSSHIM_H
 
@@ -18,11 +18,17 @@ enum {
     TLSSHIM_ERROR = -5,    // see tlsshim_conn_error
 };
 
+/// What the ClientHello looks like; the shim picks the library that can produce it.
+typedef enum {
+    TLSSHIM_PROFILE_OPENSSL = 0, // OpenSSL's own defaults, no impersonation
+    TLSSHIM_PROFILE_CHROME = 1,  // Chrome 156 (BoringSSL): JA4 t13d1517h2_8daaf6152771_cb7bf5808d99
+} tlsshim_profile;
+
 /// A client context that always verifies certificates: the system store plus, when
 /// ca_file is not NULL, the PEM certificates in it. alpn is in wire format (length-prefixed
 /// protocol names). On failure returns NULL and writes a message into err.
-tlsshim_ctx *tlsshim_ctx_new(const char *ca_file, const uint8_t *alpn, size_t alpn_len,
-                             char *err, size_t err_len);
+tlsshim_ctx *tlsshim_ctx_new(tlsshim_profile profile, const char *ca_file, const uint8_t *alpn,
+                             size_t alpn_len, char *err, size_t err_len);
 void tlsshim_ctx_free(tlsshim_ctx *ctx);
 
 /// A connection over fd (already connected, non-blocking). host is used for SNI (unless it

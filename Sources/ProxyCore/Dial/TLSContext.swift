@@ -5,14 +5,15 @@ public struct TLSContextError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
 
-/// The shared client TLS settings (trust store, ALPN) of one process. The shim context is
+/// The shared client TLS settings (trust store, ALPN, profile) of one process. The shim context is
 /// read-only after creation, so every worker thread may open connections from it at once;
 /// connections use `pointer` with the tlsshim_conn_* functions directly.
 public final class TLSContext: @unchecked Sendable {
     public let pointer: OpaquePointer
 
-    /// `caFile` adds PEM certificates to the system trust store; `alpnProtocols` are offered in order.
-    public init(caFile: String?, alpnProtocols: [String]) throws {
+    /// `caFile` adds PEM certificates to the system trust store; `alpnProtocols` are offered in order;
+    /// `profile` decides the rest of the ClientHello.
+    public init(caFile: String?, alpnProtocols: [String], profile: TLSProfile) throws {
         var wire: [UInt8] = []
         for name in alpnProtocols {
             let bytes = Array(name.utf8)
@@ -25,7 +26,7 @@ public final class TLSContext: @unchecked Sendable {
         var message = [CChar](repeating: 0, count: 512)
         let created = wire.withUnsafeBufferPointer { alpn in
             message.withUnsafeMutableBufferPointer { err in
-                tlsshim_ctx_new(caFile, alpn.baseAddress, alpn.count, err.baseAddress, err.count)
+                tlsshim_ctx_new(profile.shimProfile, caFile, alpn.baseAddress, alpn.count, err.baseAddress, err.count)
             }
         }
         guard let created else {

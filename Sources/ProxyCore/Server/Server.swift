@@ -14,7 +14,8 @@ public final class Server {
         self.configuration = configuration
         Log.level = configuration.logLevel
         do {
-            tls = try TLSContext(caFile: configuration.caFile, alpnProtocols: ["h2", "http/1.1"])
+            tls = try TLSContext(caFile: configuration.caFile, alpnProtocols: ["h2", "http/1.1"],
+                                 profile: TLSProfile(configuration.tlsProfile))
         } catch {
             throw ServerError("upstream TLS setup failed: \(error)")
         }

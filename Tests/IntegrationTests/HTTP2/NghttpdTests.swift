@@ -30,7 +30,7 @@ final class NghttpdTests: HTTP2TestCase {
             server.terminate()
             server.waitUntilExit()
         }
-        try waitForListener(port: port, process: server)
+        try LoopbackSocket.waitForListener(port: port, process: server, name: "nghttpd")
         let proxyd = try ProxydProcess(settings: ProxydProcess.baseSettings(pki: env.pki).merging([
             "PROXYD_CHATGPT_URL": "https://localhost:\(port)", "PROXYD_PLATFORM_URL": h2.platform.baseURL,
             "PROXYD_WORKERS": "1",
@@ -38,18 +38,6 @@ final class NghttpdTests: HTTP2TestCase {
         try body(proxyd)
         let log = proxyd.logTail()
         XCTAssertTrue(proxyd.stop(), "proxyd in front of nghttpd died. Log tail:\n\(log)")
-    }
-
-    private func waitForListener(port: Int, process: Process) throws {
-        for _ in 0..<100 {
-            guard process.isRunning else { throw TestSetupError("nghttpd exited with \(process.terminationStatus)") }
-            if let fd = try? LoopbackSocket.connect(port: port, timeout: 1) {
-                close(fd)
-                return
-            }
-            usleep(20_000)
-        }
-        throw TestSetupError("nghttpd did not listen on \(port)")
     }
 
     func testStaticFileAndEchoedUploadThroughNghttpd() throws {

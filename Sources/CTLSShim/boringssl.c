@@ -1,0 +1,344 @@
+// BoringSSL backend of the TLS shim (client side only): the browser profiles. BoringSSL is the
+// copy inside swift-nio-ssl (module CNIOBoringSSL); its symbols are prefixed, so it links beside
+// OpenSSL. The profile table decides the ClientHello; verification is the same as OpenSSL's.
+//
+// As in openssl.c, the error queue is per thread, so every call starts and ends with it empty.
+#include "backend.h"
+#include "boring_profile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CNIOBoringSSL.h>
+#include <brotli/decode.h>
+
+// BoringSSL has no default trust store path; this is Debian's and Ubuntu's bundle, the file
+// OpenSSL's default paths lead to there.
+static const char system_ca_bundle[] = "/etc/ssl/certs/ca-certificates.crt";
+
+// BoringSSL reads only what the record layer asks for (a header, then the body): two read(2)
+// per record. The BIO below reads whole socket buffers instead, as OpenSSL's read-ahead does.
+enum { READ_AHEAD = 16384 + 2048 + 5 };
+
+static const struct tlsshim_backend boring_backend;
+
+struct backend_ctx {
+    tlsshim_ctx base;
+    SSL_CTX *ssl_ctx;
+    const struct tlsshim_boring_profile *profile;
+    int offers_h2;
+};
+
+struct backend_conn {
+    tlsshim_conn base;
+    SSL *ssl;
+    int fd;
+    int failed;          // SSL_shutdown is pointless after a fatal error
+    int socket_drained;  // the last read(2) came back short or would block
+    int socket_errno;      // errno of a failed read(2)/send(2), kept before anything changes it
+    size_t ahead_start;
+    size_t ahead_end;
+    uint8_t ahead[READ_AHEAD];
+};
+
+// OpenSSL 3's wording for the verification failures people see most, so both backends report
+// the same text; everything else uses BoringSSL's own.
+static const struct {
+    long code;
+    const char *text;
+} verify_texts[] = {
+    {X509_V_ERR_HOSTNAME_MISMATCH, "hostname mismatch"},
+    {X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "self-signed certificate"},
+    {X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, "self-signed certificate in certificate chain"},
+};
+
+static const char *verify_text(long code) {
+    for (size_t i = 0; i < sizeof verify_texts / sizeof verify_texts[0]; i++) {
+        if (verify_texts[i].code == code) return verify_texts[i].text;
+    }
+    return X509_verify_cert_error_string(code);
+}
+
+// BoringSSL's reason strings are identifiers (NO_CERTIFICATE_OR_CRL_FOUND); OpenSSL's are the
+// same words in lower case, which is what callers and logs already show.
+static const char *reason_text(unsigned long code, char *buf, size_t len) {
+    if (code == 0) return NULL;
+    if (ERR_GET_LIB(code) == ERR_LIB_SYS) return strerror(ERR_GET_REASON(code));
+    const char *reason = ERR_reason_error_string(code);
+    if (reason == NULL) return NULL;
+    size_t i = 0;
+    for (; reason[i] != '\0' && i + 1 < len; i++) {
+        char c = reason[i];
+        buf[i] = c == '_' ? ' ' : (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+// BoringSSL reports a peer that closed mid-record as a plain EOF (SSL_ERROR_SYSCALL, empty queue).
+static int is_unexpected_eof(unsigned long code) {
+    (void)code;
+    return 0;
+}
+
+#include "ssl_common.h"
+
+static int brotli_decompress(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
+                             size_t in_len) {
+    (void)ssl;
+    uint8_t *data = NULL;
+    CRYPTO_BUFFER *buffer = CRYPTO_BUFFER_alloc(&data, uncompressed_len);
+    if (buffer == NULL) return 0;
+    size_t written = uncompressed_len;
+    // The peer states the size; anything else is a malformed message, not a truncation to accept.
+    if (BrotliDecoderDecompress(in_len, in, &written, data) != BROTLI_DECODER_RESULT_SUCCESS ||
+        written != uncompressed_len) {
+        CRYPTO_BUFFER_free(buffer);
+        return 0;
+    }
+    *out = buffer;
+    return 1;
+}
+
+// Whether the wire-format ALPN list names h2, the only protocol with ALPS settings.
+static int alpn_offers_h2(const uint8_t *alpn, size_t alpn_len) {
+    size_t i = 0;
+    while (i < alpn_len) {
+        size_t n = alpn[i];
+        if (n == 2 && i + 2 < alpn_len && alpn[i + 1] == 'h' && alpn[i + 2] == '2') return 1;
+        i += 1 + n;
+    }
+    return 0;
+}
+
+static const char *apply_profile(SSL_CTX *ssl_ctx, const struct tlsshim_boring_profile *profile) {
+    if (SSL_CTX_set_strict_cipher_list(ssl_ctx, profile->cipher_list) != 1) return "cannot set the cipher list";
+    if (SSL_CTX_set1_group_ids(ssl_ctx, profile->groups, profile->group_count) != 1) return "cannot set the groups";
+    if (SSL_CTX_set_verify_algorithm_prefs(ssl_ctx, profile->sigalgs, profile->sigalg_count) != 1) {
+        return "cannot set the signature algorithms";
+    }
+    if (profile->trust_anchors != NULL &&
+        SSL_CTX_set1_requested_trust_anchors(ssl_ctx, profile->trust_anchors, profile->trust_anchors_len) != 1) {
+        return "cannot set the requested trust anchors";
+    }
+    if (profile->brotli_certificates &&
+        SSL_CTX_add_cert_compression_alg(ssl_ctx, TLSEXT_cert_compression_brotli, NULL, brotli_decompress) != 1) {
+        return "cannot enable certificate compression";
+    }
+    SSL_CTX_set_grease_enabled(ssl_ctx, profile->grease);
+    SSL_CTX_set_grease_sigalgs_enabled(ssl_ctx, profile->grease_sigalgs);
+    SSL_CTX_set_permute_extensions(ssl_ctx, profile->permute_extensions);
+    if (profile->ocsp_stapling) SSL_CTX_enable_ocsp_stapling(ssl_ctx);
+    if (profile->signed_cert_timestamps) SSL_CTX_enable_signed_cert_timestamps(ssl_ctx);
+    return NULL;
+}
+
+tlsshim_ctx *tlsshim_boring_ctx_new(const struct tlsshim_boring_profile *profile, const char *ca_file,
+                                    const uint8_t *alpn, size_t alpn_len, char *err, size_t err_len) {
+    ERR_clear_error();
+    SSL_CTX *ssl_ctx = SSL_CTX_new(TLS_method());
+    if (ssl_ctx == NULL) {
+        return ctx_failure(NULL, "cannot create TLS context", NULL, "out of memory", err, err_len);
+    }
+    if (SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION) != 1) {
+        return ctx_failure(ssl_ctx, "cannot require TLS 1.2", NULL, "unsupported", err, err_len);
+    }
+    // A missing bundle is not fatal, as with OpenSSL's default paths: the CA file may be all
+    // there is. Any other failure (an unreadable or corrupt bundle) is.
+    if (SSL_CTX_load_verify_locations(ssl_ctx, system_ca_bundle, NULL) != 1) {
+        uint32_t code = ERR_peek_error();
+        if (!(ERR_GET_LIB(code) == ERR_LIB_SYS && ERR_GET_REASON(code) == ENOENT)) {
+            return ctx_failure(ssl_ctx, "cannot load the system trust store", system_ca_bundle, "unknown error",
+                               err, err_len);
+        }
+        ERR_clear_error();
+    }
+    if (ca_file != NULL && SSL_CTX_load_verify_locations(ssl_ctx, ca_file, NULL) != 1) {
+        return ctx_failure(ssl_ctx, "cannot load CA file", ca_file, "no certificates found", err, err_len);
+    }
+    // set_alpn_protos returns 0 on success, like OpenSSL's.
+    if (alpn_len > 0 && (alpn == NULL || SSL_CTX_set_alpn_protos(ssl_ctx, alpn, alpn_len) != 0)) {
+        return ctx_failure(ssl_ctx, "invalid ALPN protocol list", NULL, "malformed", err, err_len);
+    }
+    const char *failure = apply_profile(ssl_ctx, profile);
+    if (failure != NULL) return ctx_failure(ssl_ctx, failure, NULL, "rejected", err, err_len);
+    SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_mode(ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+
+    struct backend_ctx *ctx = malloc(sizeof *ctx);
+    if (ctx == NULL) {
+        return ctx_failure(ssl_ctx, "cannot create TLS context", NULL, "out of memory", err, err_len);
+    }
+    ctx->base.backend = &boring_backend;
+    ctx->ssl_ctx = ssl_ctx;
+    ctx->profile = profile;
+    ctx->offers_h2 = alpn != NULL && alpn_offers_h2(alpn, alpn_len);
+    return &ctx->base;
+}
+
+// The socket BIO: read(2) into the read-ahead buffer, send(2) straight from BoringSSL's.
+static int socket_read(BIO *bio, char *out, int len) {
+    struct backend_conn *conn = BIO_get_data(bio);
+    BIO_clear_retry_flags(bio);
+    if (len <= 0) return 0;
+    if (conn->ahead_start == conn->ahead_end) {
+        ssize_t n;
+        do {
+            n = read(conn->fd, conn->ahead, sizeof conn->ahead);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0) {
+            conn->socket_errno = errno;
+            conn->socket_drained = errno == EAGAIN || errno == EWOULDBLOCK;
+            if (conn->socket_drained) BIO_set_retry_read(bio);
+            return -1;
+        }
+        if (n == 0) return 0;
+        conn->socket_drained = (size_t)n < sizeof conn->ahead;
+        conn->ahead_start = 0;
+        conn->ahead_end = (size_t)n;
+    }
+    size_t available = conn->ahead_end - conn->ahead_start;
+    size_t count = available < (size_t)len ? available : (size_t)len;
+    memcpy(out, conn->ahead + conn->ahead_start, count);
+    conn->ahead_start += count;
+    return (int)count;
+}
+
+static int socket_write(BIO *bio, const char *in, int len) {
+    struct backend_conn *conn = BIO_get_data(bio);
+    BIO_clear_retry_flags(bio);
+    if (len <= 0) return 0;
+    ssize_t n;
+    do {
+        n = send(conn->fd, in, (size_t)len, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        conn->socket_errno = errno;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_write(bio);
+        return -1;
+    }
+    return (int)n;
+}
+
+static long socket_ctrl(BIO *bio, int cmd, long larg, void *parg) {
+    (void)bio;
+    (void)larg;
+    (void)parg;
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static BIO_METHOD *socket_method;
+static pthread_once_t socket_method_once = PTHREAD_ONCE_INIT;
+
+static void make_socket_method(void) {
+    BIO_METHOD *method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tlsshim socket");
+    if (method == NULL) return;
+    if (BIO_meth_set_read(method, socket_read) != 1 || BIO_meth_set_write(method, socket_write) != 1 ||
+        BIO_meth_set_ctrl(method, socket_ctrl) != 1) {
+        BIO_meth_free(method);
+        return;
+    }
+    socket_method = method;
+}
+
+// The per-connection half of the profile: BoringSSL offers these only on the SSL object.
+static const char *apply_connection_profile(SSL *ssl, const struct backend_ctx *ctx) {
+    const struct tlsshim_boring_profile *profile = ctx->profile;
+    if (profile->key_share_count > 0 &&
+        SSL_set1_client_key_shares(ssl, profile->key_shares, profile->key_share_count) != 1) {
+        return "cannot set the key shares";
+    }
+    if (profile->alps && ctx->offers_h2) {
+        static const uint8_t h2[] = {'h', '2'};
+        if (SSL_add_application_settings(ssl, h2, sizeof h2, profile->alps_h2_settings,
+                                         profile->alps_h2_settings_len) != 1) {
+            return "cannot set the application settings";
+        }
+        SSL_set_alps_use_new_codepoint(ssl, profile->alps_new_codepoint);
+    }
+    SSL_set_enable_ech_grease(ssl, profile->ech_grease);
+    return NULL;
+}
+
+static tlsshim_conn *boring_conn_new(tlsshim_ctx *base, int fd, const char *host, char *err, size_t err_len) {
+    struct backend_ctx *ctx = (struct backend_ctx *)base;
+    pthread_once(&socket_method_once, make_socket_method);
+    struct backend_conn *conn = malloc(sizeof *conn);
+    if (conn == NULL || socket_method == NULL) {
+        free(conn);
+        tlsshim_message(err, err_len, "cannot create TLS connection: out of memory");
+        return NULL;
+    }
+    // Everything but the read-ahead buffer, which is only ever read after being filled.
+    memset(conn, 0, offsetof(struct backend_conn, ahead));
+    conn->base.backend = &boring_backend;
+    conn->fd = fd;
+    ERR_clear_error();
+    conn->ssl = SSL_new(ctx->ssl_ctx);
+    if (conn->ssl == NULL) return conn_failure(conn, "cannot create TLS connection", err, err_len);
+    BIO *bio = BIO_new(socket_method);
+    if (bio == NULL) return conn_failure(conn, "cannot attach the socket", err, err_len);
+    BIO_set_data(bio, conn);
+    BIO_set_init(bio, 1);
+    SSL_set_bio(conn->ssl, bio, bio);
+    const char *failure = set_peer_identity(conn->ssl, host);
+    if (failure == NULL) failure = apply_connection_profile(conn->ssl, ctx);
+    if (failure != NULL) return conn_failure(conn, failure, err, err_len);
+    SSL_set_connect_state(conn->ssl);
+    return &conn->base;
+}
+
+static int boring_handshake(tlsshim_conn *base) {
+    struct backend_conn *conn = (struct backend_conn *)base;
+    ERR_clear_error();
+    conn->socket_errno = 0;
+    int ret = SSL_do_handshake(conn->ssl);
+    if (ret == 1) return TLSSHIM_OK;
+    return classify(conn, ret, conn->socket_errno, OP_HANDSHAKE);
+}
+
+// Bounded so the byte count always fits SSL_read's int; records are 16 KiB anyway.
+static int bounded(size_t len) {
+    return len > INT_MAX ? INT_MAX : (int)len;
+}
+
+static ssize_t boring_read(tlsshim_conn *base, void *buf, size_t len) {
+    struct backend_conn *conn = (struct backend_conn *)base;
+    ERR_clear_error();
+    conn->socket_errno = 0;
+    conn->socket_drained = 0;
+    int ret = SSL_read(conn->ssl, buf, bounded(len));
+    if (ret > 0) return ret;
+    return classify(conn, ret, conn->socket_errno, OP_READ);
+}
+
+static int boring_read_drained(tlsshim_conn *base) {
+    struct backend_conn *conn = (struct backend_conn *)base;
+    return conn->socket_drained && conn->ahead_start == conn->ahead_end && !SSL_has_pending(conn->ssl);
+}
+
+static ssize_t boring_write(tlsshim_conn *base, const void *buf, size_t len) {
+    struct backend_conn *conn = (struct backend_conn *)base;
+    ERR_clear_error();
+    conn->socket_errno = 0;
+    int ret = SSL_write(conn->ssl, buf, bounded(len));
+    if (ret > 0) return ret;
+    return classify(conn, ret, conn->socket_errno, OP_WRITE);
+}
+
+static const struct tlsshim_backend boring_backend = {
+    .conn_new = boring_conn_new,
+    .conn_free = backend_conn_free,
+    .ctx_free = backend_ctx_free,
+    .handshake = boring_handshake,
+    .read = boring_read,
+    .read_drained = boring_read_drained,
+    .write = boring_write,
+    .shutdown = backend_shutdown,
+    .alpn = backend_alpn,
+};

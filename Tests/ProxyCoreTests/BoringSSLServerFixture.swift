@@ -1,0 +1,137 @@
+import CBrotliEncoder
+import CNIOBoringSSL
+import Dispatch
+import Foundation
+import Glibc
+
+/// A BoringSSL server that takes up what the chrome profile offers beyond what OpenSSL servers do, as
+/// Google's servers do: ALPS for h2 on the new code point and brotli certificate compression. It serves
+/// one connection on a background thread: reads one chunk, answers `reply`, closes.
+final class BoringSSLServer {
+    /// What the server saw of the one connection.
+    struct Outcome {
+        var handshakeError: String?
+        var alpn: String?
+        var peerApplicationSettings: [UInt8]?
+        var request: [UInt8] = []
+    }
+
+    let port: UInt16
+    private let listener: Int32
+    private let context: OpaquePointer
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome = Outcome()
+
+    /// Certificates compressed so far, in this process: the callback has no context to count into.
+    fileprivate(set) static var compressedCertificates = 0
+
+    init(certificates: TestCertificates, reply: [UInt8]) throws {
+        guard let context = SSL_CTX_new(TLS_method()) else { throw FixtureError("SSL_CTX_new failed") }
+        self.context = context
+        guard SSL_CTX_use_certificate_chain_file(context, certificates.certFile) == 1,
+              SSL_CTX_use_PrivateKey_file(context, certificates.keyFile, SSL_FILETYPE_PEM) == 1,
+              SSL_CTX_add_cert_compression_alg(context, UInt16(TLSEXT_cert_compression_brotli),
+                                               compressWithBrotli, nil) == 1 else {
+            SSL_CTX_free(context)
+            throw FixtureError("cannot configure the BoringSSL server")
+        }
+        SSL_CTX_set_alpn_select_cb(context, selectH2, nil)
+
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = loopbackAddress(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard fd >= 0, listening else {
+            close(fd)
+            SSL_CTX_free(context)
+            throw FixtureError("cannot listen on loopback")
+        }
+        listener = fd
+        port = UInt16(bigEndian: address.sin_port)
+        Thread.detachNewThread { [self] in
+            serveOne(reply: reply)
+            done.signal()
+        }
+    }
+
+    deinit {
+        close(listener)
+        SSL_CTX_free(context)
+    }
+
+    /// Waits for the connection to end; nil if it did not within 10 s.
+    func result() -> Outcome? {
+        done.wait(timeout: .now() + 10) == .success ? outcome : nil
+    }
+
+    private func serveOne(reply: [UInt8]) {
+        let fd = accept(listener, nil, nil)
+        guard fd >= 0, let ssl = SSL_new(context) else {
+            outcome.handshakeError = "accept failed"
+            return
+        }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        defer {
+            SSL_free(ssl)
+            close(fd)
+        }
+        SSL_set_fd(ssl, fd)
+        // The value is the server's own HTTP/2 SETTINGS payload; any bytes do for the test.
+        let settings: [UInt8] = [0x00, 0x03, 0x00, 0x00, 0x00, 0x64]
+        SSL_add_application_settings(ssl, "h2", 2, settings, settings.count)
+        SSL_set_alps_use_new_codepoint(ssl, 1)
+        guard SSL_accept(ssl) == 1 else {
+            outcome.handshakeError = String(cString: ERR_reason_error_string(ERR_get_error()))
+            return
+        }
+        var proto: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &proto, &length)
+        if let proto { outcome.alpn = String(decoding: UnsafeBufferPointer(start: proto, count: Int(length)), as: UTF8.self) }
+        if SSL_has_application_settings(ssl) == 1 {
+            var data: UnsafePointer<UInt8>?
+            var count = 0
+            SSL_get0_peer_application_settings(ssl, &data, &count)
+            outcome.peerApplicationSettings = data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
+        }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let read = SSL_read(ssl, &buffer, Int32(buffer.count))
+        if read > 0 { outcome.request = Array(buffer[0..<Int(read)]) }
+        _ = SSL_write(ssl, reply, Int32(reply.count))
+        SSL_shutdown(ssl)
+    }
+}
+
+private func compressWithBrotli(_ ssl: OpaquePointer?, _ out: UnsafeMutablePointer<CBB>?, _ input: UnsafePointer<UInt8>?,
+                                _ inputLength: Int) -> Int32 {
+    var size = BrotliEncoderMaxCompressedSize(inputLength)
+    var compressed = [UInt8](repeating: 0, count: size)
+    guard BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, inputLength, input,
+                                &size, &compressed) == BROTLI_TRUE,
+          CBB_add_bytes(out, compressed, size) == 1 else { return 0 }
+    BoringSSLServer.compressedCertificates += 1
+    return 1
+}
+
+private func selectH2(_ ssl: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+                      _ outLength: UnsafeMutablePointer<UInt8>?, _ offered: UnsafePointer<UInt8>?, _ offeredLength: UInt32,
+                      _ argument: UnsafeMutableRawPointer?) -> Int32 {
+    guard let offered else { return SSL_TLSEXT_ERR_NOACK }
+    var index = 0
+    while index < Int(offeredLength) {
+        let length = Int(offered[index])
+        if length == 2, index + 2 < Int(offeredLength), offered[index + 1] == UInt8(ascii: "h"),
+           offered[index + 2] == UInt8(ascii: "2") {
+            out?.pointee = offered + index + 1
+            outLength?.pointee = 2
+            return SSL_TLSEXT_ERR_OK
+        }
+        index += 1 + length
+    }
+    return SSL_TLSEXT_ERR_NOACK
+}
