@@ -13,6 +13,7 @@ STREAMS=${STREAMS:-4000}
 STREAM_TIMEOUT=${STREAM_TIMEOUT:-60}
 H2_STREAMS=${H2_STREAMS:-1000}
 LOG_LEVEL=${LOG_LEVEL:-warning}
+PROFILE=${PROFILE:-chrome}
 # Workers of each proxy (proxyd's PROXYD_WORKERS, nginx's worker_processes): per-worker figures divide by it.
 WORKERS=2
 
@@ -34,6 +35,7 @@ usage: Benchmarks/run.sh [options]
 environment: DURATION (seconds per case, 10), WARMUP (seconds before each case, 2), CONNECTIONS (64),
   STREAMS (streams case: concurrent streams, 4000), STREAM_TIMEOUT (seconds one stream may take, 60),
   H2_STREAMS (the upstream's HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS, 1000),
+  PROFILE (proxyd's PROXYD_TLS_PROFILE, chrome)
   LOG_LEVEL (proxyd's PROXYD_LOG_LEVEL and the nginx error logs' level, warning; its log: --keep)
 USAGE
 }
@@ -157,7 +159,7 @@ start_proxyd() {
     (cd "$work" && exec env "${unset_env[@]}" PROXYD_LISTEN="127.0.0.1:$port" \
         PROXYD_PLATFORM_URL="https://localhost:$up_port" PROXYD_CHATGPT_URL="https://localhost:$up_port" \
         PROXYD_RESOLVE="localhost:$up_port:127.0.0.1" PROXYD_CA_FILE="$certs/ca.pem" \
-        PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" "$bin") >"$work/$name.log" 2>&1 &
+        PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" PROXYD_TLS_PROFILE="$PROFILE" "$bin") >"$work/$name.log" 2>&1 &
     local pid=$!
     remember "$pid"
     if ! wait_http "$name" "$pid" "http://127.0.0.1:$port/healthz"; then
