@@ -10,7 +10,8 @@ struct ProxydCommand: ParsableCommand {
             Every option can also be set by its environment variable or in a .env file in the working \
             directory. A flag wins over the environment, which wins over .env, which wins over the default. \
             Bad values stop startup with exit status 2 and one line naming the setting.
-            """
+            """,
+        subcommands: [FingerprintCommand.self]
     )
 
     @Option(name: .setting(.listen), help: .setting(.listen)) var listen: String?
