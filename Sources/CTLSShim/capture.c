@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -168,7 +169,14 @@ static ssize_t hello_records_length(const uint8_t *buf, size_t len) {
     return 0;
 }
 
-static int peek_hello(tlsshim_capture *capture, size_t *hello_len, char *err, size_t err_len) {
+static long long now_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static int peek_hello(tlsshim_capture *capture, int timeout_ms, size_t *hello_len, char *err, size_t err_len) {
+    long long deadline = now_ms() + timeout_ms;
     for (;;) {
         ssize_t got = recv(capture->conn_fd, capture->hello, HELLO_MAX, MSG_PEEK);
         if (got <= 0) {
@@ -184,7 +192,12 @@ static int peek_hello(tlsshim_capture *capture, size_t *hello_len, char *err, si
             *hello_len = (size_t)whole;
             return 0;
         }
-        // MSG_PEEK returns at once while anything is queued, so poll cannot wait for more: sleep briefly.
+        // A peek returns at once while anything is queued (even after the peer closed), so poll cannot
+        // wait for more: sleep briefly, up to the deadline.
+        if (now_ms() > deadline) {
+            tlsshim_message(err, err_len, "incomplete ClientHello after %d ms", timeout_ms);
+            return -1;
+        }
         usleep(1000);
     }
 }
@@ -271,7 +284,7 @@ int tlsshim_capture_accept(tlsshim_capture *capture, int timeout_ms, tlsshim_cap
     setsockopt(capture->conn_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
 
     size_t hello_len = 0;
-    if (peek_hello(capture, &hello_len, err, err_len) != 0) return -1;
+    if (peek_hello(capture, timeout_ms, &hello_len, err, err_len) != 0) return -1;
     ERR_clear_error();
     capture->ssl = SSL_new(capture->ssl_ctx);
     if (capture->ssl == NULL || SSL_set_fd(capture->ssl, capture->conn_fd) != 1 || SSL_accept(capture->ssl) != 1) {

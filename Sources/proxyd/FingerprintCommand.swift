@@ -39,8 +39,10 @@ struct FingerprintCommand: ParsableCommand {
             let status = try Self.request(port: proxydPort)
             let fingerprint = try captured.wait()
             print(Self.table(profile: configuration.tlsProfile.rawValue, status: status, fingerprint))
-        } catch let error as ExitCode {
-            throw error
+        } catch let error as ConfigurationError {
+            // As for serving: a bad setting is exit status 2.
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
         } catch {
             FileHandle.standardError.write(Data("fingerprint: \(error)\n".utf8))
             throw ExitCode(1)

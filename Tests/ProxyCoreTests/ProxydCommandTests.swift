@@ -84,8 +84,8 @@ final class ProxydCommandTests: XCTestCase {
 
     func testFingerprintRejectsUnknownProfile() throws {
         let result = try run(["fingerprint", "--profile", "netscape"])
-        XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.contains("PROXYD_TLS_PROFILE"), result.stderr)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.hasPrefix("PROXYD_TLS_PROFILE: "), result.stderr)
     }
 
     /// `name   value` lines of the fingerprint table.
