@@ -11,7 +11,7 @@ struct FingerprintCommand: ParsableCommand {
         abstract: "Show the TLS and HTTP/2 fingerprints (JA4, JA4_r, JA3N, Akamai, header order) a profile sends."
     )
 
-    @Option(help: "The profile to fingerprint: chrome, firefox, safari, edge, okhttp or openssl.")
+    @Option(help: ArgumentHelp("The profile to fingerprint: chrome, firefox, safari, edge, okhttp or openssl.", valueName: "name"))
     var profile = "chrome"
 
     func run() throws {

@@ -7,7 +7,7 @@ struct ProxydCommand: ParsableCommand {
         commandName: "proxyd",
         abstract: "A high-throughput proxy serving the go-chatgpt-api routes (/chatgpt/..., /platform/...).",
         // Serving is the command itself, not a subcommand; the generated usage would say otherwise.
-        usage: "proxyd [<options>]\n  proxyd fingerprint [--profile <name>]",
+        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]",
         discussion: """
             Every option can also be set by its environment variable or in a .env file in the working \
             directory. A flag wins over the environment, which wins over .env, which wins over the default. \
