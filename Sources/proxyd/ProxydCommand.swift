@@ -6,11 +6,14 @@ struct ProxydCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proxyd",
         abstract: "A high-throughput proxy serving the go-chatgpt-api routes (/chatgpt/..., /platform/...).",
+        // Serving is the command itself, not a subcommand; the generated usage would say otherwise.
+        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]",
         discussion: """
             Every option can also be set by its environment variable or in a .env file in the working \
             directory. A flag wins over the environment, which wins over .env, which wins over the default. \
             Bad values stop startup with exit status 2 and one line naming the setting.
-            """
+            """,
+        subcommands: [FingerprintCommand.self]
     )
 
     @Option(name: .setting(.listen), help: .setting(.listen)) var listen: String?

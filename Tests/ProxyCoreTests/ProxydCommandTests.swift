@@ -60,6 +60,44 @@ final class ProxydCommandTests: XCTestCase {
         XCTAssertEqual(result.stderr, ".env line 2: expected KEY=VALUE\n")
     }
 
+    /// The whole loop: proxyd's own upstream code against the built-in capture listener, on loopback.
+    func testFingerprintOfChromeIsChrome156() throws {
+        let result = try run(["fingerprint", "--profile", "chrome"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let rows = fingerprintRows(result.stdout)
+        XCTAssertEqual(rows["profile"], "chrome")
+        XCTAssertEqual(rows["tls"], "TLSv1.3, ALPN h2")
+        XCTAssertEqual(rows["ja4"], "t13d1517h2_8daaf6152771_cb7bf5808d99")
+        XCTAssertEqual(rows["akamai"], "1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p")
+        XCTAssertEqual(rows["headers"]?.hasPrefix(":method,:authority,:scheme,:path,"), true, result.stdout)
+        XCTAssertEqual(rows["headers"]?.contains("authorization"), true, result.stdout)
+        XCTAssertEqual(rows["response"], "HTTP/1.1 200 OK")
+    }
+
+    func testFingerprintOfOpenSSLIsNotChrome() throws {
+        let result = try run(["fingerprint", "--profile", "openssl"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let ja4 = try XCTUnwrap(fingerprintRows(result.stdout)["ja4"], result.stdout)
+        XCTAssertTrue(ja4.hasPrefix("t13d"), ja4)
+        XCTAssertNotEqual(ja4, "t13d1517h2_8daaf6152771_cb7bf5808d99")
+    }
+
+    func testFingerprintRejectsUnknownProfile() throws {
+        let result = try run(["fingerprint", "--profile", "netscape"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.hasPrefix("PROXYD_TLS_PROFILE: "), result.stderr)
+    }
+
+    /// `name   value` lines of the fingerprint table.
+    private func fingerprintRows(_ table: String) -> [String: String] {
+        var rows: [String: String] = [:]
+        for line in table.split(separator: "\n") {
+            guard let space = line.firstIndex(of: " ") else { continue }
+            rows[String(line[..<space])] = line[space...].trimmingCharacters(in: .whitespaces)
+        }
+        return rows
+    }
+
     private struct Result {
         var status: Int32
         var stdout: String

@@ -53,4 +53,7 @@ size_t tlsshim_alpn(tlsshim_conn *conn, const uint8_t **proto);
 /// A readable description of the last failure, e.g. "certificate verify failed: self-signed certificate".
 const char *tlsshim_conn_error(tlsshim_conn *conn);
 
+// The server side of `proxyd fingerprint`, exported through this umbrella header.
+#include "CTLSShimCapture.h"
+
 #endif

@@ -7,6 +7,8 @@ public final class Server {
     private let configuration: Configuration
     private let tls: TLSContext
     private var listenFDs: [Int32] = []
+    private var workers: [Worker] = []
+    private var threads: [pthread_t] = []
     private let resolveOverrides: [Resolver.Key: [SocketAddress]]
 
     /// Binds every worker's listener now, so a busy port or bad address stops startup with one line.
@@ -40,8 +42,6 @@ public final class Server {
 
     /// Serves until SIGINT or SIGTERM, then stops the workers and returns.
     public func run() throws {
-        // Writes to closed sockets must fail with EPIPE, not kill the process.
-        signal(SIGPIPE, SIG_IGN)
         var stopSignals = sigset_t()
         sigemptyset(&stopSignals)
         sigaddset(&stopSignals, SIGINT)
@@ -49,8 +49,18 @@ public final class Server {
         // Blocked before the workers start, so they inherit the mask and only this thread takes them.
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
-        var workers: [Worker] = []
-        var threads: [pthread_t] = []
+        try start()
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        Log.info("signal \(received): stopping")
+        stop()
+    }
+
+    /// Starts the workers and returns at once; for callers that decide themselves when to `stop`
+    /// (the `fingerprint` diagnostic). `run` is this plus waiting for a signal.
+    public func start() throws {
+        // Writes to closed sockets must fail with EPIPE, not kill the process.
+        signal(SIGPIPE, SIG_IGN)
         for fd in listenFDs {
             let worker = try Worker(configuration: configuration, tls: tls, resolveOverrides: resolveOverrides)
             workers.append(worker)
@@ -63,12 +73,14 @@ public final class Server {
             })
         }
         Log.info("serving on \(configuration.listenHost):\(configuration.listenPort) with \(workers.count) workers")
+    }
 
-        var received: Int32 = 0
-        sigwait(&stopSignals, &received)
-        Log.info("signal \(received): stopping")
+    /// Stops the started workers and waits for their threads to end.
+    public func stop() {
         for worker in workers { worker.stop() }
         for thread in threads { pthread_join(thread, nil) }
+        workers = []
+        threads = []
     }
 }
 
