@@ -59,6 +59,10 @@ final class ClientConnection: EventHandler {
     private var responseStarted = false
     /// The exchange's HTTP/2 stream, 0 when it runs over HTTP/1.1 (or is not placed yet).
     private(set) var http2Stream: Int32 = 0
+    /// The upstream side has started the request (`upstreamStarted`). Until then the body stays in
+    /// `input`: a connection we wait on (dialing, or open but waiting for SETTINGS or a PING answer)
+    /// must not receive body bytes, which would land in its byte stream outside any frame.
+    private var requestOnWire = false
     /// HTTP/2: decoded request body waiting for nghttp2 to send it under the server's window.
     private var requestBodyQueue = IOBuffer()
     /// HTTP/2: response bytes taken but not acknowledged to the server until our output drains.
@@ -142,10 +146,7 @@ final class ClientConnection: EventHandler {
         case .awaitingHead:
             return output.readableCount < Self.highWater
         case .exchanging:
-            if requestBody != .complete {
-                guard let upstream else { return false }
-                return upstream.output.readableCount < Self.highWater
-            }
+            if requestBody != .complete && requestOnWire { return upstreamHasRoom }
             return input.readableCount < Self.maxReadAhead
         case .draining, .lingering:
             return true
@@ -293,13 +294,14 @@ final class ClientConnection: EventHandler {
         let connection = worker.pool.connection(for: forward.origin, worker: worker)
         upstream = connection
         http2Stream = 0
+        requestOnWire = false
         connection.enqueue(self)
     }
 
     /// Moves request body bytes from `input` towards the upstream while it has room: over HTTP/1.1
     /// into the connection's output in the request's own framing, over HTTP/2 into our queue.
     private func forwardRequestBody() {
-        guard state == .exchanging, let connection = upstream, connection.state == .open else { return }
+        guard state == .exchanging, let connection = upstream, requestOnWire else { return }
         let limit = worker.configuration.maxBodyBytes
         let chunkedUpstream = http2Stream == 0 && requestBody == .chunked
         loop: while !input.isEmpty && upstreamHasRoom {
@@ -353,7 +355,7 @@ final class ClientConnection: EventHandler {
     }
 
     private var upstreamHasRoom: Bool {
-        guard let upstream else { return false }
+        guard let upstream, requestOnWire else { return false }
         let queued = http2Stream > 0 ? requestBodyQueue.readableCount : upstream.output.readableCount
         return queued < Self.highWater
     }
@@ -389,6 +391,7 @@ final class ClientConnection: EventHandler {
         upstream = nil
         connection?.cancel(self)
         http2Stream = 0
+        requestOnWire = false
         requestBodyQueue.release()
         unacknowledged = 0
     }
@@ -433,6 +436,7 @@ final class ClientConnection: EventHandler {
     func upstreamStarted(http2Stream stream: Int32) {
         guard state == .exchanging, let connection = upstream, let request else { return }
         http2Stream = stream
+        requestOnWire = true
         if stream > 0 {
             worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
         } else if !requestBodyQueue.isEmpty {
@@ -451,6 +455,7 @@ final class ClientConnection: EventHandler {
     func upstreamRedirect() {
         guard state == .exchanging else { return }
         upstream = nil
+        requestOnWire = false
         attachUpstream()
     }
 
@@ -499,6 +504,7 @@ final class ClientConnection: EventHandler {
         guard state == .exchanging else { return }
         upstream = nil
         http2Stream = 0
+        requestOnWire = false
         unacknowledged = 0
         worker.loop.setDeadline(self, .max)
         if responseFraming == .chunked { output.append("0\r\n\r\n") }
@@ -509,6 +515,7 @@ final class ClientConnection: EventHandler {
         guard state == .exchanging else { return }
         upstream = nil
         http2Stream = 0
+        requestOnWire = false
         unacknowledged = 0
         if retryable && retries < Self.maxRetries && isSafeToRetry {
             // A stale pooled connection, or a stream the server refused unprocessed: one more attempt.

@@ -83,6 +83,27 @@ final class HTTP2LifecycleTests: HTTP2TestCase {
         }
     }
 
+    /// A POST that waits for the PING answer on an open connection once wrote its body into the
+    /// HTTP/2 byte stream outside any frame (the server then saw garbage and answered no more streams).
+    func testBodyOfARequestWaitingForThePingGoesInDataFramesOnly() throws {
+        try withDedicatedProxy(.init(), settings: ["PROXYD_UPSTREAM_PING_AFTER": "1"]) { fixture, proxyd in
+            XCTAssertEqual(connection(behind: try get("/chatgpt/models", via: proxyd), on: fixture), 1)
+            usleep(1_500_000)
+            let body = Array(#"{"action":"next","messages":[]}"#.utf8)
+            let post = try RawHTTPConnection(port: proxyd.port, timeout: 10)
+            try post.send(RequestBuilder.build("POST", "/chatgpt/backend-api/echo",
+                                               headers: [RequestBuilder.defaultAuthorization,
+                                                         ("Content-Type", "application/json")], body: body))
+            let response = try post.readResponse()
+            XCTAssertEqual(connection(behind: response, on: fixture), 1, "the pinged connection carries the POST")
+            if let request = upstreamRequest(behind: response, on: fixture) {
+                XCTAssertEqual(request.body, body, "the body arrives in DATA frames, byte for byte")
+            }
+            XCTAssertEqual(connection(behind: try get("/chatgpt/models", via: proxyd), on: fixture), 1,
+                           "the connection still works after the POST")
+        }
+    }
+
     func testUnansweredPingMovesTheRequestToANewConnection() throws {
         var options = HTTP2Fixture.Options()
         options.ignorePings = true
