@@ -37,11 +37,6 @@ struct HTTP2Profile {
         pseudoHeaderOrder: [.method, .authority, .scheme, .path]
     )
 
-    var initialStreamWindow: Int {
-        let id = Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue)
-        return Int(settings.first { $0.id == id }?.value ?? 65_535)
-    }
-
     /// The Akamai HTTP/2 fingerprint of what this profile sends (SETTINGS | WINDOW_UPDATE | PRIORITY
     /// frames | pseudo-header order), the form the reference captures are written in. proxyd sends no
     /// PRIORITY frames, hence the fixed `0`.
