@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -173,3 +174,11 @@ static const struct tlsshim_backend openssl_backend = {
     .shutdown = backend_shutdown,
     .alpn = backend_alpn,
 };
+
+void tlsshim_sha256(const void *data, size_t len, uint8_t out[32]) {
+    EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL);
+}
+
+void tlsshim_md5(const void *data, size_t len, uint8_t out[16]) {
+    EVP_Digest(data, len, out, NULL, EVP_md5(), NULL);
+}

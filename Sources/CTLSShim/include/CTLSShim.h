@@ -56,4 +56,9 @@ const char *tlsshim_conn_error(tlsshim_conn *conn);
 // The server side of `proxyd fingerprint`, exported through this umbrella header.
 #include "CTLSShimCapture.h"
 
+/// Digests that fingerprints are quoted in (JA4 truncates SHA-256, JA3 and Akamai use MD5), from the
+/// linked OpenSSL rather than a hand-written copy.
+void tlsshim_sha256(const void *data, size_t len, uint8_t out[32]);
+void tlsshim_md5(const void *data, size_t len, uint8_t out[16]);
+
 #endif
