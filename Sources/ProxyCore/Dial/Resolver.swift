@@ -1,5 +1,10 @@
 import Glibc
 
+/// Whoever waits for a lookup that did not answer at once.
+protocol ResolverClient: AnyObject {
+    func didResolve(_ answer: Resolver.Answer)
+}
+
 /// Turns an upstream host name into addresses for one worker. Numeric hosts and `PROXYD_RESOLVE`
 /// overrides answer at once; other names go to getaddrinfo on a short-lived thread (a stopgap until
 /// c-ares runs inside the loop), and the answer comes back through the loop's mailbox. Answers are
@@ -18,7 +23,7 @@ final class Resolver {
     private unowned let loop: EventLoop
     private let overrides: [Key: [SocketAddress]]
     private var cache: [Key: (answer: Answer, expires: UInt64)] = [:]
-    private var waiting: [Key: [UpstreamConnection]] = [:]
+    private var waiting: [Key: [ResolverClient]] = [:]
 
     private static let positiveTTL: UInt64 = 60_000
     private static let negativeTTL: UInt64 = 5_000
@@ -28,17 +33,17 @@ final class Resolver {
         self.overrides = overrides
     }
 
-    /// Returns an answer now, or nil when `connection.didResolve` will be called later.
-    func resolve(host: String, port: UInt16, for connection: UpstreamConnection) -> Answer? {
+    /// Returns an answer now, or nil when `client.didResolve` will be called later.
+    func resolve(host: String, port: UInt16, for client: ResolverClient) -> Answer? {
         let key = Key(host: host, port: port)
         if let fixed = overrides[key] { return .addresses(fixed) }
         if let numeric = SocketAddress(ip: host, port: port) { return .addresses([numeric]) }
         if let hit = cache[key], hit.expires > loop.now { return hit.answer }
         if waiting[key] != nil {
-            waiting[key]!.append(connection)
+            waiting[key]!.append(client)
             return nil
         }
-        waiting[key] = [connection]
+        waiting[key] = [client]
         let loop = self.loop
         do {
             try startThread(detached: true) { [unowned self] in
@@ -52,18 +57,18 @@ final class Resolver {
         return nil
     }
 
-    /// A connection that gave up (timeout, cancel) stops waiting.
-    func cancel(_ connection: UpstreamConnection, host: String, port: UInt16) {
+    /// A client that gave up (timeout, cancel) stops waiting.
+    func cancel(_ client: ResolverClient, host: String, port: UInt16) {
         let key = Key(host: host, port: port)
-        waiting[key]?.removeAll { $0 === connection }
+        waiting[key]?.removeAll { $0 === client }
     }
 
     private func finish(_ key: Key, _ answer: Answer) {
         let ttl: UInt64
         if case .addresses = answer { ttl = Self.positiveTTL } else { ttl = Self.negativeTTL }
         cache[key] = (answer, loop.now + ttl)
-        let connections = waiting.removeValue(forKey: key) ?? []
-        for connection in connections { connection.didResolve(answer) }
+        let clients = waiting.removeValue(forKey: key) ?? []
+        for client in clients { client.didResolve(answer) }
     }
 
     /// Runs off the loop: blocking getaddrinfo.

@@ -6,7 +6,7 @@ import Glibc
 /// ALPN decides. Requests that arrive while it dials wait in `waiting`. Over HTTP/1.1 it carries
 /// one exchange at a time (see UpstreamConnection+HTTP1.swift); over HTTP/2 many, one stream per
 /// `ClientConnection` (HTTP2Session). Between exchanges it waits in the worker's pool.
-final class UpstreamConnection: EventHandler {
+final class UpstreamConnection: EventHandler, ResolverClient {
     enum State {
         case resolving, connecting, handshaking, open, closed
     }
