@@ -43,7 +43,8 @@ final class BrowserProfileTests: XCTestCase {
         for (name, akamai) in Self.referenceAkamai {
             XCTAssertEqual(BrowserProfile.named(name).http2.akamaiFingerprint, akamai, "\(name)")
         }
-        XCTAssertNil(BrowserProfile.named(.openssl).headers, "openssl forwards the client's headers")
+        XCTAssertNil(BrowserProfile.named(.openssl).fetch, "openssl forwards the client's headers")
+        XCTAssertNil(BrowserProfile.named(.openssl).navigation)
         XCTAssertEqual(BrowserProfile.named(.openssl).http2.akamaiFingerprint, HTTP2Profile.neutral.akamaiFingerprint)
     }
 
@@ -56,13 +57,13 @@ final class BrowserProfileTests: XCTestCase {
     }
 
     func testChromeBareGETIsChromiumsNavigationWithChromesIdentity() {
-        let sent = fields(.chrome, http2: true, ("Host", "chatgpt.com"), ("Accept-Encoding", "gzip, deflate, br, zstd"))
+        let sent = fields(.chrome, .navigation, http2: true, ("Host", "chatgpt.com"), ("Accept-Encoding", "gzip, deflate, br, zstd"))
         XCTAssertEqual(sent.map(\.0), Self.chromiumHeadlessHeaders.map(\.0), "header order")
         XCTAssertEqual(sent.map(\.1), Self.chromeHeaders.map(\.1), "header values")
     }
 
     func testClientSemanticsGoWhereChromeWouldPutThemAndItsIdentityIsReplaced() {
-        let sent = fields(.chrome, http2: true,
+        let sent = fields(.chrome, .navigation, http2: true,
                           ("Host", "x"), ("User-Agent", "curl/8.0"), ("Authorization", "Bearer t"),
                           ("sec-ch-ua", "\"curl\""), ("Sec-Fetch-Mode", "cors"), ("Accept-Language", "fr"),
                           ("Cookie", "a=1"), ("Accept", "text/event-stream"), ("Content-Type", "application/json"),
@@ -82,7 +83,7 @@ final class BrowserProfileTests: XCTestCase {
     }
 
     func testHTTP1SpellingLeavesOutHTTP2OnlyHeadersAndContentLength() {
-        let sent = fields(.chrome, http2: false, ("Host", "x"), ("Content-Length", "2"), ("accept-encoding", "gzip"))
+        let sent = fields(.chrome, .navigation, http2: false, ("Host", "x"), ("Content-Length", "2"), ("accept-encoding", "gzip"))
         XCTAssertEqual(sent.map(\.0), [
             "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "Upgrade-Insecure-Requests", "User-Agent", "Accept",
             "Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-User", "Sec-Fetch-Dest", "accept-encoding", "Accept-Language",
@@ -91,17 +92,58 @@ final class BrowserProfileTests: XCTestCase {
     }
 
     func testFirefoxDropsChromiumClientHintsAndSendsTEOnlyOnHTTP2() {
-        let h2 = fields(.firefox, http2: true, ("Host", "x"), ("sec-ch-ua", "\"Chromium\""), ("sec-ch-ua-platform", "x"),
+        let h2 = fields(.firefox, .navigation, http2: true, ("Host", "x"), ("sec-ch-ua", "\"Chromium\""), ("sec-ch-ua-platform", "x"),
                         ("Authorization", "t"))
         XCTAssertEqual(h2.map(\.0), [
             "user-agent", "accept", "accept-language", "accept-encoding", "authorization", "upgrade-insecure-requests",
             "sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site", "priority", "te",
         ])
-        XCTAssertFalse(fields(.firefox, http2: false, ("Host", "x")).contains { $0.0.lowercased() == "te" })
+        XCTAssertFalse(fields(.firefox, .navigation, http2: false, ("Host", "x")).contains { $0.0.lowercased() == "te" })
+    }
+
+    /// A proxied API call looks like the upstream site's own script calling it: CORS mode, empty destination,
+    /// same-origin, with the upstream as the page, whatever page the client itself runs on.
+    func testChromeAPICallIsASameOriginFetchFromTheUpstreamsPage() {
+        let sent = fields(.chrome, .fetch, method: "POST", http2: true,
+                          ("Host", "127.0.0.1:8080"), ("Content-Length", "2"), ("Content-Type", "application/json"),
+                          ("Authorization", "Bearer t"), ("Origin", "http://localhost:3000"),
+                          ("Referer", "http://localhost:3000/chat"), ("Accept", "text/event-stream"), ("OAI-Language", "en-US"))
+        XCTAssertEqual(sent.map(\.0), [
+            "content-length", "sec-ch-ua-platform", "authorization", "oai-language", "sec-ch-ua", "sec-ch-ua-mobile",
+            "user-agent", "content-type", "accept", "origin", "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest",
+            "referer", "accept-encoding", "accept-language", "priority",
+        ])
+        let values = Dictionary(sent, uniquingKeysWith: { first, _ in first })
+        XCTAssertEqual(values["origin"], "https://chatgpt.com")
+        XCTAssertEqual(values["referer"], "https://chatgpt.com/")
+        XCTAssertEqual(values["sec-fetch-site"], "same-origin")
+        XCTAssertEqual(values["sec-fetch-mode"], "cors")
+        XCTAssertEqual(values["sec-fetch-dest"], "empty")
+        XCTAssertEqual(values["priority"], "u=1, i")
+        XCTAssertEqual(values["accept"], "text/event-stream")
+    }
+
+    func testFetchGETSendsNoOriginAndAcceptsAnything() {
+        for profile in [TLSProfileName.chrome, .edge, .safari, .firefox] {
+            let sent = fields(profile, .fetch, http2: true, ("Host", "x"), ("Origin", "http://localhost:3000"))
+            XCTAssertFalse(sent.contains { $0.0 == "origin" }, "\(profile): a same-origin GET has no Origin")
+            XCTAssertTrue(sent.contains { $0 == ("accept", "*/*") }, "\(profile)")
+            XCTAssertTrue(sent.contains { $0 == ("sec-fetch-mode", "cors") }, "\(profile)")
+            XCTAssertTrue(sent.contains { $0 == ("referer", "https://chatgpt.com/") }, "\(profile)")
+            XCTAssertFalse(sent.contains { $0.0 == "upgrade-insecure-requests" || $0.0 == "sec-fetch-user" }, "\(profile)")
+        }
+    }
+
+    func testFirefoxFetchSpellsOriginAndRefererForHTTP1() {
+        let sent = fields(.firefox, .fetch, method: "PATCH", http2: false, ("Host", "x"), ("Content-Length", "2"))
+        XCTAssertEqual(sent.map(\.0), [
+            "User-Agent", "Accept", "Accept-Language", "Accept-Encoding", "Referer", "Origin", "Sec-Fetch-Dest",
+            "Sec-Fetch-Mode", "Sec-Fetch-Site", "Priority",
+        ])
     }
 
     func testOpenSSLForwardsTheClientsFieldsAsSent() {
-        let sent = fields(.openssl, http2: true, ("Host", "x"), ("User-Agent", "curl/8.0"), ("Accept", "*/*"),
+        let sent = fields(.openssl, .fetch, http2: true, ("Host", "x"), ("User-Agent", "curl/8.0"), ("Accept", "*/*"),
                           ("Connection", "close"), ("X-A", "1"))
         XCTAssertEqual(sent.map(\.0), ["user-agent", "accept", "x-a"])
     }
@@ -110,10 +152,11 @@ final class BrowserProfileTests: XCTestCase {
         var out = IOBuffer()
         let head = request(("Host", "localhost"), ("Authorization", "t"), ("Content-Length", "2"))
         UpstreamRequestHead.write(head, method: "POST", target: "/v1/x", origin: UpstreamOrigin(secure: true, host: "api.openai.com", port: 443),
-                                  plan: BrowserProfile.chrome.headers, into: &out)
+                                  plan: BrowserProfile.chrome.fetch, into: &out)
         let text = String(decoding: out.readable, as: UTF8.self)
-        XCTAssertTrue(text.hasPrefix("POST /v1/x HTTP/1.1\r\nHost: api.openai.com\r\nsec-ch-ua: "), text)
+        XCTAssertTrue(text.hasPrefix("POST /v1/x HTTP/1.1\r\nHost: api.openai.com\r\nsec-ch-ua-platform: "), text)
         XCTAssertTrue(text.contains("\r\nAuthorization: Bearer t\r\n"), text)
+        XCTAssertTrue(text.contains("\r\nOrigin: https://api.openai.com\r\n"), text)
         XCTAssertTrue(text.hasSuffix("\r\nAccept-Language: en-US,en;q=0.9\r\nContent-Length: 2\r\n\r\n"), text)
     }
 
@@ -132,9 +175,15 @@ final class BrowserProfileTests: XCTestCase {
                            framing: framing, keepAlive: true, expectsContinue: false)
     }
 
-    private func fields(_ profile: TLSProfileName, http2: Bool, _ client: (String, String)...) -> [(String, String)] {
+    private enum PlanKind { case fetch, navigation }
+
+    private func fields(_ profile: TLSProfileName, _ kind: PlanKind, method: String = "GET", http2: Bool,
+                        _ client: (String, String)...) -> [(String, String)] {
         var sent: [(String, String)] = []
-        UpstreamFields.forEach(requestHead(client), plan: BrowserProfile.named(profile).headers, http2: http2) { field in
+        let browser = BrowserProfile.named(profile)
+        let plan = kind == .fetch ? browser.fetch : browser.navigation
+        let origin = UpstreamOrigin(secure: true, host: "chatgpt.com", port: 443)
+        UpstreamFields.forEach(requestHead(client), method: method, origin: origin, plan: plan, http2: http2) { field in
             switch field {
             case .profile(let name, let value): sent.append((name, value))
             // HTTP2Session lowercases client names as it copies them.

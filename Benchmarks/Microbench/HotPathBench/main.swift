@@ -68,7 +68,7 @@ let router = Router(chatgpt: origin, platform: UpstreamOrigin(secure: true, host
 let written = Array(requestText.utf8).withUnsafeBytes { request in
     Array(responseText.utf8).withUnsafeBytes { response in
         measure(iterations: iterations, request: request, response: response, router: router,
-                plan: BrowserProfile.named(.chrome).headers)
+                plan: BrowserProfile.named(.chrome).fetch)
     }
 }
 print("iterations: \(iterations), head bytes written: \(written)")

@@ -4,7 +4,11 @@
 package struct BrowserProfile {
     let name: TLSProfileName
     let http2: HTTP2Profile
-    package let headers: HeaderPlan?
+    /// A page's own script calling its site's API (`fetch()`): what every proxied route is.
+    package let fetch: HeaderPlan?
+    /// A page load (typed URL, link, form): the login flows' steps. The reference captures are
+    /// navigations, so this plan is also where the captured header order is checked.
+    package let navigation: HeaderPlan?
 
     package static func named(_ name: TLSProfileName) -> BrowserProfile {
         switch name {
@@ -13,7 +17,7 @@ package struct BrowserProfile {
         case .safari: return safari
         case .firefox: return firefox
         case .okhttp: return okhttp
-        case .openssl: return BrowserProfile(name: .openssl, http2: .neutral, headers: nil)
+        case .openssl: return BrowserProfile(name: .openssl, http2: .neutral, fetch: nil, navigation: nil)
         }
     }
 }

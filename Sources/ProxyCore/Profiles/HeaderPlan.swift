@@ -37,6 +37,11 @@ package struct HeaderPlan {
         case acceptEncoding(browser: String)
         /// Every client field no other slot takes (authorization, openai-*, ...), in the client's order.
         case otherClientFields
+        /// The upstream's own origin, as a same-origin page's script sends it: on every method but GET
+        /// and HEAD. The client's field is dropped: its page (often localhost) is not the upstream's.
+        case pageOrigin(Name)
+        /// The upstream's root URL, the page that a same-origin script runs on; the client's is dropped.
+        case pageReferer(Name)
     }
 
     let slots: [Slot]
@@ -54,7 +59,12 @@ package struct HeaderPlan {
         }
         for identity in Self.identityNames where field.hasName(identity) { return true }
         for slot in slots {
-            if case .fixed(let fixed, _) = slot, field.hasName(fixed.http2) { return true }
+            switch slot {
+            case .fixed(let name, _), .pageOrigin(let name), .pageReferer(let name):
+                if field.hasName(name.http2) { return true }
+            case .client, .acceptEncoding, .otherClientFields:
+                continue
+            }
         }
         return false
     }

@@ -12,7 +12,8 @@ enum UpstreamFields {
     /// Calls `body` with each field in order. Host is not among them (each protocol has its own
     /// place for it), nor are hop-by-hop fields, Expect, or on HTTP/1.1 Content-Length (its
     /// framing writes that).
-    static func forEach(_ head: RequestHead, plan: HeaderPlan?, http2: Bool, _ body: (Field) -> Void) {
+    static func forEach(_ head: RequestHead, method: String, origin: UpstreamOrigin, plan: HeaderPlan?, http2: Bool,
+                        _ body: (Field) -> Void) {
         let fields = head.fields
         let connection = fields.first { $0.known == .connection }?.value
         let nominates = HopByHop.nominatesFields(connection)
@@ -59,6 +60,12 @@ enum UpstreamFields {
                     }
                 case .otherClientFields:
                     _ = clientFields(in: other)
+                case .pageOrigin(let name):
+                    if method != "GET" && method != "HEAD", let spelt = http2 ? name.http2 : name.http1 {
+                        body(.profile(name: spelt, value: origin.webOrigin))
+                    }
+                case .pageReferer(let name):
+                    if let spelt = http2 ? name.http2 : name.http1 { body(.profile(name: spelt, value: origin.rootPage)) }
                 }
             }
         }

@@ -11,7 +11,7 @@ package enum UpstreamRequestHead {
         out.append(" HTTP/1.1\r\nHost: ")
         out.append(origin.authority)
         out.append("\r\n")
-        UpstreamFields.forEach(head, plan: plan, http2: false) { field in
+        UpstreamFields.forEach(head, method: method, origin: origin, plan: plan, http2: false) { field in
             switch field {
             case .profile(let name, let value):
                 out.appendFieldLine(name, value)

@@ -8,6 +8,10 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
     /// The Host header value: the port is left out when it is the scheme's default. Stored because every
     /// forwarded request sends it.
     public let authority: String
+    /// The web origin (RFC 6454) and its root page, which browser profiles send as Origin and Referer
+    /// of a same-origin script's requests; stored for the same reason as `authority`.
+    public let webOrigin: String
+    public let rootPage: String
 
     public init(secure: Bool, host: String, port: UInt16, basePath: String = "") {
         self.secure = secure
@@ -16,6 +20,8 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
         self.basePath = basePath
         let h = host.contains(":") ? "[\(host)]" : host
         authority = port == (secure ? 443 : 80) ? h : "\(h):\(port)"
+        webOrigin = (secure ? "https://" : "http://") + authority
+        rootPage = webOrigin + "/"
     }
 
     /// Parses `http[s]://host[:port][/base]`; IPv6 hosts in brackets. Returns nil when malformed.
@@ -63,7 +69,7 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
         self.init(secure: secure, host: String(host), port: port, basePath: path)
     }
 
-    /// `authority` follows from the rest, so hashing it too would only cost the pool's lookups time.
+    /// `authority` and the page texts follow from the rest, so hashing them too would only cost the pool's lookups time.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(secure)
         hasher.combine(host)
@@ -71,5 +77,5 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
         hasher.combine(basePath)
     }
 
-    public var description: String { "\(secure ? "https" : "http")://\(authority)\(basePath)" }
+    public var description: String { webOrigin + basePath }
 }

@@ -50,7 +50,7 @@ final class HTTP2Session {
         self.connection = connection
         self.priority = profile.http2.priority
         self.pseudoHeaderOrder = profile.http2.pseudoHeaderOrder
-        self.headerPlan = profile.headers
+        self.headerPlan = profile.fetch
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw ProxyError(502, "nghttp2: out of memory") }
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -140,7 +140,7 @@ final class HTTP2Session {
             case .path: add(":path", target)
             }
         }
-        UpstreamFields.forEach(head, plan: headerPlan, http2: true) { field in
+        UpstreamFields.forEach(head, method: method, origin: origin, plan: headerPlan, http2: true) { field in
             switch field {
             case .profile(let name, let value):
                 add(name, value)

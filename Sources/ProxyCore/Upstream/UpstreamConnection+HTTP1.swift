@@ -24,7 +24,7 @@ extension UpstreamConnection {
         readPaused = false
         worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
         UpstreamRequestHead.write(request.head, method: request.forward.method, target: request.forward.target,
-                                  origin: origin, plan: worker.profile.headers, into: &output)
+                                  origin: origin, plan: worker.profile.fetch, into: &output)
         client.upstreamStarted(http2Stream: 0)
         guard self.client === client else { return }
         flush()

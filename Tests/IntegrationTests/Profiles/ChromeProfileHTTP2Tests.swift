@@ -29,7 +29,8 @@ final class ChromeProfileHTTP2Tests: HTTP2TestCase {
 
             let names = upstream.headers.map(\.name)
             XCTAssertEqual(Array(names.prefix(4)), ChromeReference.pseudoHeaders)
-            let expected = ChromeReference.headers(withClientFieldsAfterUserAgent: [("authorization", "Bearer itest-token")])
+            let expected = ChromeReference.fetchHeaders(page: fixture.baseURL + "/",
+                                                        client: [("authorization", "Bearer itest-token")])
             XCTAssertEqual(Array(names.dropFirst(4)), expected.map(\.name), "header order")
             XCTAssertEqual(upstream.headers.dropFirst(4).map(\.value), expected.map(\.value), "header values")
         }

@@ -13,7 +13,8 @@ final class ChromeProfileHTTP1Tests: ProxydTestCase {
         XCTAssertEqual(response.status, 200, response.bodyText)
         let upstream = try XCTUnwrap(upstreamRequest(behind: response, on: env.chatgpt))
         let expected: [(name: String, value: String)] = [("Host", "localhost:\(env.chatgpt.port)")]
-            + ChromeReference.headers(withClientFieldsAfterUserAgent: [RequestBuilder.defaultAuthorization])
+            + ChromeReference.fetchHeaders(page: env.chatgpt.baseURL + "/",
+                                           client: [RequestBuilder.defaultAuthorization])
                 .filter { $0.name != "priority" }
                 .map { field -> (name: String, value: String) in
                     switch field.name {
