@@ -40,7 +40,9 @@ let package = Package(
         // copy, symbols prefixed so both link side by side) for the browser profiles.
         .target(
             name: "CTLSShim",
-            dependencies: ["COpenSSL", "CBrotli", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+            dependencies: ["COpenSSL", "CBrotli", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            // zlib and zstd decompress certificates for the profiles that offer them (Safari, Firefox).
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]
         ),
         .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2"]),
         .executableTarget(

@@ -34,6 +34,10 @@ struct tlsshim_boring_profile;
 tlsshim_ctx *tlsshim_boring_ctx_new(const struct tlsshim_boring_profile *profile, const char *ca_file,
                                     const uint8_t *alpn, size_t alpn_len, char *err, size_t err_len);
 extern const struct tlsshim_boring_profile tlsshim_chrome_profile;
+extern const struct tlsshim_boring_profile tlsshim_edge_profile;
+extern const struct tlsshim_boring_profile tlsshim_safari_profile;
+extern const struct tlsshim_boring_profile tlsshim_firefox_profile;
+extern const struct tlsshim_boring_profile tlsshim_okhttp_profile;
 
 void tlsshim_message(char *dst, size_t dst_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -5,6 +5,7 @@
 // As in openssl.c, the error queue is per thread, so every call starts and ends with it empty.
 #include "backend.h"
 #include "boring_profile.h"
+#include "cert_decompression.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,7 +16,6 @@
 #include <unistd.h>
 
 #include <CNIOBoringSSL.h>
-#include <brotli/decode.h>
 
 // BoringSSL has no default trust store path; this is Debian's and Ubuntu's bundle, the file
 // OpenSSL's default paths lead to there.
@@ -88,23 +88,6 @@ static int is_unexpected_eof(unsigned long code) {
 
 #include "ssl_common.h"
 
-static int brotli_decompress(SSL *ssl, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
-                             size_t in_len) {
-    (void)ssl;
-    uint8_t *data = NULL;
-    CRYPTO_BUFFER *buffer = CRYPTO_BUFFER_alloc(&data, uncompressed_len);
-    if (buffer == NULL) return 0;
-    size_t written = uncompressed_len;
-    // The peer states the size; anything else is a malformed message, not a truncation to accept.
-    if (BrotliDecoderDecompress(in_len, in, &written, data) != BROTLI_DECODER_RESULT_SUCCESS ||
-        written != uncompressed_len) {
-        CRYPTO_BUFFER_free(buffer);
-        return 0;
-    }
-    *out = buffer;
-    return 1;
-}
-
 // Whether the wire-format ALPN list names h2, the only protocol with ALPS settings.
 static int alpn_offers_h2(const uint8_t *alpn, size_t alpn_len) {
     size_t i = 0;
@@ -126,15 +109,17 @@ static const char *apply_profile(SSL_CTX *ssl_ctx, const struct tlsshim_boring_p
         SSL_CTX_set1_requested_trust_anchors(ssl_ctx, profile->trust_anchors, profile->trust_anchors_len) != 1) {
         return "cannot set the requested trust anchors";
     }
-    if (profile->brotli_certificates &&
-        SSL_CTX_add_cert_compression_alg(ssl_ctx, TLSEXT_cert_compression_brotli, NULL, brotli_decompress) != 1) {
-        return "cannot enable certificate compression";
+    for (size_t i = 0; i < profile->cert_compression_count; i++) {
+        if (tlsshim_add_cert_decompression(ssl_ctx, profile->cert_compression[i]) != 1) {
+            return "cannot enable certificate compression";
+        }
     }
     SSL_CTX_set_grease_enabled(ssl_ctx, profile->grease);
     SSL_CTX_set_grease_sigalgs_enabled(ssl_ctx, profile->grease_sigalgs);
     SSL_CTX_set_permute_extensions(ssl_ctx, profile->permute_extensions);
     if (profile->ocsp_stapling) SSL_CTX_enable_ocsp_stapling(ssl_ctx);
     if (profile->signed_cert_timestamps) SSL_CTX_enable_signed_cert_timestamps(ssl_ctx);
+    if (profile->no_session_tickets) SSL_CTX_set_options(ssl_ctx, SSL_OP_NO_TICKET);
     return NULL;
 }
 

@@ -4,8 +4,6 @@
 
 #include <CNIOBoringSSL.h>
 
-#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
-
 // TLS 1.3 suites are not configurable in BoringSSL; its own order matches Chrome's on AES-NI machines.
 static const char chrome_ciphers[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
@@ -26,6 +24,8 @@ static const uint16_t chrome_sigalgs[] = {
     SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384, SSL_SIGN_RSA_PKCS1_SHA384,
     SSL_SIGN_RSA_PSS_RSAE_SHA512, SSL_SIGN_RSA_PKCS1_SHA512,
 };
+
+static const uint16_t chrome_cert_compression[] = {TLSSHIM_CERT_BROTLI};
 
 // The body of Chromium's extension 0xca34 without its length: 8-bit length-prefixed IDs.
 static const uint8_t chrome_trust_anchors[] = {
@@ -71,11 +71,13 @@ static const uint8_t chrome_h2_settings[] = {
 const struct tlsshim_boring_profile tlsshim_chrome_profile = {
     .cipher_list = chrome_ciphers,
     .groups = chrome_groups,
-    .group_count = COUNT(chrome_groups),
+    .group_count = TLSSHIM_COUNT(chrome_groups),
     .key_shares = chrome_key_shares,
-    .key_share_count = COUNT(chrome_key_shares),
+    .key_share_count = TLSSHIM_COUNT(chrome_key_shares),
     .sigalgs = chrome_sigalgs,
-    .sigalg_count = COUNT(chrome_sigalgs),
+    .sigalg_count = TLSSHIM_COUNT(chrome_sigalgs),
+    .cert_compression = chrome_cert_compression,
+    .cert_compression_count = TLSSHIM_COUNT(chrome_cert_compression),
     .trust_anchors = chrome_trust_anchors,
     .trust_anchors_len = sizeof chrome_trust_anchors,
     .alps_h2_settings = chrome_h2_settings,
@@ -86,7 +88,6 @@ const struct tlsshim_boring_profile tlsshim_chrome_profile = {
     .ech_grease = 1,
     .ocsp_stapling = 1,
     .signed_cert_timestamps = 1,
-    .brotli_certificates = 1,
     .alps = 1,
     .alps_new_codepoint = 1,
 };

@@ -7,14 +7,20 @@
 
 tlsshim_ctx *tlsshim_ctx_new(tlsshim_profile profile, const char *ca_file, const uint8_t *alpn,
                              size_t alpn_len, char *err, size_t err_len) {
+    const struct tlsshim_boring_profile *browser;
     switch (profile) {
     case TLSSHIM_PROFILE_OPENSSL:
         return tlsshim_openssl_ctx_new(ca_file, alpn, alpn_len, err, err_len);
-    case TLSSHIM_PROFILE_CHROME:
-        return tlsshim_boring_ctx_new(&tlsshim_chrome_profile, ca_file, alpn, alpn_len, err, err_len);
+    case TLSSHIM_PROFILE_CHROME: browser = &tlsshim_chrome_profile; break;
+    case TLSSHIM_PROFILE_EDGE: browser = &tlsshim_edge_profile; break;
+    case TLSSHIM_PROFILE_SAFARI: browser = &tlsshim_safari_profile; break;
+    case TLSSHIM_PROFILE_FIREFOX: browser = &tlsshim_firefox_profile; break;
+    case TLSSHIM_PROFILE_OKHTTP: browser = &tlsshim_okhttp_profile; break;
+    default:
+        tlsshim_message(err, err_len, "unknown TLS profile %d", (int)profile);
+        return NULL;
     }
-    tlsshim_message(err, err_len, "unknown TLS profile %d", (int)profile);
-    return NULL;
+    return tlsshim_boring_ctx_new(browser, ca_file, alpn, alpn_len, err, err_len);
 }
 
 void tlsshim_ctx_free(tlsshim_ctx *ctx) {

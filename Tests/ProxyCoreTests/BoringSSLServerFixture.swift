@@ -4,9 +4,10 @@ import Dispatch
 import Foundation
 import Glibc
 
-/// A BoringSSL server that takes up what the chrome profile offers beyond what OpenSSL servers do, as
-/// Google's servers do: ALPS for h2 on the new code point and brotli certificate compression. It serves
-/// one connection on a background thread: reads one chunk, answers `reply`, closes.
+/// A BoringSSL server that takes up what the browser profiles offer beyond what OpenSSL servers do, as
+/// Google's servers do: ALPS for h2 (new code point unless told otherwise) and certificate compression
+/// (brotli unless told otherwise). It serves one connection on a background thread: reads one chunk,
+/// answers `reply`, closes.
 final class BoringSSLServer {
     /// What the server saw of the one connection.
     struct Outcome {
@@ -25,13 +26,23 @@ final class BoringSSLServer {
     /// Certificates compressed so far, in this process: the callback has no context to count into.
     fileprivate(set) static var compressedCertificates = 0
 
-    init(certificates: TestCertificates, reply: [UInt8]) throws {
+    /// RFC 8879 certificate compression algorithms the server can use.
+    enum Compression: UInt16, CaseIterable {
+        case zlib = 1, brotli = 2, zstd = 3
+    }
+
+    init(certificates: TestCertificates, reply: [UInt8], compression: Compression = .brotli,
+         alpsNewCodepoint: Bool = true) throws {
         guard let context = SSL_CTX_new(TLS_method()) else { throw FixtureError("SSL_CTX_new failed") }
         self.context = context
+        let compress: ssl_cert_compression_func_t = switch compression {
+        case .zlib: compressWithZlib
+        case .brotli: compressWithBrotli
+        case .zstd: compressWithZstd
+        }
         guard SSL_CTX_use_certificate_chain_file(context, certificates.certFile) == 1,
               SSL_CTX_use_PrivateKey_file(context, certificates.keyFile, SSL_FILETYPE_PEM) == 1,
-              SSL_CTX_add_cert_compression_alg(context, UInt16(TLSEXT_cert_compression_brotli),
-                                               compressWithBrotli, nil) == 1 else {
+              SSL_CTX_add_cert_compression_alg(context, compression.rawValue, compress, nil) == 1 else {
             SSL_CTX_free(context)
             throw FixtureError("cannot configure the BoringSSL server")
         }
@@ -53,7 +64,7 @@ final class BoringSSLServer {
         listener = fd
         port = UInt16(bigEndian: address.sin_port)
         Thread.detachNewThread { [self] in
-            serveOne(reply: reply)
+            serveOne(reply: reply, alpsNewCodepoint: alpsNewCodepoint)
             done.signal()
         }
     }
@@ -68,7 +79,7 @@ final class BoringSSLServer {
         done.wait(timeout: .now() + 10) == .success ? outcome : nil
     }
 
-    private func serveOne(reply: [UInt8]) {
+    private func serveOne(reply: [UInt8], alpsNewCodepoint: Bool) {
         let fd = accept(listener, nil, nil)
         guard fd >= 0, let ssl = SSL_new(context) else {
             outcome.handshakeError = "accept failed"
@@ -84,7 +95,7 @@ final class BoringSSLServer {
         // The value is the server's own HTTP/2 SETTINGS payload; any bytes do for the test.
         let settings: [UInt8] = [0x00, 0x03, 0x00, 0x00, 0x00, 0x64]
         SSL_add_application_settings(ssl, "h2", 2, settings, settings.count)
-        SSL_set_alps_use_new_codepoint(ssl, 1)
+        SSL_set_alps_use_new_codepoint(ssl, alpsNewCodepoint ? 1 : 0)
         guard SSL_accept(ssl) == 1 else {
             outcome.handshakeError = String(cString: ERR_reason_error_string(ERR_get_error()))
             return
@@ -112,10 +123,58 @@ private func compressWithBrotli(_ ssl: OpaquePointer?, _ out: UnsafeMutablePoint
     var size = BrotliEncoderMaxCompressedSize(inputLength)
     var compressed = [UInt8](repeating: 0, count: size)
     guard BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, inputLength, input,
-                                &size, &compressed) == BROTLI_TRUE,
-          CBB_add_bytes(out, compressed, size) == 1 else { return 0 }
+                                &size, &compressed) == BROTLI_TRUE else { return 0 }
+    return deliver(Array(compressed.prefix(size)), to: out)
+}
+
+private func deliver(_ compressed: [UInt8], to out: UnsafeMutablePointer<CBB>?) -> Int32 {
+    guard CBB_add_bytes(out, compressed, compressed.count) == 1 else { return 0 }
     BoringSSLServer.compressedCertificates += 1
     return 1
+}
+
+/// zlib without a zlib encoder in the test target: stored (uncompressed) deflate blocks are a valid
+/// stream, and the client's decoder runs all the same.
+private func compressWithZlib(_ ssl: OpaquePointer?, _ out: UnsafeMutablePointer<CBB>?, _ input: UnsafePointer<UInt8>?,
+                              _ inputLength: Int) -> Int32 {
+    guard let input else { return 0 }
+    let data = UnsafeBufferPointer(start: input, count: inputLength)
+    var stream: [UInt8] = [0x78, 0x01]
+    var offset = 0
+    repeat {
+        let count = min(65535, data.count - offset)
+        let last: UInt8 = offset + count == data.count ? 1 : 0
+        stream += [last, UInt8(count & 0xFF), UInt8(count >> 8), UInt8(~count & 0xFF), UInt8(~count >> 8 & 0xFF)]
+        stream += data[offset..<offset + count]
+        offset += count
+    } while offset < data.count
+    var a: UInt32 = 1, b: UInt32 = 0
+    for byte in data {
+        a = (a + UInt32(byte)) % 65521
+        b = (b + a) % 65521
+    }
+    let adler = b << 16 | a
+    stream += [UInt8(adler >> 24), UInt8(adler >> 16 & 0xFF), UInt8(adler >> 8 & 0xFF), UInt8(adler & 0xFF)]
+    return deliver(stream, to: out)
+}
+
+/// zstd likewise as raw blocks: a single-segment frame with a 4-byte content size, no checksum.
+private func compressWithZstd(_ ssl: OpaquePointer?, _ out: UnsafeMutablePointer<CBB>?, _ input: UnsafePointer<UInt8>?,
+                              _ inputLength: Int) -> Int32 {
+    guard let input else { return 0 }
+    let data = UnsafeBufferPointer(start: input, count: inputLength)
+    let size = UInt32(inputLength)
+    var frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xA0,
+                          UInt8(size & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 24)]
+    var offset = 0
+    repeat {
+        let count = min(128 * 1024, data.count - offset)
+        let header = count << 3 | (offset + count == data.count ? 1 : 0)
+        frame += [UInt8(header & 0xFF), UInt8(header >> 8 & 0xFF), UInt8(header >> 16 & 0xFF)]
+        frame += data[offset..<offset + count]
+        offset += count
+    } while offset < data.count
+    return deliver(frame, to: out)
 }
 
 private func selectH2(_ ssl: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,

@@ -63,26 +63,51 @@ final class TLSShimTests: XCTestCase {
                                                      "RSA-PSS+SHA512", "RSA+SHA512"])
     }
 
-    func testChromeProfileAgainstABoringSSLServerUsingALPSAndCertificateCompression() throws {
-        let server = try BoringSSLServer(certificates: certificates, reply: Array("pong".utf8))
-        let compressedBefore = BoringSSLServer.compressedCertificates
-        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2", "http/1.1"], profile: .chrome)
-        let connection = try TestConnection(context: context, port: server.port, host: "localhost")
-        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), connection.error)
-        XCTAssertEqual(connection.alpn, "h2")
-        connection.writeAll(Array("ping".utf8))
-        let (reply, end) = connection.readToEnd()
-        XCTAssertEqual(reply, "pong")
-        XCTAssertEqual(end, Int(TLSSHIM_CLOSED), connection.error)
+    /// What each browser profile offers that a BoringSSL server can take up (from its *_profile.c table).
+    private static let browserExtras: [(profile: TLSProfile, compression: Set<BoringSSLServer.Compression>,
+                                        alpsNewCodepoint: Bool?, alps: [UInt8]?)] = [
+        (.chrome, [.brotli], true, [0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+                                    0x00, 0x04, 0x00, 0x60, 0x00, 0x00, 0x00, 0x06, 0x00, 0x04, 0x00, 0x00]),
+        (.edge, [.brotli], false, [0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0xe8,
+                                   0x00, 0x04, 0x00, 0x60, 0x00, 0x00, 0x00, 0x06, 0x00, 0x04, 0x00, 0x00]),
+        (.safari, [.zlib], nil, nil),
+        (.firefox, [.zlib, .brotli, .zstd], nil, nil),
+        (.okhttp, [], nil, nil),
+    ]
 
-        let outcome = try XCTUnwrap(server.result(), "the BoringSSL server did not finish")
-        XCTAssertNil(outcome.handshakeError)
-        XCTAssertEqual(outcome.request, Array("ping".utf8))
-        // The certificate arrived brotli-compressed, so the shim's decompression verified it.
-        XCTAssertEqual(BoringSSLServer.compressedCertificates, compressedBefore + 1)
-        // ALPS was negotiated, and the client's value is Chrome's HTTP/2 SETTINGS payload.
-        XCTAssertEqual(outcome.peerApplicationSettings, [0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
-                                                         0x00, 0x04, 0x00, 0x60, 0x00, 0x00, 0x00, 0x06, 0x00, 0x04, 0x00, 0x00])
+    /// Every browser profile against a server using each certificate compression and either ALPS code
+    /// point: the handshake and an exchange always work, and what the profile offers is taken up.
+    func testBrowserProfilesAgainstABoringSSLServerUsingALPSAndCertificateCompression() throws {
+        XCTAssertEqual(Set(Self.browserExtras.map(\.profile)), Set(profiles.filter { $0 != .openssl }))
+        for extras in Self.browserExtras {
+            for compression in BoringSSLServer.Compression.allCases {
+                for newCodepoint in [true, false] {
+                    let label = "\(extras.profile), \(compression), ALPS new code point \(newCodepoint)"
+                    let server = try BoringSSLServer(certificates: certificates, reply: Array("pong".utf8),
+                                                     compression: compression, alpsNewCodepoint: newCodepoint)
+                    let compressedBefore = BoringSSLServer.compressedCertificates
+                    let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2", "http/1.1"],
+                                                 profile: extras.profile)
+                    let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+                    XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), "\(label): \(connection.error)")
+                    XCTAssertEqual(connection.alpn, "h2", label)
+                    connection.writeAll(Array("ping".utf8))
+                    let (reply, end) = connection.readToEnd()
+                    XCTAssertEqual(reply, "pong", label)
+                    XCTAssertEqual(end, Int(TLSSHIM_CLOSED), "\(label): \(connection.error)")
+
+                    let outcome = try XCTUnwrap(server.result(), "\(label): the BoringSSL server did not finish")
+                    XCTAssertNil(outcome.handshakeError, label)
+                    XCTAssertEqual(outcome.request, Array("ping".utf8), label)
+                    // A compressed certificate verified means the shim decompressed it.
+                    XCTAssertEqual(BoringSSLServer.compressedCertificates - compressedBefore,
+                                   extras.compression.contains(compression) ? 1 : 0, label)
+                    // ALPS only on the code point the profile uses; its value is the browser's SETTINGS payload.
+                    let alps = extras.alpsNewCodepoint == newCodepoint ? extras.alps : nil
+                    XCTAssertEqual(outcome.peerApplicationSettings, alps, label)
+                }
+            }
+        }
     }
 
     func testUntrustedCertificateFailsVerification() throws {
@@ -186,13 +211,14 @@ final class TLSShimTests: XCTestCase {
         }
     }
 
-    func testEveryConfiguredProfileNameHasATLSProfile() {
-        XCTAssertEqual(TLSProfile(.openssl), .openssl)
-        XCTAssertEqual(TLSProfile(.chrome), .chrome)
-        // Until issue 4 adds their own ClientHellos, the other browsers present Chrome's.
-        for name in [TLSProfileName.firefox, .safari, .edge, .okhttp] {
-            XCTAssertEqual(TLSProfile(name), .chrome, name.rawValue)
+    func testEveryConfiguredProfileNameHasItsOwnTLSProfile() {
+        let pairs: [(TLSProfileName, TLSProfile)] = [(.openssl, .openssl), (.chrome, .chrome), (.edge, .edge),
+                                                     (.safari, .safari), (.firefox, .firefox), (.okhttp, .okhttp)]
+        XCTAssertEqual(pairs.count, TLSProfileName.allCases.count)
+        for (name, profile) in pairs {
+            XCTAssertEqual(TLSProfile(name), profile, name.rawValue)
         }
+        XCTAssertEqual(Set(TLSProfile.allCases.map(\.shimProfile.rawValue)).count, TLSProfile.allCases.count)
     }
 }
 
