@@ -118,7 +118,9 @@ final class LoginTests: ProxydTestCase {
         XCTAssertFalse(log.isEmpty)
         for secret in FakeAuthFlows.accounts.values.map(\.password) + ["wrong-secret-pw"] + flows.issuedSecrets {
             XCTAssertFalse(log.contains(secret), "the log shows \(secret)")
-            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) {
+            // As a form or a query would carry it.
+            for encoded in [secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics),
+                            secret.replacingOccurrences(of: " ", with: "+")].compactMap({ $0 }) where encoded != secret {
                 XCTAssertFalse(log.contains(encoded), "the log shows \(secret) encoded")
             }
         }

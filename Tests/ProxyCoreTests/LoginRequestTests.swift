@@ -49,3 +49,22 @@ final class LoginRequestTests: XCTestCase {
         XCTAssertEqual(LoginSlots.exhausted, ProxyError(503, "too many logins in progress"))
     }
 }
+
+final class LoginRedactionTests: XCTestCase {
+    func testFlowMessagesDescribeNoSecrets() throws {
+        let url = try XCTUnwrap(FlowURL("https://auth.test/cb?code=SECRETCODE"))
+        let request = FlowRequest("POST", url, kind: .api, fields: [HTTPField("authorization", "Bearer SECRETTOKEN"),
+                                                                    HTTPField("cookie", "s=SECRETCOOKIE")],
+                                  body: Array("password=SECRETPW".utf8))
+        let response = FlowResponse(status: 200, fields: [HTTPField("set-cookie", "s=SECRETCOOKIE")],
+                                    body: Array(#"{"accessToken":"SECRETTOKEN"}"#.utf8))
+        var dumped = ""
+        dump(request, to: &dumped)
+        dump(response, to: &dumped)
+        for text in [String(describing: request), String(reflecting: request), String(describing: response),
+                     String(reflecting: response), String(describing: url), dumped] {
+            XCTAssertFalse(text.contains("SECRET"), text)
+        }
+        XCTAssertEqual(String(describing: url), "https://auth.test/cb?…")
+    }
+}

@@ -1,7 +1,7 @@
 /// One upstream request of a login flow. It carries only the semantic fields (content-type, accept,
 /// cookie, origin/referer of navigations, authorization): the transport adds Host, framing and the
 /// browser profile's identity headers from the header plan that `kind` selects.
-public struct FlowRequest: Sendable {
+public struct FlowRequest: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public enum Kind: Sendable, Equatable {
         /// A page load or form submission: the profile's `navigation` plan.
         case navigation
@@ -32,4 +32,9 @@ public struct FlowRequest: Sendable {
         fields.removeAll { $0.hasName(lowercasedName) }
         if let value { fields.append(HTTPField(lowercasedName, value)) }
     }
+
+    /// Fields, body and query can hold passwords, tokens, codes and cookies: descriptions show none of them.
+    public var description: String { "\(method) \(url) (\(kind), \(fields.count) fields, \(body.count) body bytes)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["request": description], displayStyle: .struct) }
 }

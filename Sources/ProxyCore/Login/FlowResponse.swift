@@ -1,5 +1,5 @@
 /// An upstream answer to a `FlowRequest`, body whole (decoded from any content or transfer coding).
-public struct FlowResponse: Sendable {
+public struct FlowResponse: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Login pages and JSON answers are a few KB; a transport stops reading past this and fails the
     /// request, so an upstream cannot make a login hold unbounded memory.
     public static let maxBodyBytes = 1 << 20
@@ -27,4 +27,9 @@ public struct FlowResponse: Sendable {
     }
 
     public var isRedirect: Bool { [301, 302, 303, 307, 308].contains(status) }
+
+    /// Set-Cookie fields and bodies carry sessions and tokens: descriptions show neither.
+    public var description: String { "status \(status) (\(fields.count) fields, \(body.count) body bytes)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["response": description], displayStyle: .struct) }
 }

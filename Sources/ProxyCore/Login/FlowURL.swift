@@ -1,6 +1,6 @@
 /// An absolute http(s) URL as the login flows use it: parsed once into the parts a request and the
 /// cookie jar need. Fragments are dropped (never sent); userinfo is refused.
-public struct FlowURL: Equatable, Sendable {
+public struct FlowURL: Equatable, Sendable, CustomStringConvertible {
     public var secure: Bool
     /// Lowercase; IPv6 without brackets.
     public var host: String
@@ -60,6 +60,9 @@ public struct FlowURL: Equatable, Sendable {
     public var pathAndQuery: String { query.map { path + "?" + $0 } ?? path }
 
     public var text: String { origin.webOrigin + pathAndQuery }
+
+    /// Queries carry states and authorization codes, so descriptions (and any log line) leave them out.
+    public var description: String { origin.webOrigin + path + (query == nil ? "" : "?…") }
 
     /// Same scheme, host and port (RFC 6454).
     public func isSameOrigin(_ other: FlowURL) -> Bool {
