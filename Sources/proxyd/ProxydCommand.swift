@@ -35,6 +35,8 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.upstreamPingAfter), help: .setting(.upstreamPingAfter)) var upstreamPingAfter: String?
     @Option(name: .setting(.upstreamIdleClose), help: .setting(.upstreamIdleClose)) var upstreamIdleClose: String?
     @Option(name: .setting(.logLevel), help: .setting(.logLevel)) var logLevel: String?
+    @Option(name: .setting(.loginTimeout), help: .setting(.loginTimeout)) var loginTimeout: String?
+    @Option(name: .setting(.maxLoginsPerWorker), help: .setting(.maxLoginsPerWorker)) var maxLoginsPerWorker: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
@@ -47,6 +49,7 @@ struct ProxydCommand: ParsableCommand {
             (.workers, workers), (.maxBodyBytes, maxBodyBytes), (.headerTimeout, headerTimeout),
             (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.upstreamTimeout, upstreamTimeout),
             (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel),
+            (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

@@ -5,6 +5,7 @@ import Glibc
 /// Every setting of proxyd, parsed and validated; see `Configuration.settings` for names and defaults.
 public struct Configuration: Sendable {
     public static let maxWorkers = 256
+    public static let maxLoginsPerWorker = 100_000
 
     public var listenHost: String
     public var listenPort: UInt16
@@ -29,6 +30,8 @@ public struct Configuration: Sendable {
     public var upstreamPingAfterMs: UInt64
     public var upstreamIdleCloseMs: UInt64
     public var logLevel: LogLevel
+    public var loginTimeoutMs: UInt64
+    public var maxLoginsPerWorker: Int
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -65,6 +68,10 @@ public struct Configuration: Sendable {
             upstreamIdleCloseMs: try reader.milliseconds(.upstreamIdleClose),
             logLevel: try reader.withDefault(.logLevel, expected: "one of \(names(LogLevel.self))") {
                 LogLevel(rawValue: $0.lowercased())
+            },
+            loginTimeoutMs: try reader.milliseconds(.loginTimeout),
+            maxLoginsPerWorker: try reader.withDefault(.maxLoginsPerWorker, expected: "a whole number from 1 to \(maxLoginsPerWorker)") {
+                wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...maxLoginsPerWorker).contains($0) ? $0 : nil }
             }
         )
     }

@@ -19,6 +19,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case upstreamPingAfter = "PROXYD_UPSTREAM_PING_AFTER"
     case upstreamIdleClose = "PROXYD_UPSTREAM_IDLE_CLOSE"
     case logLevel = "PROXYD_LOG_LEVEL"
+    case loginTimeout = "PROXYD_LOGIN_TIMEOUT"
+    case maxLoginsPerWorker = "PROXYD_MAX_LOGINS_PER_WORKER"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -101,6 +103,11 @@ extension Configuration {
         case .logLevel:
             return make(LogLevel.allCases.map(\.rawValue).joined(separator: "|"), "Least severe messages logged.",
                         default: LogLevel.info.rawValue)
+        case .loginTimeout:
+            return make("seconds", "Time allowed for a whole /chatgpt/login or /platform/login, every step included.",
+                        default: "30")
+        case .maxLoginsPerWorker:
+            return make("n", "Logins one worker runs at once; more get 503.", default: "64")
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Throwaway certificates made with the `openssl` CLI, so the fixture's trust chain is independent of
 /// proxyd's own TLS code: a CA whose PEM proxyd trusts via PROXYD_CA_FILE, a server certificate signed by it
-/// for `localhost`, `upstream.proxyd.test` and 127.0.0.1, and a second server certificate signed by a CA proxyd
+/// for `localhost`, `upstream.proxyd.test`, the login fake's names and 127.0.0.1, and a second server certificate signed by a CA proxyd
 /// does not know.
 struct TestPKI {
     let directory: URL
@@ -22,7 +22,7 @@ struct TestPKI {
         let path = { (name: String) in dir.appendingPathComponent(name).path }
 
         let serverExtensions = """
-            subjectAltName=DNS:localhost,DNS:\(madeUpHostName),IP:127.0.0.1
+            subjectAltName=DNS:localhost,DNS:\(madeUpHostName),\(fakeAuthNames),IP:127.0.0.1
             basicConstraints=critical,CA:FALSE
             keyUsage=critical,digitalSignature,keyEncipherment
             extendedKeyUsage=serverAuth
@@ -59,6 +59,9 @@ struct TestPKI {
             untrustedKeyPath: path("untrusted.key")
         )
     }
+
+    /// The login fake's hosts (`FakeAuthHosts`), reached through PROXYD_RESOLVE like `madeUpHostName`.
+    private static let fakeAuthNames = FakeAuthHosts.hostNames.map { "DNS:" + $0 }.joined(separator: ",")
 
     /// A name no DNS server knows, so reaching the fixture under it proves PROXYD_RESOLVE was used.
     static let madeUpHostName = "upstream.proxyd.test"

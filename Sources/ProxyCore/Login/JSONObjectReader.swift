@@ -1,0 +1,205 @@
+/// Reads the string members of a JSON object (RFC 8259) without Foundation: the whole text is
+/// validated, nested values are checked and skipped, strings are unescaped (surrogate pairs included).
+/// Enough for the flows' answers (`csrfToken`, `url`, `access_token`, `detail`) and the login body.
+struct JSONObjectReader {
+    /// Nesting deeper than this is refused rather than tracked.
+    static let maxDepth = 128
+
+    /// The top-level members whose values are strings, in order; nil when the text is not one JSON object.
+    static func strings(_ bytes: [UInt8]) -> [(name: String, value: String)]? {
+        var reader = JSONObjectReader(bytes: bytes)
+        return reader.topLevelObject()
+    }
+
+    /// The last top-level string member of this name (duplicates: the last wins, as in most parsers).
+    static func string(_ name: String, in bytes: [UInt8]) -> String? {
+        strings(bytes)?.last { $0.name == name }?.value
+    }
+
+    private let bytes: [UInt8]
+    private var index = 0
+
+    private init(bytes: [UInt8]) { self.bytes = bytes }
+
+    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func skipWhitespace() {
+        while let byte = current, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { index += 1 }
+    }
+
+    private mutating func consume(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        guard current == byte else { return false }
+        index += 1
+        return true
+    }
+
+    private mutating func topLevelObject() -> [(name: String, value: String)]? {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+        guard consume(UInt8(ascii: "{")) else { return nil }
+        var members: [(name: String, value: String)] = []
+        if !consume(UInt8(ascii: "}")) {
+            repeat {
+                guard let name = memberName() else { return nil }
+                skipWhitespace()
+                if current == UInt8(ascii: "\"") {
+                    guard let value = string() else { return nil }
+                    members.append((name, value))
+                } else if !skipValue() {
+                    return nil
+                }
+            } while consume(UInt8(ascii: ","))
+            guard consume(UInt8(ascii: "}")) else { return nil }
+        }
+        skipWhitespace()
+        return index == bytes.count ? members : nil
+    }
+
+    /// `"name" :`
+    private mutating func memberName() -> String? {
+        skipWhitespace()
+        guard current == UInt8(ascii: "\""), let name = string(), consume(UInt8(ascii: ":")) else { return nil }
+        return name
+    }
+
+    /// One value of any kind, without recursion: `open` holds the containers entered so far.
+    private mutating func skipValue() -> Bool {
+        var open: [UInt8] = []
+        while true {
+            skipWhitespace()
+            guard let byte = current else { return false }
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                index += 1
+                let close = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if consume(close) { break }
+                guard open.count < Self.maxDepth else { return false }
+                open.append(close)
+                if close == UInt8(ascii: "}") && memberName() == nil { return false }
+                continue
+            case UInt8(ascii: "\""):
+                guard string() != nil else { return false }
+            case UInt8(ascii: "t"):
+                guard literal("true") else { return false }
+            case UInt8(ascii: "f"):
+                guard literal("false") else { return false }
+            case UInt8(ascii: "n"):
+                guard literal("null") else { return false }
+            default:
+                guard number() else { return false }
+            }
+            // A value ended: close the containers it completes, then expect the next element.
+            while let close = open.last {
+                if consume(UInt8(ascii: ",")) {
+                    if close == UInt8(ascii: "}") && memberName() == nil { return false }
+                    break
+                }
+                guard consume(close) else { return false }
+                open.removeLast()
+            }
+            if open.isEmpty { return true }
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let matches = word.withUTF8Buffer { $0.elementsEqual(bytes[index..<(index + count)]) }
+        if matches { index += count }
+        return matches
+    }
+
+    private mutating func digits() -> Int {
+        let start = index
+        while let byte = current, byte >= 0x30 && byte <= 0x39 { index += 1 }
+        return index - start
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    private mutating func number() -> Bool {
+        if current == UInt8(ascii: "-") { index += 1 }
+        if current == UInt8(ascii: "0") {
+            index += 1
+        } else if digits() == 0 {
+            return false
+        }
+        if current == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { return false }
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            index += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return true
+    }
+
+    /// At the opening quote; invalid UTF-8 and lone surrogates become U+FFFD rather than failing.
+    private mutating func string() -> String? {
+        index += 1
+        var out: [UInt8] = []
+        while let byte = current {
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(decoding: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard let escaped = current else { return nil }
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escaped)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard let scalar = unicodeEscape() else { return nil }
+                    out.append(contentsOf: String(Character(scalar)).utf8)
+                default:
+                    return nil
+                }
+            case 0x00..<0x20:
+                return nil
+            default:
+                out.append(byte)
+            }
+        }
+        return nil
+    }
+
+    /// After `\u`: four hex digits, joined with a following `\uDC00`-`\uDFFF` when they are a high surrogate.
+    private mutating func unicodeEscape() -> Unicode.Scalar? {
+        guard let unit = hex4() else { return nil }
+        let replacement: Unicode.Scalar = "\u{FFFD}"
+        switch unit {
+        case 0xD800...0xDBFF:
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            else { return replacement }
+            let mark = index
+            index += 2
+            guard let low = hex4() else { return nil }
+            guard (0xDC00...0xDFFF).contains(low) else {
+                index = mark
+                return replacement
+            }
+            return Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)) ?? replacement
+        case 0xDC00...0xDFFF:
+            return replacement
+        default:
+            return Unicode.Scalar(unit) ?? replacement
+        }
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for byte in bytes[index..<(index + 4)] {
+            guard let digit = FormEncoding.hexValue(byte) else { return nil }
+            value = value << 4 | UInt32(digit)
+        }
+        index += 4
+        return value
+    }
+}

@@ -1,0 +1,46 @@
+import NIOCore
+import NIOHTTP1
+
+/// NIO glue of the login fake: collects each request whole, asks `FakeAuthFlows`, writes the answer.
+final class FakeAuthHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let flows: FakeAuthFlows
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+
+    init(flows: FakeAuthFlows) { self.flows = flows }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body = []
+        case .body(let buffer):
+            body.append(contentsOf: buffer.readableBytesView)
+        case .end:
+            guard let requestHead = head else { return }
+            head = nil
+            let authority = requestHead.headers["host"].first ?? ""
+            let host = authority.split(separator: ":").first.map { $0.lowercased() } ?? ""
+            let request = FakeAuthRequest(host: host, method: requestHead.method.rawValue, uri: requestHead.uri,
+                                          headers: requestHead.headers.map { (name: $0.name, value: $0.value) }, body: body)
+            let answer = flows.answer(request)
+            var responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: answer.status))
+            for (name, value) in answer.headers { responseHead.headers.add(name: name, value: value) }
+            responseHead.headers.add(name: "content-length", value: String(answer.body.utf8.count))
+            context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))),
+                          promise: nil)
+            let keepAlive = requestHead.isKeepAlive
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+                if !keepAlive { context.close(promise: nil) }
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The login fake: one HTTPS server on 127.0.0.1 answering as chatgpt.test, auth.test, platform.test and
+/// platform-web.test by Host (the test certificate names them all). proxyd reaches the names through
+/// PROXYD_RESOLVE; `settings` gives everything it needs.
+final class FakeAuthHosts {
+    static let hostNames = ["chatgpt.test", "auth.test", "platform.test", "platform-web.test"]
+
+    let flows: FakeAuthFlows
+    let port: Int
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: Channel
+
+    init(pki: TestPKI) throws {
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(pki.serverCertificatePath).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: pki.serverKeyPath, format: .pem)))
+        tls.applicationProtocols = ["http/1.1"]
+        tls.shutdownTimeout = .milliseconds(100)
+        let context = try NIOSSLContext(configuration: tls)
+        // The port is only known after binding, and the flows put it in their URLs: they look it up lazily.
+        let box = FlowsBox()
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            channel = try ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let flows = box.flows else { throw TestSetupError("login fake not ready") }
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(FakeAuthHandler(flows: flows))
+                    }
+                }
+                .bind(host: "127.0.0.1", port: 0).wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+        guard let port = channel.localAddress?.port else {
+            try? group.syncShutdownGracefully()
+            throw TestSetupError("login fake has no local port")
+        }
+        self.port = port
+        flows = FakeAuthFlows(port: port)
+        box.flows = flows
+    }
+
+    /// proxyd's base URLs and name overrides for the fake.
+    var settings: [String: String] {
+        [
+            "PROXYD_CHATGPT_URL": flows.origin("chatgpt.test"),
+            "PROXYD_AUTH_URL": flows.origin("auth.test"),
+            "PROXYD_PLATFORM_URL": flows.origin("platform.test"),
+            "PROXYD_PLATFORM_WEB_URL": flows.origin("platform-web.test"),
+            "PROXYD_RESOLVE": Self.hostNames.map { "\($0):\(port):127.0.0.1" }.joined(separator: ","),
+        ]
+    }
+
+    func shutdown() {
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    private final class FlowsBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: FakeAuthFlows?
+        var flows: FakeAuthFlows? {
+            get { lock.withLock { value } }
+            set { lock.withLock { value = newValue } }
+        }
+    }
+}
