@@ -6,7 +6,8 @@
 #include "CTLSShim.h"
 
 struct tlsshim_backend {
-    tlsshim_conn *(*conn_new)(tlsshim_ctx *ctx, int fd, const char *host, char *err, size_t err_len);
+    tlsshim_conn *(*conn_new)(tlsshim_ctx *ctx, int fd, const char *host, uint16_t port, char *err,
+                              size_t err_len);
     void (*conn_free)(tlsshim_conn *conn);
     void (*ctx_free)(tlsshim_ctx *ctx);
     int (*handshake)(tlsshim_conn *conn);
@@ -15,6 +16,7 @@ struct tlsshim_backend {
     ssize_t (*write)(tlsshim_conn *conn, const void *buf, size_t len);
     void (*shutdown)(tlsshim_conn *conn);
     size_t (*alpn)(tlsshim_conn *conn, const uint8_t **proto);
+    int (*session_reused)(tlsshim_conn *conn);
 };
 
 // The first member of every backend's context and connection, so the dispatcher can route calls.

@@ -6,6 +6,7 @@
 #include "backend.h"
 #include "boring_profile.h"
 #include "cert_decompression.h"
+#include "session_cache.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -32,6 +33,7 @@ struct backend_ctx {
     SSL_CTX *ssl_ctx;
     const struct tlsshim_boring_profile *profile;
     int offers_h2;
+    struct tlsshim_session_cache *sessions;
 };
 
 struct backend_conn {
@@ -41,6 +43,7 @@ struct backend_conn {
     int failed;          // SSL_shutdown is pointless after a fatal error
     int socket_drained;  // the last read(2) came back short or would block
     int socket_errno;      // errno of a failed read(2)/send(2), kept before anything changes it
+    struct tlsshim_session_peer peer;
     size_t ahead_start;
     size_t ahead_end;
     uint8_t ahead[READ_AHEAD];
@@ -84,6 +87,10 @@ static const char *reason_text(unsigned long code, char *buf, size_t len) {
 static int is_unexpected_eof(unsigned long code) {
     (void)code;
     return 0;
+}
+
+static int session_single_use(const SSL_SESSION *session) {
+    return SSL_SESSION_should_be_single_use(session);
 }
 
 #include "ssl_common.h"
@@ -156,10 +163,13 @@ tlsshim_ctx *tlsshim_boring_ctx_new(const struct tlsshim_boring_profile *profile
     SSL_CTX_set_mode(ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 
     struct backend_ctx *ctx = malloc(sizeof *ctx);
-    if (ctx == NULL) {
+    struct tlsshim_session_cache *sessions = ctx != NULL ? enable_resumption(ssl_ctx) : NULL;
+    if (sessions == NULL) {
+        free(ctx);
         return ctx_failure(ssl_ctx, "cannot create TLS context", NULL, "out of memory", err, err_len);
     }
     ctx->base.backend = &boring_backend;
+    ctx->sessions = sessions;
     ctx->ssl_ctx = ssl_ctx;
     ctx->profile = profile;
     ctx->offers_h2 = alpn != NULL && alpn_offers_h2(alpn, alpn_len);
@@ -250,7 +260,8 @@ static const char *apply_connection_profile(SSL *ssl, const struct backend_ctx *
     return NULL;
 }
 
-static tlsshim_conn *boring_conn_new(tlsshim_ctx *base, int fd, const char *host, char *err, size_t err_len) {
+static tlsshim_conn *boring_conn_new(tlsshim_ctx *base, int fd, const char *host, uint16_t port, char *err,
+                                     size_t err_len) {
     struct backend_ctx *ctx = (struct backend_ctx *)base;
     pthread_once(&socket_method_once, make_socket_method);
     struct backend_conn *conn = malloc(sizeof *conn);
@@ -274,6 +285,7 @@ static tlsshim_conn *boring_conn_new(tlsshim_ctx *base, int fd, const char *host
     const char *failure = set_peer_identity(conn->ssl, host);
     if (failure == NULL) failure = apply_connection_profile(conn->ssl, ctx);
     if (failure != NULL) return conn_failure(conn, failure, err, err_len);
+    offer_session(conn, ctx->sessions, host, port);
     SSL_set_connect_state(conn->ssl);
     return &conn->base;
 }
@@ -326,4 +338,5 @@ static const struct tlsshim_backend boring_backend = {
     .write = boring_write,
     .shutdown = backend_shutdown,
     .alpn = backend_alpn,
+    .session_reused = backend_session_reused,
 };

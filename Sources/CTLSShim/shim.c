@@ -27,12 +27,13 @@ void tlsshim_ctx_free(tlsshim_ctx *ctx) {
     if (ctx != NULL) ctx->backend->ctx_free(ctx);
 }
 
-tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char *err, size_t err_len) {
+tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, uint16_t port, char *err,
+                               size_t err_len) {
     if (ctx == NULL || host == NULL || host[0] == '\0') {
         tlsshim_message(err, err_len, "TLS connection needs a context and a host name");
         return NULL;
     }
-    return ctx->backend->conn_new(ctx, fd, host, err, err_len);
+    return ctx->backend->conn_new(ctx, fd, host, port, err, err_len);
 }
 
 void tlsshim_conn_free(tlsshim_conn *conn) {
@@ -63,6 +64,10 @@ void tlsshim_shutdown(tlsshim_conn *conn) {
 
 size_t tlsshim_alpn(tlsshim_conn *conn, const uint8_t **proto) {
     return conn->backend->alpn(conn, proto);
+}
+
+int tlsshim_session_reused(tlsshim_conn *conn) {
+    return conn->backend->session_reused(conn);
 }
 
 const char *tlsshim_conn_error(tlsshim_conn *conn) {

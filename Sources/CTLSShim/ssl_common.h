@@ -9,6 +9,9 @@
 //   static const char *reason_text(unsigned long code, char *buf, size_t len); // NULL when code is 0
 //   static const char *verify_text(long code);          // a certificate verification failure
 //   static int is_unexpected_eof(unsigned long code);   // the library's "peer closed mid-record" error
+//   static int session_single_use(const SSL_SESSION *session); // a TLS 1.3 ticket, to offer only once
+// and its backend_ctx has `struct tlsshim_session_cache *sessions`, its backend_conn
+// `struct tlsshim_session_peer peer` (session_cache.h).
 
 enum operation { OP_HANDSHAKE, OP_READ, OP_WRITE };
 
@@ -114,8 +117,55 @@ static int classify(struct backend_conn *conn, int ret, int saved_errno, enum op
     return result;
 }
 
+// Session resumption: the library's half of session_cache.c.
+static void session_up_ref(void *session) {
+    SSL_SESSION_up_ref(session);
+}
+
+static void session_free(void *session) {
+    SSL_SESSION_free(session);
+}
+
+static const struct tlsshim_session_ops session_ops = {.up_ref = session_up_ref, .free = session_free};
+
+// Each session the server grants: a TLS 1.2 one as the handshake ends, each TLS 1.3 ticket when it
+// arrives (during a later read). Returns 1 when the cache took the reference.
+static int save_session(SSL *ssl, SSL_SESSION *session) {
+    const struct tlsshim_session_peer *peer = SSL_get_app_data(ssl);
+    if (peer == NULL || peer->cache == NULL || peer->key[0] == '\0' || !SSL_SESSION_is_resumable(session)) return 0;
+    uint64_t expires_at = (uint64_t)SSL_SESSION_get_time(session) + (uint64_t)SSL_SESSION_get_timeout(session);
+    tlsshim_session_cache_put(peer, session, session_single_use(session), expires_at);
+    return 1;
+}
+
+// The context's cache, NULL when out of memory. The library's own store stays off: a client's
+// cannot be looked up by peer, so sessions go only to session_cache.c, through save_session.
+static struct tlsshim_session_cache *enable_resumption(SSL_CTX *ssl_ctx) {
+    SSL_CTX_set_session_cache_mode(ssl_ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(ssl_ctx, save_session);
+    return tlsshim_session_cache_new(&session_ops);
+}
+
+// Offers the peer's saved session, if any, before the handshake. One the library refuses is simply
+// not offered: the handshake is then a full one, as is one whose session the server rejects.
+static void offer_session(struct backend_conn *conn, struct tlsshim_session_cache *cache, const char *host,
+                          uint16_t port) {
+    tlsshim_session_peer_init(&conn->peer, cache, host, port);
+    SSL_set_app_data(conn->ssl, &conn->peer);
+    SSL_SESSION *session = tlsshim_session_cache_take(&conn->peer);
+    if (session == NULL) return;
+    if (SSL_set_session(conn->ssl, session) != 1) ERR_clear_error();
+    SSL_SESSION_free(session);
+}
+
+static int backend_session_reused(tlsshim_conn *base) {
+    struct backend_conn *conn = (struct backend_conn *)base;
+    return SSL_session_reused(conn->ssl) == 1;
+}
+
 static void backend_ctx_free(tlsshim_ctx *base) {
     struct backend_ctx *ctx = (struct backend_ctx *)base;
+    tlsshim_session_cache_free(ctx->sessions);
     SSL_CTX_free(ctx->ssl_ctx);
     free(ctx);
 }

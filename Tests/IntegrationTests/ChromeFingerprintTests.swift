@@ -59,20 +59,22 @@ final class ChromeFingerprintTests: XCTestCase {
         }
         try LoopbackSocket.waitForListener(port: port, process: capture, name: "fpcapture.py")
 
-        // localhost, not 127.0.0.1: without SNI the JA4 would start with t13i.
-        let proxyd = try ProxydProcess(settings: [
-            "PROXYD_CHATGPT_URL": "https://localhost:\(port)", "PROXYD_CA_FILE": caFile,
-            "PROXYD_TLS_PROFILE": "chrome", "PROXYD_WORKERS": "1", "PROXYD_LOG_LEVEL": "debug",
-        ])
+        // A fresh proxyd per request: a second connection from one process resumes its TLS session, as
+        // Chrome's would, and a resumed hello adds pre_shared_key (SessionResumptionTests covers that JA4).
         for _ in 0..<2 {
+            // localhost, not 127.0.0.1: without SNI the JA4 would start with t13i.
+            let proxyd = try ProxydProcess(settings: [
+                "PROXYD_CHATGPT_URL": "https://localhost:\(port)", "PROXYD_CA_FILE": caFile,
+                "PROXYD_TLS_PROFILE": "chrome", "PROXYD_WORKERS": "1", "PROXYD_LOG_LEVEL": "debug",
+            ])
             let connection = try RawHTTPConnection(port: proxyd.port, timeout: 15)
             try connection.send(RequestBuilder.build("GET", "/chatgpt/backend-api/models"))
             let response = try connection.readResponse()
             XCTAssertEqual(response.status, 200, "\(response.bodyText.prefix(300)) log:\n\(proxyd.logTail())")
             // The tool answers with its record, so the body alone already shows the fingerprint.
             XCTAssertTrue(response.bodyText.contains(Self.chromeJA4), String(response.bodyText.prefix(300)))
+            _ = proxyd.stop()
         }
-        _ = proxyd.stop()
 
         // The log also holds the readiness probe's connection, which sent no ClientHello.
         let records = try String(contentsOf: logFile, encoding: .utf8).split(separator: "\n").map { line in

@@ -6,22 +6,27 @@ import Glibc
 
 /// A BoringSSL server that takes up what the browser profiles offer beyond what OpenSSL servers do, as
 /// Google's servers do: ALPS for h2 (new code point unless told otherwise) and certificate compression
-/// (brotli unless told otherwise). It serves one connection on a background thread: reads one chunk,
-/// answers `reply`, closes.
+/// (brotli unless told otherwise). It serves `connections` connections, one after another, on a background
+/// thread: reads one chunk from each, answers `reply`, closes. It resumes sessions from its tickets only
+/// (two per TLS 1.3 handshake).
 final class BoringSSLServer {
-    /// What the server saw of the one connection.
+    /// What the server saw of one connection.
     struct Outcome {
         var handshakeError: String?
         var alpn: String?
         var peerApplicationSettings: [UInt8]?
         var request: [UInt8] = []
+        /// The ClientHello handshake message, header included.
+        var clientHello: [UInt8] = []
+        var sessionReused = false
     }
 
     let port: UInt16
     private let listener: Int32
     private let context: OpaquePointer
     private let done = DispatchSemaphore(value: 0)
-    private var outcome = Outcome()
+    private var outcomes: [Outcome] = []
+    fileprivate var clientHello: [UInt8] = []
 
     /// Certificates compressed so far, in this process: the callback has no context to count into.
     fileprivate(set) static var compressedCertificates = 0
@@ -32,15 +37,18 @@ final class BoringSSLServer {
     }
 
     init(certificates: TestCertificates, reply: [UInt8], compression: Compression = .brotli,
-         alpsNewCodepoint: Bool = true) throws {
+         alpsNewCodepoint: Bool = true, connections: Int = 1, maxVersion: UInt16 = UInt16(TLS1_3_VERSION)) throws {
         guard let context = SSL_CTX_new(TLS_method()) else { throw FixtureError("SSL_CTX_new failed") }
         self.context = context
+        SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF)
+        SSL_CTX_set_select_certificate_cb(context, recordClientHello)
         let compress: ssl_cert_compression_func_t = switch compression {
         case .zlib: compressWithZlib
         case .brotli: compressWithBrotli
         case .zstd: compressWithZstd
         }
-        guard SSL_CTX_use_certificate_chain_file(context, certificates.certFile) == 1,
+        guard SSL_CTX_set_max_proto_version(context, maxVersion) == 1,
+              SSL_CTX_use_certificate_chain_file(context, certificates.certFile) == 1,
               SSL_CTX_use_PrivateKey_file(context, certificates.keyFile, SSL_FILETYPE_PEM) == 1,
               SSL_CTX_add_cert_compression_alg(context, compression.rawValue, compress, nil) == 1 else {
             SSL_CTX_free(context)
@@ -53,7 +61,7 @@ final class BoringSSLServer {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let listening = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
         guard fd >= 0, listening else {
@@ -64,7 +72,7 @@ final class BoringSSLServer {
         listener = fd
         port = UInt16(bigEndian: address.sin_port)
         Thread.detachNewThread { [self] in
-            serveOne(reply: reply, alpsNewCodepoint: alpsNewCodepoint)
+            for _ in 0..<connections { serveOne(reply: reply, alpsNewCodepoint: alpsNewCodepoint) }
             done.signal()
         }
     }
@@ -74,17 +82,34 @@ final class BoringSSLServer {
         SSL_CTX_free(context)
     }
 
-    /// Waits for the connection to end; nil if it did not within 10 s.
+    /// Waits for the first connection to end; nil if it did not within 10 s.
     func result() -> Outcome? {
-        done.wait(timeout: .now() + 10) == .success ? outcome : nil
+        results()?.first
+    }
+
+    /// Waits for every connection to end; nil if they did not within 10 s.
+    func results() -> [Outcome]? {
+        done.wait(timeout: .now() + 10) == .success ? outcomes : nil
+    }
+
+    /// New ticket keys: every session issued so far fails to decrypt, so offering one gets a full handshake.
+    func rejectSavedSessions() throws {
+        // BoringSSL's key material: a 16-byte name, then HMAC and AES keys of 16 bytes each.
+        let keys = (0..<48).map { _ in UInt8.random(in: 0...255) }
+        guard SSL_CTX_set_tlsext_ticket_keys(context, keys, keys.count) == 1 else {
+            throw FixtureError("cannot set new ticket keys")
+        }
     }
 
     private func serveOne(reply: [UInt8], alpsNewCodepoint: Bool) {
+        var outcome = Outcome()
+        defer { outcomes.append(outcome) }
         let fd = accept(listener, nil, nil)
         guard fd >= 0, let ssl = SSL_new(context) else {
             outcome.handshakeError = "accept failed"
             return
         }
+        SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(self).toOpaque())
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         defer {
@@ -96,10 +121,13 @@ final class BoringSSLServer {
         let settings: [UInt8] = [0x00, 0x03, 0x00, 0x00, 0x00, 0x64]
         SSL_add_application_settings(ssl, "h2", 2, settings, settings.count)
         SSL_set_alps_use_new_codepoint(ssl, alpsNewCodepoint ? 1 : 0)
-        guard SSL_accept(ssl) == 1 else {
+        let accepted = SSL_accept(ssl) == 1
+        outcome.clientHello = clientHello
+        guard accepted else {
             outcome.handshakeError = String(cString: ERR_reason_error_string(ERR_get_error()))
             return
         }
+        outcome.sessionReused = SSL_session_reused(ssl) == 1
         var proto: UnsafePointer<UInt8>?
         var length: UInt32 = 0
         SSL_get0_alpn_selected(ssl, &proto, &length)
@@ -116,6 +144,19 @@ final class BoringSSLServer {
         _ = SSL_write(ssl, reply, Int32(reply.count))
         SSL_shutdown(ssl)
     }
+}
+
+/// Keeps the ClientHello, as a handshake message the Fingerprint parser reads, for the connection's outcome.
+private func recordClientHello(_ hello: UnsafePointer<SSL_CLIENT_HELLO>?) -> ssl_select_cert_result_t {
+    guard let hello, let bytes = hello.pointee.client_hello, let server = SSL_get_ex_data(hello.pointee.ssl, 0) else {
+        return ssl_select_cert_error
+    }
+    let length = hello.pointee.client_hello_len
+    let header: [UInt8] = [1, UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8),
+                           UInt8(truncatingIfNeeded: length)]
+    Unmanaged<BoringSSLServer>.fromOpaque(server).takeUnretainedValue().clientHello =
+        header + Array(UnsafeBufferPointer(start: bytes, count: length))
+    return ssl_select_cert_success
 }
 
 private func compressWithBrotli(_ ssl: OpaquePointer?, _ out: UnsafeMutablePointer<CBB>?, _ input: UnsafePointer<UInt8>?,

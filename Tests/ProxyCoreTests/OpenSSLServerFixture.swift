@@ -48,14 +48,15 @@ struct FixtureError: Error, CustomStringConvertible {
 }
 
 /// `openssl s_server` on a kernel-chosen loopback port, answering `-www` pages with ALPN http/1.1.
-/// The test case's teardown kills it, whatever the test's outcome.
+/// The page says "New, " or "Reused, " before the session it used. `arguments` are added to s_server's
+/// (e.g. -tls1_2). The test case's teardown kills it, whatever the test's outcome.
 final class OpenSSLServer {
     let port: UInt16
     private let process: Process
     // Held open for s_server's lifetime: it writes a line per connection, and a closed pipe would kill it.
     private let output: Pipe
 
-    init(certificates: TestCertificates, registeringTeardownIn testCase: XCTestCase) throws {
+    init(certificates: TestCertificates, arguments: [String] = [], registeringTeardownIn testCase: XCTestCase) throws {
         var lastError = FixtureError("no attempt")
         // The free port is chosen before s_server binds it, so another process may take it first.
         for _ in 0..<3 {
@@ -64,7 +65,7 @@ final class OpenSSLServer {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["openssl", "s_server", "-accept", "127.0.0.1:\(port)",
                                  "-cert", certificates.certFile, "-key", certificates.keyFile,
-                                 "-alpn", "http/1.1", "-www"]
+                                 "-alpn", "http/1.1", "-www"] + arguments
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice

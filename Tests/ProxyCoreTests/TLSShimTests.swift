@@ -223,7 +223,7 @@ final class TLSShimTests: XCTestCase {
 }
 
 /// One client connection on a non-blocking loopback socket, driven with poll() like the reactor will.
-private final class TestConnection {
+final class TestConnection {
     private let fd: Int32
     private let conn: OpaquePointer
 
@@ -247,7 +247,7 @@ private final class TestConnection {
             }
         }
         var message = [CChar](repeating: 0, count: 256)
-        let created = socketError == 0 ? tlsshim_conn_new(context.pointer, fd, host, &message, message.count) : nil
+        let created = socketError == 0 ? tlsshim_conn_new(context.pointer, fd, host, port, &message, message.count) : nil
         guard let created else {
             close(fd)
             let reason = socketError != 0 ? String(cString: strerror(socketError)) : String(cString: message)
@@ -264,6 +264,8 @@ private final class TestConnection {
     }
 
     var error: String { String(cString: tlsshim_conn_error(conn)) }
+
+    var reused: Bool { tlsshim_session_reused(conn) == 1 }
 
     var alpn: String? {
         var proto: UnsafePointer<UInt8>?

@@ -37,8 +37,10 @@ tlsshim_ctx *tlsshim_ctx_new(tlsshim_profile profile, const char *ca_file, const
 void tlsshim_ctx_free(tlsshim_ctx *ctx);
 
 /// A connection over fd (already connected, non-blocking). host is used for SNI (unless it
-/// is an IP literal) and for certificate name or IP verification.
-tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, char *err, size_t err_len);
+/// is an IP literal) and for certificate name or IP verification. host and port (the origin's,
+/// not a proxy's) name the peer whose saved session, if the context has one, is offered.
+tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, uint16_t port, char *err,
+                               size_t err_len);
 void tlsshim_conn_free(tlsshim_conn *conn);
 
 /// Advances the handshake: TLSSHIM_OK when done, WANT_READ/WANT_WRITE to wait, ERROR.
@@ -55,6 +57,8 @@ void tlsshim_shutdown(tlsshim_conn *conn);
 
 /// The negotiated ALPN protocol (not NUL-terminated) and its length; 0 when none.
 size_t tlsshim_alpn(tlsshim_conn *conn, const uint8_t **proto);
+/// 1 when the finished handshake resumed a saved session (no certificate was sent or verified).
+int tlsshim_session_reused(tlsshim_conn *conn);
 /// A readable description of the last failure, e.g. "certificate verify failed: self-signed certificate".
 const char *tlsshim_conn_error(tlsshim_conn *conn);
 

@@ -230,7 +230,7 @@ final class UpstreamConnection: EventHandler, ResolverClient {
             return
         }
         var message = [CChar](repeating: 0, count: 256)
-        guard let conn = tlsshim_conn_new(worker.tls.pointer, fd, origin.host, &message, message.count) else {
+        guard let conn = tlsshim_conn_new(worker.tls.pointer, fd, origin.host, origin.port, &message, message.count) else {
             fail(ProxyError(502, "upstream TLS setup failed: \(String(cString: message))"))
             return
         }
