@@ -35,6 +35,17 @@ let package = Package(
             pkgConfig: "libbrotlienc",
             providers: [.apt(["libbrotli-dev"])]
         ),
+        // Response decoding (Relay/ContentDecoder): gzip and deflate, zstd; brotli is CBrotli.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
         // Two backends in one binary: OpenSSL for the `openssl` profile, BoringSSL (swift-nio-ssl's
         // copy, symbols prefixed so both link side by side) for the browser profiles.
@@ -44,7 +55,7 @@ let package = Package(
             // zlib and zstd decompress certificates for the profiles that offer them (Safari, Firefox).
             linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]
         ),
-        .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2"]),
+        .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2", "CBrotli", "CZlib", "CZstd"]),
         .executableTarget(
             name: "proxyd",
             dependencies: [
@@ -57,13 +68,16 @@ let package = Package(
         .testTarget(
             name: "ProxyCoreTests",
             // BoringSSL and the brotli encoder for a test server that honours ALPS and certificate compression.
-            dependencies: ["ProxyCore", "CBrotliEncoder", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            // zlib, zstd and the brotli encoder also encode the vectors of the content decoder's tests.
+            dependencies: ["ProxyCore", "CBrotliEncoder", "CZlib", "CZstd", .product(name: "NIOSSL", package: "swift-nio-ssl")],
             // Fixtures are read by path (#filePath), not bundled.
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                // The upstream fixtures encode response bodies as the request's accept-encoding asks.
+                "CZlib", "CZstd", "CBrotliEncoder",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

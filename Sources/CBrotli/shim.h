@@ -1,3 +1,4 @@
-// Only CTLSShim's BoringSSL backend uses brotli: Chrome offers brotli certificate compression,
-// so the client must be able to decompress what a server sends that way (libbrotli-dev).
+// libbrotlidec (libbrotli-dev): CTLSShim's BoringSSL backend decompresses brotli certificates (Chrome
+// offers brotli certificate compression), and proxyd decodes br response bodies for clients that did
+// not accept that coding (Relay/ContentDecoder).
 #include <brotli/decode.h>

@@ -79,16 +79,16 @@ final class BrowserProfileTests: XCTestCase {
         XCTAssertEqual(values["sec-fetch-mode"], "navigate")
         XCTAssertEqual(values["accept-language"], "en-US,en;q=0.9")
         XCTAssertEqual(values["accept"], "text/event-stream")
-        XCTAssertEqual(values["accept-encoding"], "identity", "no encoding the client did not ask for")
+        XCTAssertEqual(values["accept-encoding"], "gzip, deflate, br, zstd", "Chrome's, whatever the client sent")
     }
 
     func testHTTP1SpellingLeavesOutHTTP2OnlyHeadersAndContentLength() {
         let sent = fields(.chrome, .navigation, http2: false, ("Host", "x"), ("Content-Length", "2"), ("accept-encoding", "gzip"))
         XCTAssertEqual(sent.map(\.0), [
             "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "Upgrade-Insecure-Requests", "User-Agent", "Accept",
-            "Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-User", "Sec-Fetch-Dest", "accept-encoding", "Accept-Language",
+            "Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-User", "Sec-Fetch-Dest", "Accept-Encoding", "Accept-Language",
         ])
-        XCTAssertEqual(sent[10].1, "gzip")
+        XCTAssertEqual(sent[10].1, "gzip, deflate, br, zstd", "the client's gzip is not what Chrome sends")
     }
 
     func testFirefoxDropsChromiumClientHintsAndSendsTEOnlyOnHTTP2() {

@@ -70,10 +70,19 @@ final class ClientConnection: EventHandler {
     /// Request body forwarding stopped because the upstream side was full.
     private var waitingForUpstreamRoom = false
     private var responseFraming = ClientFraming.asIs
+    /// Set when the response's content coding is removed on the way (`ContentHandling.decode`).
+    private var decoder: ContentDecoder?
+    /// Coded response bytes taken from the upstream that the client had no room for yet; the
+    /// upstream stays paused (HTTP/2: unacknowledged) until they are decoded.
+    private var codedInput = IOBuffer()
+    /// The upstream has finished while coded bytes still wait here.
+    private var upstreamEnded = false
     private var keepAlive = true
     /// Attempts after the first: stale keep-alive connections and refused streams are retried.
     private var retries = 0
     private static let maxRetries = 3
+    /// Decoding rounds (each up to `highWater` of output) per flush before the loop serves others.
+    private static let decodeRoundsPerTurn = 4
 
     init(fd: Int32, worker: Worker) {
         self.fd = fd
@@ -109,6 +118,8 @@ final class ClientConnection: EventHandler {
             processInput()
         case .exchanging:
             forwardRequestBody()
+            // A decoded body continued in a later loop turn, so one bomb cannot hold the loop.
+            if decodingPending { flushOutput() }
         case .draining, .lingering, .closed:
             return
         }
@@ -469,13 +480,37 @@ final class ClientConnection: EventHandler {
 
     func upstreamDidReceiveHead(_ head: ResponseHead) {
         guard state == .exchanging, let request else { return }
+        let hasBody = head.framing != .none
+        let handling = ContentHandling.decide(response: head.fields, request: request.fields,
+                                              decodes: worker.profile.fetch != nil, hasBody: hasBody)
+        switch handling {
+        case .passThrough:
+            break
+        case .decode(let coding):
+            guard hasBody else { break }
+            guard let made = ContentDecoder(coding) else {
+                refuseResponse(ProxyError(502, "cannot allocate a \(coding) decoder for the upstream's response"))
+                return
+            }
+            decoder = made
+        case .refuse(let message):
+            refuseResponse(ProxyError(502, message))
+            return
+        }
         responseStarted = true
         if http2Stream > 0 { worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs) }
         // Unsent request body bytes would be misread as the next request: close after this answer.
         keepAlive = keepAlive && requestBody == .complete
-        responseFraming = ClientResponseHead.write(head, clientMinorVersion: request.minorVersion,
-                                                   keepAlive: keepAlive, into: &output)
+        responseFraming = ClientResponseHead.write(head, clientMinorVersion: request.minorVersion, keepAlive: keepAlive,
+                                                   decoded: handling != .passThrough, into: &output)
         if responseFraming == .untilClose { keepAlive = false }
+    }
+
+    /// A response the client cannot read (a coding it did not accept and proxyd cannot remove):
+    /// answered with an error instead, before any byte of it goes out.
+    private func refuseResponse(_ error: ProxyError) {
+        releaseUpstream()
+        respondWithError(error)
     }
 
     /// Queues body bytes; `upstreamBatchDone` writes them. Returns whether the upstream may keep
@@ -483,6 +518,7 @@ final class ClientConnection: EventHandler {
     func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard state == .exchanging else { return false }
         if http2Stream > 0 { worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs) }
+        if decoder != nil { return decodeBody(bytes) }
         if responseFraming == .chunked {
             guard bytes.count > 0 else { return true }  // an empty chunk would end the body
             output.append(String(bytes.count, radix: 16))
@@ -493,6 +529,61 @@ final class ClientConnection: EventHandler {
             output.append(bytes)
         }
         return output.readableCount < Self.highWater
+    }
+
+    /// Decodes what fits below `highWater` and keeps the rest of the coded bytes (in order, after
+    /// any already kept). Returns whether the upstream may send more.
+    private func decodeBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if codedInput.isEmpty, let decoder {
+            switch DecodedBody.write(decoder, bytes, chunked: responseFraming == .chunked, into: &output,
+                                     limit: Self.highWater) {
+            case .failure(let error):
+                decodingFailed(error)
+                // The client is gone: the upstream side counts the bytes as taken (HTTP/2 returns
+                // their window) and, seeing the exchange released, reads no further.
+                return true
+            case .success(let consumed):
+                if consumed < bytes.count { codedInput.append(UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
+            }
+        } else {
+            codedInput.append(bytes)
+            decodeCodedInput()
+            guard state == .exchanging else { return true }
+        }
+        return !decodingPending && output.readableCount < Self.highWater
+    }
+
+    /// Decoded output the client has not had room for: kept coded bytes, or output the decoder holds.
+    private var decodingPending: Bool {
+        guard let decoder else { return false }
+        return !codedInput.isEmpty || decoder.hasOutput
+    }
+
+    /// Decodes kept coded bytes into `output`, up to `highWater`.
+    private func decodeCodedInput() {
+        guard let decoder else { return }
+        switch DecodedBody.write(decoder, codedInput.readable, chunked: responseFraming == .chunked, into: &output,
+                                 limit: Self.highWater) {
+        case .failure(let error):
+            decodingFailed(error)
+        case .success(let consumed):
+            codedInput.consume(consumed)
+            codedInput.releaseIfEmpty()
+            // Room was there and input too, yet nothing moved: waiting would never end.
+            if consumed == 0 && output.readableCount < Self.highWater && !codedInput.isEmpty && !decoder.hasOutput {
+                decodingFailed(ContentDecodingError(message: "\(decoder.coding) decoder takes no more input"))
+            }
+        }
+    }
+
+    /// Corrupt coded bytes after the head went out: the client can only be told by a truncated
+    /// response (no last chunk, the connection closes).
+    private func decodingFailed(_ error: ContentDecodingError) {
+        if let request {
+            Log.warning("\(request.method) \(pathOnly(request.target)): cannot decode the upstream's response body "
+                        + "(\(error.message)); the response to the client is cut short")
+        }
+        abort()
     }
 
     /// The upstream handed over everything one read produced: one write(2) for head and body.
@@ -507,8 +598,33 @@ final class ClientConnection: EventHandler {
         requestOnWire = false
         unacknowledged = 0
         worker.loop.setDeadline(self, .max)
+        if decoder != nil {
+            // The body ends once the client has taken what is still coded here: flushOutput ends it
+            // (now, when nothing waits) and watches the client meanwhile.
+            upstreamEnded = true
+            flushOutput()
+            return
+        }
         if responseFraming == .chunked { output.append("0\r\n\r\n") }
         endExchange()
+    }
+
+    /// Everything is decoded: the coded stream must have ended too, or the upstream's body was cut.
+    private func finishDecodedBody() {
+        guard let decoder else { return }
+        guard decoder.isComplete else {
+            decodingFailed(ContentDecodingError(message: "\(decoder.coding) stream ends early"))
+            return
+        }
+        dropDecoder()
+        if responseFraming == .chunked { output.append("0\r\n\r\n") }
+        endExchange()
+    }
+
+    private func dropDecoder() {
+        decoder = nil
+        codedInput.release()
+        upstreamEnded = false
     }
 
     func upstreamDidFail(_ error: ProxyError, retryable: Bool) {
@@ -524,11 +640,17 @@ final class ClientConnection: EventHandler {
             attachUpstream()
             return
         }
-        if let request { Log.info("\(error.status) \(request.method) \(pathOnly(request.target)): \(error.message)") }
         if responseStarted {
+            if let request { Log.info("\(error.status) \(request.method) \(pathOnly(request.target)): \(error.message)") }
             abort()  // the client sees a truncated response
             return
         }
+        respondWithError(error)
+    }
+
+    /// Answers the exchange with proxyd's own error, before any response byte went out.
+    private func respondWithError(_ error: ProxyError) {
+        if let request { Log.info("\(error.status) \(request.method) \(pathOnly(request.target)): \(error.message)") }
         respondLocal(error, minorVersion: request?.minorVersion ?? 1, keepAlive: keepAlive && requestBody == .complete)
         if state == .awaitingHead { worker.loop.runSoon(self) }  // pipelined requests go on
     }
@@ -536,6 +658,7 @@ final class ClientConnection: EventHandler {
     private func endExchange() {
         request = nil
         forward = nil
+        dropDecoder()
         if keepAlive && state == .exchanging {
             state = .awaitingHead
             flushOutput()
@@ -566,20 +689,22 @@ final class ClientConnection: EventHandler {
 
     private func flushOutput() {
         guard state != .closed else { return }
-        while writable && !output.isEmpty {
-            let chunk = output.readable
-            let n = Glibc.write(fd, chunk.baseAddress, chunk.count)
-            if n >= 0 {
-                output.consume(n)
-            } else {
-                let err = cepoll_errno()
-                if err == EAGAIN {
-                    writable = false
-                } else if err != EINTR {
-                    abort()
-                    return
-                }
+        writeOutput()
+        // A decoded body: the client took output, so decode more of what is kept, a bounded amount
+        // per call (the rest in a later loop turn) so that other connections get their turn.
+        var rounds = 0
+        while state == .exchanging && writable && decodingPending {
+            guard rounds < Self.decodeRoundsPerTurn else {
+                worker.loop.runSoon(self)
+                break
             }
+            rounds += 1
+            decodeCodedInput()
+            writeOutput()
+        }
+        if state == .exchanging && upstreamEnded && !decodingPending {
+            finishDecodedBody()  // ends the exchange, which flushes again
+            return
         }
         switch state {
         case .draining where output.isEmpty:
@@ -608,9 +733,28 @@ final class ClientConnection: EventHandler {
         }
     }
 
-    /// Our output drained: the upstream may send more (HTTP/1.1: read on; HTTP/2: acknowledge).
+    private func writeOutput() {
+        while writable && !output.isEmpty {
+            let chunk = output.readable
+            let n = Glibc.write(fd, chunk.baseAddress, chunk.count)
+            if n >= 0 {
+                output.consume(n)
+            } else {
+                let err = cepoll_errno()
+                if err == EAGAIN {
+                    writable = false
+                } else if err != EINTR {
+                    abort()
+                    return
+                }
+            }
+        }
+    }
+
+    /// Our output drained: the upstream may send more (HTTP/1.1: read on; HTTP/2: acknowledge) once
+    /// nothing coded waits here.
     private func resumeUpstream() {
-        guard let connection = upstream else { return }
+        guard let connection = upstream, !decodingPending else { return }
         if let session = connection.session, http2Stream > 0 {
             guard unacknowledged > 0 else { return }
             session.consume(http2Stream, unacknowledged)
@@ -636,6 +780,7 @@ final class ClientConnection: EventHandler {
         Glibc.close(fd)
         input.release()
         output.release()
+        dropDecoder()
         worker.loop.setDeadline(self, .max)
     }
 

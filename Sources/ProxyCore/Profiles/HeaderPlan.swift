@@ -30,10 +30,10 @@ package struct HeaderPlan {
         case fixed(Name, String)
         /// The client's fields of this name, here; `default` when it sent none (nil: nothing).
         case client(Name, default: String?)
-        /// The client's accept-encoding, else `identity`. `browser` is what the browser sends, recorded
-        /// for when proxyd can decode responses for clients that did not ask for an encoding: until
-        /// then, offering it would hand such clients bytes they cannot read, and leaving the header
-        /// out would allow any coding (RFC 9110 12.5.3).
+        /// Always `browser`, what the browser sends; the client's accept-encoding is dropped (a
+        /// different one would give the profile away). The client's field still decides what it
+        /// gets: a response in a coding it did not accept (no field accepts none) is decoded on the
+        /// way (`ContentHandling`, `ContentDecoder`), one it accepted passes untouched.
         case acceptEncoding(browser: String)
         /// Every client field no other slot takes (authorization, openai-*, ...), in the client's order.
         case otherClientFields

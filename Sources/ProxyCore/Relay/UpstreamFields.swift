@@ -54,10 +54,9 @@ enum UpstreamFields {
                     if !clientFields(in: index), let fallback, let spelt = http2 ? name.http2 : name.http1 {
                         body(.profile(name: spelt, value: fallback))
                     }
-                case .acceptEncoding:
-                    if !clientFields(in: index) {
-                        body(.profile(name: http2 ? "accept-encoding" : "Accept-Encoding", value: "identity"))
-                    }
+                case .acceptEncoding(let browser):
+                    // The client's own fields were placed here only to leave `otherClientFields`.
+                    body(.profile(name: http2 ? "accept-encoding" : "Accept-Encoding", value: browser))
                 case .otherClientFields:
                     _ = clientFields(in: other)
                 case .pageOrigin(let name):

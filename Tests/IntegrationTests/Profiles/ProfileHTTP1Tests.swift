@@ -1,7 +1,8 @@
 import XCTest
 
 /// PROXYD_TLS_PROFILE=chrome on an HTTP/1.1 upstream: Host first, then Chrome's headers in Chrome's order and
-/// HTTP/1.1 spelling (no `priority`, which Chromium sends only on HTTP/2 and 3), the client's Authorization kept.
+/// HTTP/1.1 spelling (no `priority`, which Chromium sends only on HTTP/2 and 3), the client's Authorization kept,
+/// its Accept-Encoding replaced by Chrome's.
 final class ChromeProfileHTTP1Tests: ProxydTestCase {
     override class func extraSettings() throws -> [String: String] { ["PROXYD_TLS_PROFILE": "chrome"] }
 
@@ -18,7 +19,6 @@ final class ChromeProfileHTTP1Tests: ProxydTestCase {
                 .filter { $0.name != "priority" }
                 .map { field -> (name: String, value: String) in
                     switch field.name {
-                    case "accept-encoding": return ("Accept-Encoding", "gzip")
                     case let name where name.hasPrefix("sec-ch-") || name == "Authorization": return field
                     default: return (Self.titleCased(field.name), field.value)
                     }

@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers one upstream connection. Behaviour is chosen by the last path segment (`__sse`, `__big`, `__status`,
-/// `__hang`, `__close_mid_body`), whatever prefix (/backend-api/, /v1/, …) proxyd's routing put before it, so
+/// `__hang`, `__close_mid_body`, `__encoded`; `__sse?coding=` compresses the events), whatever prefix (/backend-api/, /v1/, …) proxyd's routing put before it, so
 /// every route family can reach every behaviour. `POST /backend-api/conversation` is the contract's SSE route.
 final class FixtureHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -64,6 +64,11 @@ final class FixtureHandler: ChannelInboundHandler {
                          keepAlive: keepAlive, context: context)
         case "__big":
             sendBig(count: Int(query["bytes"] ?? "") ?? 0, keepAlive: keepAlive, context: context)
+        case "__encoded":
+            let (coding, body) = FixtureResponses.encoded(for: request)
+            sendWhole(status: 200, contentType: "text/plain; charset=utf-8", body: body,
+                      extra: coding.map { [("content-encoding", $0), ("etag", "\"fixture-\($0)\"")] } ?? [],
+                      keepAlive: keepAlive, context: context)
         case "__status":
             let code = Int(query["code"] ?? "") ?? 500
             sendWhole(status: code, contentType: FixtureResponses.statusContentType,
@@ -85,9 +90,11 @@ final class FixtureHandler: ChannelInboundHandler {
         }
     }
 
-    private func sendWhole(status: Int, contentType: String, body: [UInt8], keepAlive: Bool, context: ChannelHandlerContext) {
+    private func sendWhole(status: Int, contentType: String, body: [UInt8], extra: [(String, String)] = [], keepAlive: Bool,
+                           context: ChannelHandlerContext) {
         var head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status))
         head.headers.add(name: "content-type", value: contentType)
+        for (name, value) in extra { head.headers.add(name: name, value: value) }
         head.headers.add(name: "content-length", value: String(body.count))
         head.headers.add(name: "x-fixture", value: "upstream")
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -139,6 +146,8 @@ final class FixtureHandler: ChannelInboundHandler {
         head.headers.add(name: "content-type", value: "text/event-stream; charset=utf-8")
         head.headers.add(name: "cache-control", value: "no-cache")
         head.headers.add(name: "transfer-encoding", value: "chunked")
+        let encoder = request.query["coding"].flatMap { FixtureEncoder(coding: $0) }
+        if let encoder { head.headers.add(name: "content-encoding", value: encoder.coding) }
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
         let recorder = self.recorder
         for index in 0...count {
@@ -146,7 +155,8 @@ final class FixtureHandler: ChannelInboundHandler {
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(index * intervalMS))) {
                 guard context.channel.isActive else { return }
                 recorder.noteEventSent(requestID: request.id, at: DispatchTime.now().uptimeNanoseconds)
-                let buffer = context.channel.allocator.buffer(string: payload)
+                let bytes = encoder?.encode(Array(payload.utf8), last: index == count) ?? Array(payload.utf8)
+                let buffer = context.channel.allocator.buffer(bytes: bytes)
                 context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
                 if index == count { self.finish(keepAlive: keepAlive, context: context) }
             }

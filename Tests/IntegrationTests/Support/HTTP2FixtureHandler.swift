@@ -5,7 +5,7 @@ import NIOHTTP2
 
 /// Answers the streams of one HTTP/2 connection at the frame level (no stream multiplexer), so the fixture sees
 /// and controls every RST_STREAM, GOAWAY and WINDOW_UPDATE itself. Behaviour is chosen by the last path segment,
-/// as in `FixtureHandler`, plus `__rst` (RST_STREAM before any HEADERS; `?code=` picks the error code, default
+/// as in `FixtureHandler` (`__encoded` and `__sse?coding=` included), plus `__rst` (RST_STREAM before any HEADERS; `?code=` picks the error code, default
 /// INTERNAL_ERROR) and `__rst_mid` (HEADERS promising 1000 bytes, 100 of them, then RST_STREAM(INTERNAL_ERROR)).
 final class HTTP2FixtureHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
@@ -145,6 +145,10 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
         case "__big":
             BigBody(handler: self, stream: id, requestID: request.id, total: Int(query["bytes"] ?? "") ?? 0,
                     context: context).start()
+        case "__encoded":
+            let (coding, body) = FixtureResponses.encoded(for: request)
+            sendWhole(on: id, status: 200, contentType: "text/plain; charset=utf-8", body: body,
+                      extra: coding.map { [("content-encoding", $0), ("etag", "\"fixture-\($0)\"")] } ?? [], context: context)
         case "__status":
             let code = Int(query["code"] ?? "") ?? 500
             sendWhole(on: id, status: code, contentType: FixtureResponses.statusContentType,
@@ -175,10 +179,11 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
     }
 
     fileprivate func writeHeaders(on id: HTTP2StreamID, status: Int, _ fields: KeyValuePairs<String, String>,
-                                  end: Bool = false, context: ChannelHandlerContext) {
+                                  extra: [(String, String)] = [], end: Bool = false, context: ChannelHandlerContext) {
         guard isOpen(id) else { return }
         var headers = HPACKHeaders([(":status", String(status))])
         for (name, value) in fields { headers.add(name: name, value: value) }
+        for (name, value) in extra { headers.add(name: name, value: value) }
         if end { streams[id] = nil }
         context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: end)))),
                               promise: nil)
@@ -196,23 +201,25 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
     }
 
     private func sendWhole(on id: HTTP2StreamID, status: Int, contentType: String, body: [UInt8],
-                           context: ChannelHandlerContext) {
+                           extra: [(String, String)] = [], context: ChannelHandlerContext) {
         writeHeaders(on: id, status: status, ["content-type": contentType, "content-length": String(body.count),
-                                              "x-fixture": "upstream"], end: body.isEmpty, context: context)
+                                              "x-fixture": "upstream"], extra: extra, end: body.isEmpty, context: context)
         if !body.isEmpty { writeData(on: id, context.channel.allocator.buffer(bytes: body), end: true, context: context) }
     }
 
     private func streamEvents(_ request: RecordedRequest, on id: HTTP2StreamID, count: Int, intervalMS: Int,
                               context: ChannelHandlerContext) {
+        let encoder = request.query["coding"].flatMap { FixtureEncoder(coding: $0) }
         writeHeaders(on: id, status: 200, ["content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"],
-                     context: context)
+                     extra: encoder.map { [("content-encoding", $0.coding)] } ?? [], context: context)
         let recorder = self.recorder
         for index in 0...count {
             let payload = index < count ? "data: {\"i\":\(index)}\n\n" : "data: [DONE]\n\n"
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(index * intervalMS))) {
                 guard self.isOpen(id) else { return }
                 recorder.noteEventSent(requestID: request.id, at: DispatchTime.now().uptimeNanoseconds)
-                self.writeData(on: id, context.channel.allocator.buffer(string: payload), end: index == count, context: context)
+                let bytes = encoder?.encode(Array(payload.utf8), last: index == count) ?? Array(payload.utf8)
+                self.writeData(on: id, context.channel.allocator.buffer(bytes: bytes), end: index == count, context: context)
             }
         }
     }
