@@ -1,0 +1,144 @@
+import Dispatch
+import XCTest
+
+/// The proxy dialers against real daemons: credentials, failover, where names are resolved, and the stage
+/// timeouts. Each test starts its own proxyd with the proxies it needs, beside the shared fixtures.
+final class UpstreamProxyTests: ProxydTestCase {
+    private func proxyd(_ settings: [String: String]) throws -> ProxydProcess {
+        try ProxydProcess(settings: ProxydProcess.baseSettings(pki: env.pki).merging([
+            "PROXYD_CHATGPT_URL": env.chatgpt.baseURL, "PROXYD_PLATFORM_URL": env.platform.baseURL,
+        ]) { $1 }.merging(settings) { $1 })
+    }
+
+    private func get(_ target: String, from proxyd: ProxydProcess, timeout: Double = 10) throws -> RawResponse {
+        let connection = try RawHTTPConnection(port: proxyd.port, timeout: timeout)
+        try connection.send(RequestBuilder.build("GET", target))
+        return try connection.readResponse()
+    }
+
+    private func errorMessage(_ response: RawResponse) -> String { jsonObject(response)?["errorMessage"] as? String ?? "" }
+
+    // MARK: SOCKS5
+
+    func testSOCKS5WithUsernameAndPassword() throws {
+        let socks = try ProxyDaemon(.microsocks(username: "alice", password: "s3cret"))
+        let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": "socks5://alice:s3cret@127.0.0.1:\(socks.port)"])
+        let response = try get("/chatgpt/backend-api/socks/ok", from: proxyd)
+        XCTAssertEqual(response.status, 200, "\(response.bodyText)\n\(proxyd.logTail())")
+        XCTAssertNotNil(env.chatgpt.recorder.waitForRequest { $0.path == "/backend-api/socks/ok" })
+    }
+
+    func testSOCKS5WrongPasswordIs502NamingTheProxyWithThePasswordMasked() throws {
+        let socks = try ProxyDaemon(.microsocks(username: "alice", password: "s3cret"))
+        let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": "socks5://alice:wrong-pw@127.0.0.1:\(socks.port)"])
+        let response = try get("/chatgpt/models", from: proxyd)
+        assertProxydError(response, status: 502, messageContains: [
+            "socks5 proxy socks5://alice:***@127.0.0.1:\(socks.port)", "rejected the username/password",
+        ])
+        XCTAssertFalse(errorMessage(response).contains("wrong-pw"))
+        XCTAssertFalse(proxyd.log.contains("wrong-pw"), "the password reached the log")
+    }
+
+    func testADownProxyFailsOverToTheNextOne() throws {
+        let deadPort = try LoopbackSocket.unusedPort()
+        let socks = try ProxyDaemon(.microsocks())
+        let proxyd = try proxyd([
+            "PROXYD_UPSTREAM_PROXY": "socks5://127.0.0.1:\(deadPort),socks5://127.0.0.1:\(socks.port)",
+            "PROXYD_WORKERS": "1",
+        ])
+        for index in 0..<4 {
+            let response = try get("/chatgpt/backend-api/failover/\(index)", from: proxyd)
+            XCTAssertEqual(response.status, 200, "request \(index): \(response.bodyText)\n\(proxyd.logTail())")
+        }
+        XCTAssertTrue(proxyd.log.contains("upstream proxy socks5://127.0.0.1:\(deadPort) is down"), proxyd.logTail())
+    }
+
+    func testEveryProxyDownIs502NamingTheLastOne() throws {
+        let deadPort = try LoopbackSocket.unusedPort()
+        let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": "socks5h://127.0.0.1:\(deadPort)"])
+        assertProxydError(try get("/chatgpt/models", from: proxyd), status: 502,
+                          messageContains: ["socks5h proxy socks5h://127.0.0.1:\(deadPort) is unreachable", "refused"])
+        // Still down: the request tries it anyway and reports the real error, not a bookkeeping one.
+        assertProxydError(try get("/chatgpt/models", from: proxyd), status: 502, messageContains: ["is unreachable"])
+    }
+
+    /// A name only proxyd knows (PROXYD_RESOLVE) works with socks5, which sends the address, and fails with
+    /// socks5h, which sends the name for microsocks to resolve; "localhost", which microsocks resolves
+    /// itself, works with socks5h.
+    func testSOCKS5SendsAnAddressAndSOCKS5hSendsTheName() throws {
+        let socks = try ProxyDaemon(.microsocks())
+        let authority = "\(TestPKI.madeUpHostName):\(env.chatgpt.port)"
+        var settings = ["PROXYD_CHATGPT_URL": "https://\(authority)", "PROXYD_RESOLVE": "\(authority):127.0.0.1"]
+
+        settings["PROXYD_UPSTREAM_PROXY"] = "socks5://127.0.0.1:\(socks.port)"
+        let local = try proxyd(settings)
+        XCTAssertEqual(try get("/chatgpt/models", from: local).status, 200, local.logTail())
+
+        settings["PROXYD_UPSTREAM_PROXY"] = "socks5h://127.0.0.1:\(socks.port)"
+        let remote = try proxyd(settings)
+        assertProxydError(try get("/chatgpt/models", from: remote), status: 502, messageContains: [
+            "socks5h proxy socks5h://127.0.0.1:\(socks.port) refused the connection to \(authority)", "(reply ",
+        ])
+
+        let localhost = try proxyd(["PROXYD_UPSTREAM_PROXY": "socks5h://127.0.0.1:\(socks.port)"])
+        XCTAssertEqual(try get("/chatgpt/models", from: localhost).status, 200, localhost.logTail())
+    }
+
+    // MARK: HTTP CONNECT
+
+    func testHTTPConnectWithBasicAuth() throws {
+        let tiny = try ProxyDaemon(.tinyproxy(username: "bob", password: "hunter2", connectPorts: [env.chatgpt.port]))
+        let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": "http://bob:hunter2@127.0.0.1:\(tiny.port)"])
+        let response = try get("/chatgpt/backend-api/connect/ok", from: proxyd)
+        XCTAssertEqual(response.status, 200, "\(response.bodyText)\n\(proxyd.logTail())")
+        XCTAssertTrue(tiny.log.contains("CONNECT localhost:\(env.chatgpt.port) HTTP/1.1"))
+    }
+
+    func testHTTPConnectWrongPasswordIs502NamingTheProxy() throws {
+        let tiny = try ProxyDaemon(.tinyproxy(username: "bob", password: "hunter2", connectPorts: [env.chatgpt.port]))
+        let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": "http://bob:nope@127.0.0.1:\(tiny.port)"])
+        let response = try get("/chatgpt/models", from: proxyd)
+        assertProxydError(response, status: 502, messageContains: [
+            "http proxy http://bob:***@127.0.0.1:\(tiny.port) rejected the username/password",
+        ])
+        XCTAssertFalse(proxyd.log.contains("nope"), "the password reached the log")
+    }
+
+    func testHTTPConnectToAPortTheProxyForbidsIs502WithItsStatus() throws {
+        let tiny = try ProxyDaemon(.tinyproxy(username: "bob", password: "hunter2", connectPorts: [443]))
+        let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": "http://bob:hunter2@127.0.0.1:\(tiny.port)"])
+        assertProxydError(try get("/chatgpt/models", from: proxyd), status: 502, messageContains: [
+            "refused the connection to localhost:\(env.chatgpt.port): 403",
+        ])
+    }
+
+    func testHTTPConnectProxyDownIs502() throws {
+        let deadPort = try LoopbackSocket.unusedPort()
+        let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": "http://bob:hunter2@127.0.0.1:\(deadPort)"])
+        assertProxydError(try get("/chatgpt/models", from: proxyd), status: 502, messageContains: [
+            "http proxy http://bob:***@127.0.0.1:\(deadPort) is unreachable",
+        ])
+    }
+
+    // MARK: stage timeouts
+
+    func testAProxyThatNeverAnswersIs504NamingTheProxyHandshake() throws {
+        let silent = try SilentListener()
+        let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": "socks5://127.0.0.1:\(silent.port)", "PROXYD_PROXY_TIMEOUT": "1"])
+        let started = DispatchTime.now().uptimeNanoseconds
+        let response = try get("/chatgpt/models", from: proxyd)
+        let elapsed = Self.monotonicSeconds(DispatchTime.now().uptimeNanoseconds - started)
+        assertProxydError(response, status: 504, messageContains: [
+            "socks5 proxy socks5://127.0.0.1:\(silent.port)", "proxy handshake", "PROXYD_PROXY_TIMEOUT",
+        ])
+        XCTAssertGreaterThanOrEqual(elapsed, 0.8)
+        XCTAssertLessThan(elapsed, 4)
+    }
+
+    func testATLSHandshakeThatNeverCompletesIs504NamingTLS() throws {
+        let silent = try SilentListener()
+        let proxyd = try proxyd(["PROXYD_CHATGPT_URL": "https://localhost:\(silent.port)", "PROXYD_TLS_TIMEOUT": "1"])
+        let response = try get("/chatgpt/models", from: proxyd)
+        assertProxydError(response, status: 504, messageContains: ["TLS handshake", "PROXYD_TLS_TIMEOUT"])
+    }
+}
