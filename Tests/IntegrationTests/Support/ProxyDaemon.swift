@@ -63,28 +63,52 @@ final class ProxyDaemon {
 }
 
 /// A loopback port whose kernel accepts connections (up to the backlog) that nobody ever reads or answers:
-/// a proxy or TLS server that hangs.
+/// a proxy or TLS server that hangs. `unreachable()` fills the backlog too, so that further connects get
+/// no answer at all, like a host that drops SYNs.
 final class SilentListener {
     let port: Int
     private let fd: Int32
+    private var fillers: [Int32] = []
 
-    init() throws {
+    init(host: String = "127.0.0.1", port: Int = 0) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSetupError("socket() failed: errno \(errno)") }
-        var address = LoopbackSocket.address(port: 0)
+        var address = LoopbackSocket.address(port: port)
+        inet_pton(AF_INET, host, &address.sin_addr)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 64) == 0 && getsockname(fd, $0, &length) == 0
+                bind(fd, $0, length) == 0 && listen(fd, port == 0 ? 64 : 0) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
         guard ok else {
             Glibc.close(fd)
-            throw TestSetupError("could not listen on a loopback port: errno \(errno)")
+            throw TestSetupError("could not listen on \(host):\(port): errno \(errno)")
         }
         self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    deinit { Glibc.close(fd) }
+    /// A listener on `host:port` with a full accept queue: connects to it neither succeed nor fail.
+    static func unreachable(host: String, port: Int) throws -> SilentListener {
+        let listener = try SilentListener(host: host, port: port)
+        for _ in 0..<2 {
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            var address = LoopbackSocket.address(port: port)
+            inet_pton(AF_INET, host, &address.sin_addr)
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            listener.fillers.append(filler)
+        }
+        usleep(100_000)
+        return listener
+    }
+
+    deinit {
+        for filler in fillers { Glibc.close(filler) }
+        Glibc.close(fd)
+    }
 }
