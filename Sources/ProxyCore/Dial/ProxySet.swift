@@ -40,11 +40,18 @@ final class ProxySet {
             first = nextInTurn
             nextInTurn = (nextInTurn + 1) % proxies.count
         }
-        for offset in 0..<proxies.count {
-            let index = (first + offset) % proxies.count
-            if !health[index].down { return .proxy(index) }
-        }
+        if let up = Self.firstUp(from: first, count: proxies.count, isDown: { health[$0].down }) { return .proxy(up) }
         return .proxy(health.indices.min { health[$0].downUntil < health[$1].downUntil } ?? first)
+    }
+
+    /// The first proxy at or after `first`, wrapping around, that is up: a sticky token whose proxy is down
+    /// always moves to the same next one.
+    static func firstUp(from first: Int, count: Int, isDown: (Int) -> Bool) -> Int? {
+        for offset in 0..<count {
+            let index = (first + offset) % count
+            if !isDown(index) { return index }
+        }
+        return nil
     }
 
     var anyUp: Bool { health.contains { !$0.down } }
