@@ -21,6 +21,7 @@ final class ProxydCommandTests: XCTestCase {
             .platformWebURL: "x", .tlsProfile: "x", .caFile: "/nonexistent", .resolve: "x", .dnsServers: "x",
             .workers: "0", .maxBodyBytes: "x", .headerTimeout: "0", .idleTimeout: "0", .connectTimeout: "0",
             .upstreamTimeout: "0", .upstreamPingAfter: "0", .upstreamIdleClose: "x", .logLevel: "x",
+            .proxyPolicy: "random", .proxyTimeout: "0", .tlsTimeout: "x",
         ]
         for setting in Configuration.settings {
             let value = try XCTUnwrap(bad[setting.key], setting.envName)
