@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import XCTest
 
 /// The proxy dialers against real daemons: credentials, failover, where names are resolved, and the stage
@@ -51,6 +52,45 @@ final class UpstreamProxyTests: ProxydTestCase {
             XCTAssertEqual(response.status, 200, "request \(index): \(response.bodyText)\n\(proxyd.logTail())")
         }
         XCTAssertTrue(proxyd.log.contains("upstream proxy socks5://127.0.0.1:\(deadPort) is down"), proxyd.logTail())
+    }
+
+    func testADownProxyComesBackAfterASuccessfulProbe() throws {
+        let comebackPort = try LoopbackSocket.unusedPort()
+        let socks = try ProxyDaemon(.microsocks())
+        let proxyd = try proxyd([
+            "PROXYD_UPSTREAM_PROXY": "socks5://127.0.0.1:\(comebackPort),socks5://127.0.0.1:\(socks.port)",
+            "PROXYD_WORKERS": "1",
+        ])
+        XCTAssertEqual(try get("/chatgpt/models", from: proxyd).status, 200)
+        XCTAssertTrue(proxyd.log.contains("upstream proxy socks5://127.0.0.1:\(comebackPort) is down for 1 s"), proxyd.logTail())
+        let revived = try ProxyDaemon(.microsocks(), port: comebackPort)
+        let deadline = Date().addingTimeInterval(5)
+        while !proxyd.log.contains("upstream proxy socks5://127.0.0.1:\(comebackPort) is back") && Date() < deadline {
+            usleep(100_000)
+        }
+        XCTAssertTrue(proxyd.log.contains("is back"), "no successful probe within 5 s: \(proxyd.logTail())")
+        // Round robin sends the next requests to both again; the revived one gets its own connection.
+        for index in 0..<4 {
+            XCTAssertEqual(try get("/chatgpt/backend-api/comeback/\(index)", from: proxyd).status, 200, proxyd.logTail())
+        }
+        XCTAssertTrue(proxyd.log.contains("connected through socks5 proxy socks5://127.0.0.1:\(comebackPort)"), proxyd.logTail())
+        withExtendedLifetime(revived) {}
+    }
+
+    /// A working proxy that reports the destination refused is not marked down: another proxy would not help.
+    func testADestinationRefusedBehindTheProxyIs502WithTheReplyAndTheProxyStaysUp() throws {
+        let socks = try ProxyDaemon(.microsocks(username: "u", password: "pw"))
+        let deadPort = try LoopbackSocket.unusedPort()
+        let proxyd = try proxyd([
+            "PROXYD_UPSTREAM_PROXY": "socks5://u:pw@127.0.0.1:\(socks.port)",
+            "PROXYD_CHATGPT_URL": "https://localhost:\(deadPort)", "PROXYD_RESOLVE": "localhost:\(deadPort):127.0.0.1",
+        ])
+        let response = try get("/chatgpt/models", from: proxyd)
+        XCTAssertEqual(errorMessage(response),
+                       "socks5 proxy socks5://u:***@127.0.0.1:\(socks.port) refused the connection to localhost:\(deadPort): "
+                       + "connection refused by destination host (reply 5)")
+        XCTAssertEqual(response.status, 502)
+        XCTAssertFalse(proxyd.log.contains("is down"), proxyd.logTail())
     }
 
     func testEveryProxyDownIs502NamingTheLastOne() throws {

@@ -236,6 +236,10 @@ final class Dialer: EventHandler, ResolverClient {
 
     private func send(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
+        guard pendingOutput.isEmpty else {
+            pendingOutput += bytes  // behind what the socket has not taken yet
+            return
+        }
         let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             let err = cepoll_errno()

@@ -13,8 +13,9 @@ final class ProxyDaemon {
     let logPath: String
     private let process = Process()
 
-    init(_ kind: Kind) throws {
-        port = try LoopbackSocket.unusedPort()
+    /// `port` 0 picks a free one; a given port lets a test bring up a proxy where a dead one was configured.
+    init(_ kind: Kind, port fixedPort: Int = 0) throws {
+        port = fixedPort == 0 ? try LoopbackSocket.unusedPort() : fixedPort
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("proxyd-itest-proxy-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
