@@ -3,9 +3,10 @@ import CTLSShim
 import Glibc
 
 /// One connection to an upstream origin: a `Dialer` brings the socket (directly or through the route's
-/// proxy), this adds TLS, then HTTP/1.1 or HTTP/2 as ALPN decides. Requests that arrive while it dials wait in `waiting`. Over HTTP/1.1 it carries
-/// one exchange at a time (see UpstreamConnection+HTTP1.swift); over HTTP/2 many, one stream per
-/// `ClientConnection` (HTTP2Session). Between exchanges it waits in the worker's pool.
+/// proxy), this adds TLS, then HTTP/1.1 or HTTP/2 as ALPN decides. Requests that arrive while it dials
+/// wait in `waiting`. Over HTTP/1.1 it carries one exchange at a time (see UpstreamConnection+HTTP1.swift);
+/// over HTTP/2 many, one stream per `ClientConnection` (HTTP2Session). Between exchanges it waits in the
+/// worker's pool.
 final class UpstreamConnection: EventHandler {
     enum State {
         case dialing, handshaking, open, closed
@@ -123,6 +124,8 @@ final class UpstreamConnection: EventHandler {
     func cancel(_ client: ClientConnection) {
         if let index = waiting.firstIndex(where: { $0 === client }) {
             waiting.remove(at: index)
+            // Nobody left to serve: a dial in progress would only open a connection no one holds.
+            if waiting.isEmpty && state != .open { close() }
         } else if let session, client.http2Stream > 0 {
             session.cancel(client.http2Stream)
             sendFrames()
@@ -174,7 +177,9 @@ final class UpstreamConnection: EventHandler {
     // MARK: dialing
 
     private func startDial() {
-        let dialer = Dialer(worker: worker, host: origin.host, port: origin.port, proxy: proxy) { [unowned self] outcome in
+        // Captured strongly: while dialing, the dialer may be all that holds this connection. The cycle ends
+        // when the dialer finishes or is cancelled, both of which drop the completion.
+        let dialer = Dialer(worker: worker, host: origin.host, port: origin.port, proxy: proxy) { outcome in
             self.dialFinished(outcome)
         }
         self.dialer = dialer
@@ -182,11 +187,7 @@ final class UpstreamConnection: EventHandler {
     }
 
     private func dialFinished(_ outcome: Dialer.Outcome) {
-        dialer = nil
-        guard state == .dialing else {
-            if case .connected(let fd, _) = outcome { Glibc.close(fd) }
-            return
-        }
+        dialer = nil  // close() cancels a dial it interrupts, so the connection is still dialing here
         switch outcome {
         case .connected(let fd, let leftover):
             if case .proxy(let index) = route {
