@@ -93,6 +93,36 @@ final class UpstreamProxyTests: ProxydTestCase {
         XCTAssertFalse(proxyd.log.contains("is down"), proxyd.logTail())
     }
 
+    /// Which proxy carried the first connection to a fixture, from proxyd's debug log.
+    private func proxyPort(carrying fixture: UpstreamFixture, in proxyd: ProxydProcess) -> String? {
+        let marker = "upstream localhost:\(fixture.port) connected through socks5 proxy socks5://127.0.0.1:"
+        guard let range = proxyd.log.range(of: marker) else { return nil }
+        return String(proxyd.log[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// The chatgpt and platform fixtures each need a connection of their own, so the proxy each one goes
+    /// through shows the policy: one token keeps one proxy under sticky, and alternates under round-robin.
+    func testStickyKeepsATokenOnOneProxyAndRoundRobinAlternates() throws {
+        let first = try ProxyDaemon(.microsocks())
+        let second = try ProxyDaemon(.microsocks())
+        let proxies = "socks5://127.0.0.1:\(first.port),socks5://127.0.0.1:\(second.port)"
+        for policy in ["sticky", "round-robin"] {
+            let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": proxies, "PROXYD_PROXY_POLICY": policy, "PROXYD_WORKERS": "1"])
+            for target in ["/chatgpt/models", "/platform/v1/models"] {
+                let connection = try RawHTTPConnection(port: proxyd.port, timeout: 10)
+                try connection.send(RequestBuilder.build("GET", target, headers: [("Authorization", "Bearer user-7")]))
+                XCTAssertEqual(try connection.readResponse().status, 200, "\(policy) \(target)")
+            }
+            let chatgptProxy = try XCTUnwrap(proxyPort(carrying: env.chatgpt, in: proxyd), proxyd.logTail())
+            let platformProxy = try XCTUnwrap(proxyPort(carrying: env.platform, in: proxyd), proxyd.logTail())
+            if policy == "sticky" {
+                XCTAssertEqual(chatgptProxy, platformProxy, "one token, one egress")
+            } else {
+                XCTAssertNotEqual(chatgptProxy, platformProxy, "round robin takes the next proxy")
+            }
+        }
+    }
+
     func testEveryProxyDownIs502NamingTheLastOne() throws {
         let deadPort = try LoopbackSocket.unusedPort()
         let proxyd = try proxyd(["PROXYD_UPSTREAM_PROXY": "socks5h://127.0.0.1:\(deadPort)"])
