@@ -21,7 +21,8 @@ usage() {
     cat <<'USAGE'
 usage: Benchmarks/run.sh [options]
   --only LIST          proxies to start and measure, comma-separated: nginx, proxyd (both of the next two),
-                       proxyd-h1 (HTTP/1.1 upstream), proxyd-h2 (HTTP/2 upstream), none (default nginx,proxyd)
+                       proxyd-h1 (HTTP/1.1 upstream), proxyd-h2 (HTTP/2 upstream), proxyd-socks (HTTP/2
+                       upstream through a local microsocks), none (default nginx,proxyd,proxyd-socks)
   --cases LIST         cases to run, comma-separated: json, sse, streams (default json,sse); streams is
                        STREAMS concurrent slow SSE streams, about 4 s each (issue 3)
   --extra NAME=HOST:PORT:PID
@@ -45,7 +46,7 @@ die() {
     exit 1
 }
 
-only=nginx,proxyd cases=json,sse extras=() upstream_port="" certs="" build=1 record=0 keep=0
+only=nginx,proxyd,proxyd-socks cases=json,sse extras=() upstream_port="" certs="" build=1 record=0 keep=0
 while (($#)); do
     case $1 in
     --only) only=${2:?--only needs a list} && shift ;;
@@ -62,8 +63,8 @@ while (($#)); do
     shift
 done
 for proxy in ${only//,/ }; do
-    [[ $proxy =~ ^(nginx|proxyd|proxyd-h1|proxyd-h2|none)$ ]] ||
-        die "--only: unknown proxy '$proxy' (nginx, proxyd, proxyd-h1, proxyd-h2, none)"
+    [[ $proxy =~ ^(nginx|proxyd|proxyd-h1|proxyd-h2|proxyd-socks|none)$ ]] ||
+        die "--only: unknown proxy '$proxy' (nginx, proxyd, proxyd-h1, proxyd-h2, proxyd-socks, none)"
 done
 for case in ${cases//,/ }; do
     [[ $case =~ ^(json|sse|streams)$ ]] || die "--cases: unknown case '$case' (json, sse, streams)"
@@ -148,7 +149,8 @@ for expect in "$upstream_url 2 1.1" "$upstream_h1_url 1.1 1.1"; do
 done
 echo "upstream: $upstream_url (HTTP/2 and HTTP/1.1 by ALPN), $upstream_h1_url (HTTP/1.1 only); pid $upstream_pid" >&2
 
-# start_proxyd NAME UPSTREAM_PORT UPSTREAM_LABEL: one proxyd with both upstream URLs on that port.
+# start_proxyd NAME UPSTREAM_PORT UPSTREAM_LABEL [SETTING=VALUE...]: one proxyd with both upstream URLs on
+# that port, plus any extra settings.
 start_proxyd() {
     local name=$1 up_port=$2 port unset_env=() var
     port=$(free_port)
@@ -159,7 +161,7 @@ start_proxyd() {
     (cd "$work" && exec env "${unset_env[@]}" PROXYD_LISTEN="127.0.0.1:$port" \
         PROXYD_PLATFORM_URL="https://localhost:$up_port" PROXYD_CHATGPT_URL="https://localhost:$up_port" \
         PROXYD_RESOLVE="localhost:$up_port:127.0.0.1" PROXYD_CA_FILE="$certs/ca.pem" \
-        PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" PROXYD_TLS_PROFILE="$PROFILE" "$bin") >"$work/$name.log" 2>&1 &
+        PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" PROXYD_TLS_PROFILE="$PROFILE" "${@:4}" "$bin") >"$work/$name.log" 2>&1 &
     local pid=$!
     remember "$pid"
     if ! wait_http "$name" "$pid" "http://127.0.0.1:$port/healthz"; then
@@ -173,11 +175,21 @@ start_proxyd() {
 
 # The proxies. proxyd starts first so a broken build fails the run before minutes of measuring.
 targets=()
-if wants_proxyd h1 || wants_proxyd h2; then
+if wants_proxyd h1 || wants_proxyd h2 || wants proxyd-socks; then
     bin=$(cd "$root" && swift build -c release --show-bin-path)/proxyd
     [[ -x $bin ]] || die "no proxyd binary at $bin (build it with swift build -c release, or run without --no-build)"
     if wants_proxyd h1; then start_proxyd proxyd-h1 "$upstream_h1_port" HTTP/1.1; fi
     if wants_proxyd h2; then start_proxyd proxyd-h2 "$upstream_port" HTTP/2; fi
+    if wants proxyd-socks; then
+        # The same HTTP/2 upstream, every connection through microsocks: the dialer's cost beside direct.
+        command -v microsocks >/dev/null || die "microsocks is not installed (scripts/install-deps --test)"
+        socks_port=$(free_port)
+        microsocks -i 127.0.0.1 -p "$socks_port" >"$work/microsocks.log" 2>&1 &
+        remember $!
+        for _ in $(seq 50); do (exec 9<>"/dev/tcp/127.0.0.1/$socks_port") 2>/dev/null && break; sleep 0.1; done
+        start_proxyd proxyd-socks "$upstream_port" "HTTP/2 via SOCKS5" \
+            PROXYD_UPSTREAM_PROXY="socks5://127.0.0.1:$socks_port"
+    fi
 fi
 if wants nginx; then
     port=$(free_port)

@@ -18,6 +18,7 @@ struct ProxydCommand: ParsableCommand {
 
     @Option(name: .setting(.listen), help: .setting(.listen)) var listen: String?
     @Option(name: .setting(.upstreamProxy), help: .setting(.upstreamProxy)) var upstreamProxy: String?
+    @Option(name: .setting(.proxyPolicy), help: .setting(.proxyPolicy)) var proxyPolicy: String?
     @Option(name: .setting(.chatgptURL), help: .setting(.chatgptURL)) var chatgptURL: String?
     @Option(name: .setting(.platformURL), help: .setting(.platformURL)) var platformURL: String?
     @Option(name: .setting(.authURL), help: .setting(.authURL)) var authURL: String?
@@ -31,6 +32,8 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.headerTimeout), help: .setting(.headerTimeout)) var headerTimeout: String?
     @Option(name: .setting(.idleTimeout), help: .setting(.idleTimeout)) var idleTimeout: String?
     @Option(name: .setting(.connectTimeout), help: .setting(.connectTimeout)) var connectTimeout: String?
+    @Option(name: .setting(.proxyTimeout), help: .setting(.proxyTimeout)) var proxyTimeout: String?
+    @Option(name: .setting(.tlsTimeout), help: .setting(.tlsTimeout)) var tlsTimeout: String?
     @Option(name: .setting(.upstreamTimeout), help: .setting(.upstreamTimeout)) var upstreamTimeout: String?
     @Option(name: .setting(.upstreamPingAfter), help: .setting(.upstreamPingAfter)) var upstreamPingAfter: String?
     @Option(name: .setting(.upstreamIdleClose), help: .setting(.upstreamIdleClose)) var upstreamIdleClose: String?
@@ -43,11 +46,12 @@ struct ProxydCommand: ParsableCommand {
     /// Values are kept as text so that flags get exactly the validation and messages of the environment.
     private var flagValues: [String: String] {
         let given: [(SettingKey, String?)] = [
-            (.listen, listen), (.upstreamProxy, upstreamProxy), (.chatgptURL, chatgptURL),
+            (.listen, listen), (.upstreamProxy, upstreamProxy), (.proxyPolicy, proxyPolicy), (.chatgptURL, chatgptURL),
             (.platformURL, platformURL), (.authURL, authURL), (.platformWebURL, platformWebURL),
             (.tlsProfile, tlsProfile), (.caFile, caFile), (.resolve, resolve), (.dnsServers, dnsServers),
             (.workers, workers), (.maxBodyBytes, maxBodyBytes), (.headerTimeout, headerTimeout),
-            (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.upstreamTimeout, upstreamTimeout),
+            (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.proxyTimeout, proxyTimeout),
+            (.tlsTimeout, tlsTimeout), (.upstreamTimeout, upstreamTimeout),
             (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel),
             (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker),
         ]

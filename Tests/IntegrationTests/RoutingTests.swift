@@ -1,7 +1,8 @@
 import XCTest
 
 /// Every route of the contract against the real proxyd: what reaches which upstream, and what comes back.
-final class RoutingTests: ProxydTestCase {
+/// Direct here; the subclasses in RoutingThroughProxyTests.swift run the same tests through each proxy dialer.
+class RoutingTests: ProxydTestCase {
     private struct Route {
         let method: String
         let inbound: String

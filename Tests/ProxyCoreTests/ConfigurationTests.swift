@@ -22,6 +22,9 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(config.idleTimeoutMs, 75_000)
         XCTAssertEqual(config.connectTimeoutMs, 10_000)
         XCTAssertEqual(config.upstreamTimeoutMs, 120_000)
+        XCTAssertEqual(config.proxyTimeoutMs, 10_000)
+        XCTAssertEqual(config.tlsTimeoutMs, 10_000)
+        XCTAssertEqual(config.proxyPolicy, .roundRobin)
         XCTAssertEqual(config.logLevel, .info)
     }
 
@@ -44,6 +47,9 @@ final class ConfigurationTests: XCTestCase {
             "PROXYD_IDLE_TIMEOUT": "0.25",
             "PROXYD_CONNECT_TIMEOUT": "3",
             "PROXYD_UPSTREAM_TIMEOUT": "86400",
+            "PROXYD_PROXY_TIMEOUT": "4",
+            "PROXYD_TLS_TIMEOUT": "0.75",
+            "PROXYD_PROXY_POLICY": "Sticky",
             "PROXYD_LOG_LEVEL": "debug",
         ])
         XCTAssertEqual(config.listenHost, "::1")
@@ -66,6 +72,9 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(config.idleTimeoutMs, 250)
         XCTAssertEqual(config.connectTimeoutMs, 3000)
         XCTAssertEqual(config.upstreamTimeoutMs, 86_400_000)
+        XCTAssertEqual(config.proxyTimeoutMs, 4000)
+        XCTAssertEqual(config.tlsTimeoutMs, 750)
+        XCTAssertEqual(config.proxyPolicy, .sticky)
         XCTAssertEqual(config.logLevel, .debug)
     }
 

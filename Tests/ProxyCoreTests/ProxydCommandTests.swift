@@ -22,6 +22,7 @@ final class ProxydCommandTests: XCTestCase {
             .workers: "0", .maxBodyBytes: "x", .headerTimeout: "0", .idleTimeout: "0", .connectTimeout: "0",
             .upstreamTimeout: "0", .upstreamPingAfter: "0", .upstreamIdleClose: "x", .logLevel: "x",
             .loginTimeout: "0", .maxLoginsPerWorker: "0",
+            .proxyPolicy: "random", .proxyTimeout: "0", .tlsTimeout: "x",
         ]
         for setting in Configuration.settings {
             let value = try XCTUnwrap(bad[setting.key], setting.envName)

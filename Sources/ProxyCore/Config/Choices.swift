@@ -18,3 +18,12 @@ public enum LogLevel: String, CaseIterable, Comparable, Sendable {
 
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
 }
+
+/// How a request picks one of several upstream proxies (`PROXYD_PROXY_POLICY`).
+public enum ProxyPolicy: String, CaseIterable, Sendable {
+    /// Each request takes the next proxy that is up.
+    case roundRobin = "round-robin"
+    /// A client token (its Authorization header) always maps to the same proxy while that one is up,
+    /// so one user keeps one egress IP.
+    case sticky
+}

@@ -11,6 +11,7 @@ public struct Configuration: Sendable {
     public var listenPort: UInt16
     /// Empty for direct connections; several are tried in order.
     public var upstreamProxies: [UpstreamProxy]
+    public var proxyPolicy: ProxyPolicy
     public var chatgpt: UpstreamOrigin
     public var platform: UpstreamOrigin
     public var auth: UpstreamOrigin
@@ -26,6 +27,8 @@ public struct Configuration: Sendable {
     public var headerTimeoutMs: UInt64
     public var idleTimeoutMs: UInt64
     public var connectTimeoutMs: UInt64
+    public var proxyTimeoutMs: UInt64
+    public var tlsTimeoutMs: UInt64
     public var upstreamTimeoutMs: UInt64
     public var upstreamPingAfterMs: UInt64
     public var upstreamIdleCloseMs: UInt64
@@ -43,6 +46,9 @@ public struct Configuration: Sendable {
             listenHost: listen.host,
             listenPort: listen.port,
             upstreamProxies: try reader.given(.upstreamProxy).map { try UpstreamProxy.parseList($0.text, setting: $0.name) } ?? [],
+            proxyPolicy: try reader.withDefault(.proxyPolicy, expected: "one of \(names(ProxyPolicy.self))") {
+                ProxyPolicy(rawValue: $0.lowercased())
+            },
             chatgpt: try reader.origin(.chatgptURL),
             platform: try reader.origin(.platformURL),
             auth: try reader.origin(.authURL),
@@ -63,6 +69,8 @@ public struct Configuration: Sendable {
             headerTimeoutMs: try reader.milliseconds(.headerTimeout),
             idleTimeoutMs: try reader.milliseconds(.idleTimeout),
             connectTimeoutMs: try reader.milliseconds(.connectTimeout),
+            proxyTimeoutMs: try reader.milliseconds(.proxyTimeout),
+            tlsTimeoutMs: try reader.milliseconds(.tlsTimeout),
             upstreamTimeoutMs: try reader.milliseconds(.upstreamTimeout),
             upstreamPingAfterMs: try reader.milliseconds(.upstreamPingAfter),
             upstreamIdleCloseMs: try reader.milliseconds(.upstreamIdleClose),

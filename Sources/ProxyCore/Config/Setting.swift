@@ -2,6 +2,7 @@
 public enum SettingKey: String, CaseIterable, Sendable {
     case listen = "PROXYD_LISTEN"
     case upstreamProxy = "PROXYD_UPSTREAM_PROXY"
+    case proxyPolicy = "PROXYD_PROXY_POLICY"
     case chatgptURL = "PROXYD_CHATGPT_URL"
     case platformURL = "PROXYD_PLATFORM_URL"
     case authURL = "PROXYD_AUTH_URL"
@@ -15,6 +16,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case headerTimeout = "PROXYD_HEADER_TIMEOUT"
     case idleTimeout = "PROXYD_IDLE_TIMEOUT"
     case connectTimeout = "PROXYD_CONNECT_TIMEOUT"
+    case proxyTimeout = "PROXYD_PROXY_TIMEOUT"
+    case tlsTimeout = "PROXYD_TLS_TIMEOUT"
     case upstreamTimeout = "PROXYD_UPSTREAM_TIMEOUT"
     case upstreamPingAfter = "PROXYD_UPSTREAM_PING_AFTER"
     case upstreamIdleClose = "PROXYD_UPSTREAM_IDLE_CLOSE"
@@ -59,6 +62,10 @@ extension Configuration {
             return make("url[,url...]",
                         "Upstream proxy, or several separated by commas: http://[user:pass@]host:port, socks5://..., socks5h://...",
                         describedDefault: "none (direct)", aliases: ["GO_CHATGPT_API_PROXY", "PROXY"])
+        case .proxyPolicy:
+            return make(ProxyPolicy.allCases.map(\.rawValue).joined(separator: "|"),
+                        "Which of several upstream proxies a request takes: each in turn, or one per client token (Authorization) so a user keeps one egress IP.",
+                        default: ProxyPolicy.roundRobin.rawValue)
         case .chatgptURL:
             return make("url", "Base URL of the ChatGPT web upstream (http:// chains to another server).",
                         default: "https://chatgpt.com")
@@ -90,7 +97,12 @@ extension Configuration {
         case .idleTimeout:
             return make("seconds", "Time an idle keep-alive client connection is kept open.", default: "75")
         case .connectTimeout:
-            return make("seconds", "Time allowed for DNS, TCP and TLS to an upstream.", default: "10")
+            return make("seconds", "Time allowed for the TCP connect to an upstream or upstream proxy (all addresses).",
+                        default: "10")
+        case .proxyTimeout:
+            return make("seconds", "Time allowed for an upstream proxy's SOCKS5 or CONNECT handshake.", default: "10")
+        case .tlsTimeout:
+            return make("seconds", "Time allowed for the TLS handshake with an upstream.", default: "10")
         case .upstreamTimeout:
             return make("seconds",
                         "Longest wait for an upstream's next bytes once the request is sent; 504 if no response head yet.",

@@ -57,6 +57,9 @@ public struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
         return "\(scheme.rawValue)://\(credentials)\(endpoint)"
     }
 
+    /// How messages name the proxy: "socks5 proxy socks5://u:***@127.0.0.1:1080".
+    public var label: String { "\(scheme.rawValue) proxy \(description)" }
+
     /// Every comma-separated entry of a setting's value, in order; an empty value means none.
     static func parseList(_ value: String, setting: String) throws -> [UpstreamProxy] {
         try value.split(separator: ",").map { $0.trimmingBlanks() }.filter { !$0.isEmpty }.map { entry in

@@ -39,6 +39,33 @@ struct SocketAddress: CustomStringConvertible {
         length = socklen_t(MemoryLayout<T>.size)
     }
 
+    var isIPv6: Bool { Int32(storage.ss_family) == AF_INET6 }
+
+    /// The address alone in network order (4 or 16 bytes), as SOCKS5 sends it.
+    var addressBytes: [UInt8] {
+        withUnsafeBytes(of: storage) { raw -> [UInt8] in
+            if isIPv6 {
+                let offset = MemoryLayout<sockaddr_in6>.offset(of: \sockaddr_in6.sin6_addr) ?? 8
+                return Array(raw[offset..<offset + 16])
+            }
+            let offset = MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr) ?? 4
+            return Array(raw[offset..<offset + 4])
+        }
+    }
+
+    /// RFC 8305 section 4: alternate the families, starting with IPv6, keeping the resolver's order within each.
+    static func happyEyeballsOrder(_ addresses: [SocketAddress]) -> [SocketAddress] {
+        let v6 = addresses.filter(\.isIPv6)
+        let v4 = addresses.filter { !$0.isIPv6 }
+        var ordered: [SocketAddress] = []
+        ordered.reserveCapacity(addresses.count)
+        for i in 0..<max(v6.count, v4.count) {
+            if i < v6.count { ordered.append(v6[i]) }
+            if i < v4.count { ordered.append(v4[i]) }
+        }
+        return ordered
+    }
+
     func withSockaddr<R>(_ body: (UnsafeRawPointer, socklen_t) -> R) -> R {
         withUnsafeBytes(of: storage) { body($0.baseAddress!, length) }
     }

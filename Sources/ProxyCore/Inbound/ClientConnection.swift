@@ -302,7 +302,7 @@ final class ClientConnection: EventHandler {
     /// Places the request on a shared, pooled or new upstream connection.
     private func attachUpstream() {
         guard state == .exchanging, let forward else { return }
-        let connection = worker.pool.connection(for: forward.origin, worker: worker)
+        let connection = worker.pool.connection(for: forward.origin, client: self, worker: worker)
         upstream = connection
         http2Stream = 0
         requestOnWire = false

@@ -8,6 +8,8 @@ final class Worker {
     let tls: TLSContext
     let resolver: Resolver
     let pool = UpstreamPool()
+    /// Which upstream proxies are up, and the policy that picks one per request.
+    private(set) lazy var proxies = ProxySet(worker: self)
     let requestParser = RequestHeadParser()
     let responseParser = ResponseHeadParser()
     /// How upstream requests present themselves (HTTP/2 preface, header order and identity).

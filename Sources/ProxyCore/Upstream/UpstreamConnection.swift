@@ -2,13 +2,14 @@ import CEpoll
 import CTLSShim
 import Glibc
 
-/// One connection to an upstream origin: dialing (DNS → TCP → TLS), then HTTP/1.1 or HTTP/2 as
-/// ALPN decides. Requests that arrive while it dials wait in `waiting`. Over HTTP/1.1 it carries
-/// one exchange at a time (see UpstreamConnection+HTTP1.swift); over HTTP/2 many, one stream per
-/// `ClientConnection` (HTTP2Session). Between exchanges it waits in the worker's pool.
-final class UpstreamConnection: EventHandler, ResolverClient {
+/// One connection to an upstream origin: a `Dialer` brings the socket (directly or through the route's
+/// proxy), this adds TLS, then HTTP/1.1 or HTTP/2 as ALPN decides. Requests that arrive while it dials
+/// wait in `waiting`. Over HTTP/1.1 it carries one exchange at a time (see UpstreamConnection+HTTP1.swift);
+/// over HTTP/2 many, one stream per `ClientConnection` (HTTP2Session). Between exchanges it waits in the
+/// worker's pool.
+final class UpstreamConnection: EventHandler {
     enum State {
-        case resolving, connecting, handshaking, open, closed
+        case dialing, handshaking, open, closed
     }
 
     enum WireProtocol {
@@ -16,15 +17,13 @@ final class UpstreamConnection: EventHandler, ResolverClient {
     }
 
     let origin: UpstreamOrigin
+    let route: DialRoute
     unowned let worker: Worker
-    private(set) var state = State.resolving
+    private(set) var state = State.dialing
     private(set) var wireProtocol = WireProtocol.unknown
-    private var dialing = false
+    private var dialer: Dialer?
     private var fd: Int32 = -1
     private var tls: OpaquePointer?
-    private var addresses: [SocketAddress] = []
-    private var nextAddress = 0
-    private var lastConnectError = ""
 
     /// Bytes to send: HTTP/1.1 request bytes the client queued, or HTTP/2 frames.
     var output = IOBuffer()
@@ -60,10 +59,21 @@ final class UpstreamConnection: EventHandler, ResolverClient {
 
     private static let readSize = 16 * 1024
 
-    init(origin: UpstreamOrigin, worker: Worker) {
+    init(origin: UpstreamOrigin, route: DialRoute, worker: Worker) {
         self.origin = origin
+        self.route = route
         self.worker = worker
     }
+
+    var key: UpstreamPool.Key { UpstreamPool.Key(origin: origin, route: route) }
+
+    private var proxy: UpstreamProxy? {
+        if case .proxy(let index) = route { return worker.proxies.proxies[index] }
+        return nil
+    }
+
+    /// "socks5 proxy socks5://u:***@host:port" (the password masked), or "upstream" for a direct route.
+    private var proxyLabel: String { proxy?.label ?? "upstream" }
 
     /// An open HTTP/1.1 connection with no exchange.
     var isIdleHTTP1: Bool { state == .open && wireProtocol == .http1 && client == nil }
@@ -71,7 +81,7 @@ final class UpstreamConnection: EventHandler, ResolverClient {
     /// Whether a new request can be placed here now or once the dial completes.
     var canTakeRequest: Bool {
         switch state {
-        case .resolving, .connecting, .handshaking:
+        case .dialing, .handshaking:
             return waiting.count < worker.pool.expectedStreams(origin)
         case .open:
             if let session {
@@ -107,13 +117,15 @@ final class UpstreamConnection: EventHandler, ResolverClient {
             return
         }
         waiting.append(client)
-        if !dialing { startDial() }
+        if dialer == nil && fd < 0 { startDial() }
     }
 
     /// The client gives up its request (it left, or its request failed).
     func cancel(_ client: ClientConnection) {
         if let index = waiting.firstIndex(where: { $0 === client }) {
             waiting.remove(at: index)
+            // Nobody left to serve: a dial in progress would only open a connection no one holds.
+            if waiting.isEmpty && state != .open { close() }
         } else if let session, client.http2Stream > 0 {
             session.cancel(client.http2Stream)
             sendFrames()
@@ -165,63 +177,47 @@ final class UpstreamConnection: EventHandler, ResolverClient {
     // MARK: dialing
 
     private func startDial() {
-        dialing = true
-        worker.loop.setTimeout(self, milliseconds: worker.configuration.connectTimeoutMs)
-        switch worker.resolver.resolve(host: origin.host, port: origin.port, for: self) {
-        case .some(let answer): didResolve(answer)
-        case .none: break
+        // Captured strongly: while dialing, the dialer may be all that holds this connection. The cycle ends
+        // when the dialer finishes or is cancelled, both of which drop the completion.
+        let dialer = Dialer(worker: worker, host: origin.host, port: origin.port, proxy: proxy) { outcome in
+            self.dialFinished(outcome)
         }
+        self.dialer = dialer
+        dialer.start()
     }
 
-    func didResolve(_ answer: Resolver.Answer) {
-        guard state == .resolving else { return }
-        switch answer {
-        case .failure(let message):
-            fail(ProxyError(502, "upstream DNS lookup failed for \(origin.host): \(message)"))
-        case .addresses(let list):
-            addresses = list
-            nextAddress = 0
-            connectNext()
-        }
-    }
-
-    private func connectNext() {
-        while nextAddress < addresses.count {
-            let address = addresses[nextAddress]
-            nextAddress += 1
-            var inProgress: Int32 = 0
-            let newFD = address.withSockaddr { cepoll_connect($0, $1, &inProgress) }
-            if newFD < 0 {
-                lastConnectError = "upstream connect to \(address) failed: \(errnoText(cepoll_errno()))"
-                continue
+    private func dialFinished(_ outcome: Dialer.Outcome) {
+        dialer = nil  // close() cancels a dial it interrupts, so the connection is still dialing here
+        switch outcome {
+        case .connected(let fd, let leftover):
+            if case .proxy(let index) = route {
+                worker.proxies.markUp(index)
+                Log.debug("upstream \(origin.authority) connected through \(proxyLabel)")
             }
-            fd = newFD
-            state = .connecting
+            self.fd = fd
             do {
                 try worker.loop.register(self, fd: fd)
             } catch {
-                fail(ProxyError(502, "upstream connect to \(address) failed: \(error)"))
+                fail(ProxyError(502, "upstream connection to \(origin.authority): \(error)"))
                 return
             }
-            if inProgress == 0 { connected() }
-            return
+            if !leftover.isEmpty {
+                // Neither a TLS server nor an HTTP server speaks before we do: these bytes are the proxy's.
+                fail(ProxyError(502, "\(proxyLabel) sent \(leftover.count) unexpected bytes after its handshake"))
+                return
+            }
+            connected()
+        case .failed(let error, let proxyFault):
+            if proxyFault, case .proxy(let index) = route {
+                worker.proxies.markDown(index, reason: error.message)
+                if worker.proxies.anyUp {
+                    Log.info("\(error.message); trying another upstream proxy")
+                    close()  // the waiting requests go to the pool again, which picks a proxy that is up
+                    return
+                }
+            }
+            fail(error)
         }
-        fail(ProxyError(502, lastConnectError.isEmpty ? "upstream connect to \(origin.authority) failed" : lastConnectError))
-    }
-
-    private func connectCompleted() {
-        let error = cepoll_socket_error(fd)
-        if error == EINPROGRESS || error == EALREADY { return }
-        guard error == 0 else {
-            lastConnectError = "upstream connect to \(addresses[nextAddress - 1]) failed: \(errnoText(error))"
-            worker.loop.deregister(self, fd: fd)
-            Glibc.close(fd)
-            fd = -1
-            state = .resolving
-            connectNext()
-            return
-        }
-        connected()
     }
 
     private func connected() {
@@ -236,6 +232,7 @@ final class UpstreamConnection: EventHandler, ResolverClient {
         }
         tls = conn
         state = .handshaking
+        worker.loop.setTimeout(self, milliseconds: worker.configuration.tlsTimeoutMs)
         handshake()
     }
 
@@ -297,8 +294,6 @@ final class UpstreamConnection: EventHandler, ResolverClient {
 
     override func handleEvents(_ events: UInt32) {
         switch state {
-        case .connecting:
-            connectCompleted()
         case .handshaking:
             handshake()
         case .open:
@@ -308,17 +303,19 @@ final class UpstreamConnection: EventHandler, ResolverClient {
                 if events & (CEPOLL_RDHUP | CEPOLL_HUP | CEPOLL_ERR) != 0 { peerHungUp = true }
                 readLoop()
             }
-        case .resolving, .closed:
+        case .dialing, .closed:
             break
         }
     }
 
     override func handleTimeout() {
         switch state {
-        case .resolving, .connecting, .handshaking:
-            worker.resolver.cancel(self, host: origin.host, port: origin.port)
-            let seconds = secondsText(worker.configuration.connectTimeoutMs)
-            fail(ProxyError(504, "upstream connect to \(origin.authority) timed out after \(seconds) s"))
+        case .dialing:
+            break  // the dialer keeps its own deadlines
+        case .handshaking:
+            let seconds = secondsText(worker.configuration.tlsTimeoutMs)
+            let via = proxy == nil ? "" : " through \(proxyLabel)"
+            fail(ProxyError(504, "upstream TLS handshake with \(origin.authority)\(via) did not complete within \(seconds) s (PROXYD_TLS_TIMEOUT)"))
         case .open:
             if pinging {
                 close()  // no PING answer: the waiting requests go to a fresh connection
@@ -515,7 +512,10 @@ final class UpstreamConnection: EventHandler, ResolverClient {
 
     func close() {
         guard state != .closed else { return }
-        if state == .resolving { worker.resolver.cancel(self, host: origin.host, port: origin.port) }
+        if let dialer {
+            self.dialer = nil
+            dialer.cancel()
+        }
         state = .closed
         worker.pool.remove(self)
         if fd >= 0 {

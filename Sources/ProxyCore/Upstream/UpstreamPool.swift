@@ -1,32 +1,39 @@
-/// A worker's upstream connections, keyed by everything that makes one reusable for a request.
-/// Today that is the origin alone; the upstream proxy and TLS profile join the key when they exist.
+/// A worker's upstream connections, keyed by everything that makes one reusable for a request: the origin
+/// and the route (direct or which proxy). The TLS profile is one per process, so it needs no place in the key.
 ///
 /// HTTP/2 connections are shared: a request goes on the first one with room under the server's
 /// SETTINGS_MAX_CONCURRENT_STREAMS, so connections fill up before new ones open. A TLS dial whose
 /// protocol is not known yet is shared too, in the hope of h2; what it cannot take comes back here.
 /// Idle HTTP/1.1 connections are reused most recently used first, so the coldest ones time out.
 final class UpstreamPool {
-    /// Idle HTTP/1.1 connections kept per origin; more are closed after their exchange.
+    struct Key: Hashable {
+        var origin: UpstreamOrigin
+        var route: DialRoute
+    }
+
+    /// Idle HTTP/1.1 connections kept per origin and route; more are closed after their exchange.
     static let maxIdlePerOrigin = 256
 
-    private var idle: [UpstreamOrigin: [UpstreamConnection]] = [:]
-    private var shared: [UpstreamOrigin: [UpstreamConnection]] = [:]
-    /// Origins whose ALPN answer was HTTP/1.1: their dials are not shared.
+    private var idle: [Key: [UpstreamConnection]] = [:]
+    private var shared: [Key: [UpstreamConnection]] = [:]
+    /// Origins whose ALPN answer was HTTP/1.1 (whatever the route): their dials are not shared.
     private var speaksHTTP1: Set<UpstreamOrigin> = []
     /// Each HTTP/2 origin's last SETTINGS_MAX_CONCURRENT_STREAMS: how many requests may wait on one
     /// dial. Until it is known, a burst gathers on few dials and what does not fit is redirected.
     private var streamLimits: [UpstreamOrigin: Int] = [:]
     private static let assumedStreamLimit = 1_000
 
-    /// A connection that can take a request for `origin`: shared, idle or new.
-    func connection(for origin: UpstreamOrigin, worker: Worker) -> UpstreamConnection {
-        if let connection = shared[origin]?.first(where: { $0.canTakeRequest }) { return connection }
-        while let connection = idle[origin]?.popLast() {
+    /// A connection that can take the client's request for `origin`, on the route the proxy policy picks:
+    /// shared, idle or new.
+    func connection(for origin: UpstreamOrigin, client: ClientConnection, worker: Worker) -> UpstreamConnection {
+        let key = Key(origin: origin, route: worker.proxies.route(for: client))
+        if let connection = shared[key]?.first(where: { $0.canTakeRequest }) { return connection }
+        while let connection = idle[key]?.popLast() {
             if connection.isIdleHTTP1 { return connection }
         }
-        let connection = UpstreamConnection(origin: origin, worker: worker)
+        let connection = UpstreamConnection(origin: origin, route: key.route, worker: worker)
         if origin.secure && !speaksHTTP1.contains(origin) {
-            shared[origin, default: []].append(connection)
+            shared[key, default: []].append(connection)
         }
         return connection
     }
@@ -51,25 +58,27 @@ final class UpstreamPool {
 
     /// An HTTP/1.1 connection finished its exchange and may serve the next one.
     func checkIn(_ connection: UpstreamConnection) {
-        if idle[connection.origin, default: []].count >= Self.maxIdlePerOrigin {
+        if idle[connection.key, default: []].count >= Self.maxIdlePerOrigin {
             connection.close()
             return
         }
-        idle[connection.origin, default: []].append(connection)
+        idle[connection.key, default: []].append(connection)
     }
 
     /// No new requests for this connection (GOAWAY, or not shareable); its streams finish.
     func retire(_ connection: UpstreamConnection) {
-        if let index = shared[connection.origin]?.firstIndex(where: { $0 === connection }) {
-            shared[connection.origin]!.remove(at: index)
+        let key = connection.key
+        if let index = shared[key]?.firstIndex(where: { $0 === connection }) {
+            shared[key]!.remove(at: index)
         }
     }
 
     /// Called when a connection closes.
     func remove(_ connection: UpstreamConnection) {
         retire(connection)
-        if let index = idle[connection.origin]?.firstIndex(where: { $0 === connection }) {
-            idle[connection.origin]!.remove(at: index)
+        let key = connection.key
+        if let index = idle[key]?.firstIndex(where: { $0 === connection }) {
+            idle[key]!.remove(at: index)
         }
     }
 
