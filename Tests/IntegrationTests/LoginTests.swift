@@ -2,8 +2,7 @@ import Foundation
 import NIOHTTP1
 import XCTest
 
-/// proxyd's two login routes against the login fake. They need the routes wired to the flows:
-/// until then they skip unless PROXYD_LOGIN_WIRED is set.
+/// proxyd's two login routes against the login fake.
 final class LoginTests: ProxydTestCase {
     private static var fake: FakeAuthHosts?
 
@@ -22,12 +21,6 @@ final class LoginTests: ProxydTestCase {
     private var flows: FakeAuthFlows {
         guard let fake = Self.fake else { fatalError("class setUp did not start the login fake") }
         return fake.flows
-    }
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(ProcessInfo.processInfo.environment["PROXYD_LOGIN_WIRED"] != nil,
-                          "the login routes are not wired to the flows yet")
-        try super.setUpWithError()
     }
 
     override func tearDown() {

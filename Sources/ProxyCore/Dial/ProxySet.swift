@@ -30,12 +30,13 @@ final class ProxySet {
 
     /// The route for a new connection. When every proxy is down the one that comes back soonest is tried
     /// anyway: a request should fail with that proxy's real error, not a bookkeeping one.
-    func route(for client: ClientConnection) -> DialRoute {
+    /// `stickyKey` (a client's token) keeps one user on one proxy under the sticky policy.
+    func route(stickyKey: String?) -> DialRoute {
         guard !proxies.isEmpty else { return .direct }
         guard proxies.count > 1 else { return .proxy(0) }
         let first: Int
-        if policy == .sticky, let token = client.pendingRequest?.head.value(of: "authorization") {
-            first = Int(Self.fnv1a(token) % UInt64(proxies.count))
+        if policy == .sticky, let stickyKey {
+            first = Int(Self.fnv1a(stickyKey) % UInt64(proxies.count))
         } else {
             first = nextInTurn
             nextInTurn = (nextInTurn + 1) % proxies.count

@@ -18,6 +18,8 @@ final class ClientConnection: EventHandler {
     private enum State {
         case awaitingHead
         case exchanging
+        /// A login route: reading its body (`loginBodyRemaining` > 0), then waiting for its answer.
+        case login
         /// Writing the last response; the connection closes once it is out.
         case draining
         /// Our side is shut down; reading and discarding until the client closes.
@@ -44,6 +46,12 @@ final class ClientConnection: EventHandler {
     private var headTimerArmed = false
     /// Pipelined requests wait because our answers to earlier ones are not read yet.
     private var waitingForOutputRoom = false
+
+    // The login in progress.
+    private var loginKind = LoginKind.chatgpt
+    private var loginBody: [UInt8] = []
+    private var loginBodyRemaining = 0
+    private var loginCall: LoginCall?
 
     // The exchange in progress.
     private var request: RequestHead?
@@ -120,6 +128,8 @@ final class ClientConnection: EventHandler {
             forwardRequestBody()
             // A decoded body continued in a later loop turn, so one bomb cannot hold the loop.
             if decodingPending { flushOutput() }
+        case .login:
+            collectLoginBody()
         case .draining, .lingering, .closed:
             return
         }
@@ -143,6 +153,14 @@ final class ClientConnection: EventHandler {
             releaseUpstream()
             upstreamDidFail(ProxyError(504, "upstream timeout: no data from \(authority) within \(seconds) s"),
                             retryable: false)
+        case .login:
+            if let loginCall {
+                loginCall.expire()  // answers with its 504
+            } else {
+                let seconds = secondsText(worker.configuration.headerTimeoutMs)
+                respondLocal(ProxyError(408, "login request body not received within \(seconds) s"),
+                             minorVersion: 1, keepAlive: false)
+            }
         case .exchanging, .draining:
             abort()  // the client stopped reading what we send
         case .lingering, .closed:
@@ -159,6 +177,8 @@ final class ClientConnection: EventHandler {
         case .exchanging:
             if requestBody != .complete && requestOnWire { return upstreamHasRoom }
             return input.readableCount < Self.maxReadAhead
+        case .login:
+            return loginBodyRemaining > 0 || input.readableCount < Self.maxReadAhead
         case .draining, .lingering:
             return true
         case .closed:
@@ -198,7 +218,7 @@ final class ClientConnection: EventHandler {
         switch state {
         case .awaitingHead, .lingering, .draining:
             close()
-        case .exchanging:
+        case .exchanging, .login:
             // The client left: an HTTP/1.1 upstream request can only be cancelled by closing it.
             abort()
         case .closed:
@@ -238,6 +258,7 @@ final class ClientConnection: EventHandler {
             }
         }
         if state == .exchanging { forwardRequestBody() }
+        if state == .login { collectLoginBody() }
     }
 
     // MARK: requests
@@ -256,9 +277,7 @@ final class ClientConnection: EventHandler {
             respondLocal(status: 200, json: "{\"status\":\"ok\"}", minorVersion: head.minorVersion,
                          keepAlive: keepAfterLocal)
         case .login(let kind):
-            let name = kind == .chatgpt ? "/chatgpt/login" : "/platform/login"
-            respondLocal(ProxyError(501, "\(name) is not implemented yet"), minorVersion: head.minorVersion,
-                         keepAlive: keepAfterLocal)
+            startLogin(kind, head)
         case .reject(let error):
             respondLocal(error, minorVersion: head.minorVersion, keepAlive: keepAfterLocal)
         case .forward(let forward):
@@ -299,14 +318,83 @@ final class ClientConnection: EventHandler {
         attachUpstream()
     }
 
+    // MARK: logins
+
+    /// A login's body is small JSON: read whole (Content-Length only), then the flow runs and its one
+    /// answer is written like a local one.
+    private func startLogin(_ kind: LoginKind, _ head: RequestHead) {
+        request = head
+        let length: UInt64
+        switch head.framing {
+        case .none, .untilClose: length = 0
+        case .contentLength(let n): length = n
+        case .chunked:
+            respondLocal(ProxyError(411, "login request body needs a Content-Length"), minorVersion: head.minorVersion,
+                         keepAlive: false)
+            return
+        }
+        guard length <= UInt64(LoginRequest.maxBodyBytes) else {
+            respondLocal(ProxyError(400, "login request body is larger than \(LoginRequest.maxBodyBytes) bytes"),
+                         minorVersion: head.minorVersion, keepAlive: false)
+            return
+        }
+        state = .login
+        loginKind = kind
+        loginBody = []
+        loginBodyRemaining = Int(length)
+        if head.expectsContinue && length > 0 {
+            output.append("HTTP/1.1 100 Continue\r\n\r\n")
+            flushOutput()
+        }
+        worker.loop.setTimeout(self, milliseconds: worker.configuration.loginTimeoutMs)
+        collectLoginBody()
+    }
+
+    private func collectLoginBody() {
+        guard state == .login, loginCall == nil else { return }
+        if loginBodyRemaining > 0 {
+            let available = input.readable
+            let count = min(available.count, loginBodyRemaining)
+            loginBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: available[0..<count]))
+            input.consume(count)
+            loginBodyRemaining -= count
+            guard loginBodyRemaining == 0 else { return }
+        }
+        let call = LoginCall(loginKind, body: loginBody, worker: worker) { [unowned self] result in
+            self.finishLogin(result)
+        }
+        loginBody = []
+        // The call may have answered already (a bad body, no free slot).
+        if state == .login { loginCall = call }
+    }
+
+    private func finishLogin(_ result: Result<FlowResponse, ProxyError>) {
+        guard state == .login else { return }
+        loginCall = nil
+        worker.loop.setDeadline(self, .max)
+        let minorVersion = request?.minorVersion ?? 1
+        let route = loginKind == .chatgpt ? "/chatgpt/login" : "/platform/login"
+        switch result {
+        case .success(let response):
+            Log.info("\(response.status) POST \(route)")
+            respondLocal(status: response.status, json: String(decoding: response.body, as: UTF8.self),
+                         minorVersion: minorVersion, keepAlive: keepAlive)
+        case .failure(let error):
+            Log.info("\(error.status) POST \(route): \(error.message)")
+            respondLocal(error, minorVersion: minorVersion, keepAlive: keepAlive)
+        }
+        if state == .awaitingHead { worker.loop.runSoon(self) }  // pipelined requests go on
+    }
+
     /// Places the request on a shared, pooled or new upstream connection.
     private func attachUpstream() {
         guard state == .exchanging, let forward else { return }
-        let connection = worker.pool.connection(for: forward.origin, client: self, worker: worker)
+        let route = worker.proxies.route(stickyKey: request?.value(of: "authorization"))
+        let connection = worker.pool.connection(for: forward.origin, route: route, worker: worker)
         upstream = connection
         http2Stream = 0
         requestOnWire = false
-        connection.enqueue(self)
+        connection.enqueue(.client(self))
     }
 
     /// Moves request body bytes from `input` towards the upstream while it has room: over HTTP/1.1
@@ -400,7 +488,7 @@ final class ClientConnection: EventHandler {
     private func releaseUpstream() {
         let connection = upstream
         upstream = nil
-        connection?.cancel(self)
+        connection?.cancel(.client(self))
         http2Stream = 0
         requestOnWire = false
         requestBodyQueue.release()
@@ -728,7 +816,7 @@ final class ClientConnection: EventHandler {
                 waitingForOutputRoom = false
                 worker.loop.runSoon(self)
             }
-        case .lingering, .closed:
+        case .login, .lingering, .closed:
             break
         }
     }
@@ -776,6 +864,8 @@ final class ClientConnection: EventHandler {
         guard state != .closed else { return }
         state = .closed
         releaseUpstream()
+        loginCall?.abandon()
+        loginCall = nil
         worker.loop.deregister(self, fd: fd)
         Glibc.close(fd)
         input.release()

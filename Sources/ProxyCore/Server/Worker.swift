@@ -10,6 +10,7 @@ final class Worker {
     let pool = UpstreamPool()
     /// Which upstream proxies are up, and the policy that picks one per request.
     private(set) lazy var proxies = ProxySet(worker: self)
+    let loginSlots: LoginSlots
     let requestParser = RequestHeadParser()
     let responseParser = ResponseHeadParser()
     /// How upstream requests present themselves (HTTP/2 preface, header order and identity).
@@ -21,6 +22,7 @@ final class Worker {
         self.configuration = configuration
         self.tls = tls
         profile = BrowserProfile.named(configuration.tlsProfile)
+        loginSlots = LoginSlots(limit: configuration.maxLoginsPerWorker)
         router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
         resolver = Resolver(loop: loop, overrides: resolveOverrides)
     }

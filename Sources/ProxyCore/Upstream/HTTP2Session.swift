@@ -2,19 +2,19 @@ import CNghttp2
 
 /// The HTTP/2 protocol of one upstream connection: an nghttp2 client session that the connection
 /// feeds with what it reads and drains into what it writes. Each stream belongs to one
-/// `ClientConnection`, which gets head, body and end as it would from HTTP/1.1. Response DATA is
+/// `UpstreamUser`, which gets head, body and end as it would from HTTP/1.1. Response DATA is
 /// acknowledged (WINDOW_UPDATE) only as the client takes it, so a slow reader holds back its own
 /// stream and nothing else.
 final class HTTP2Session {
     private var session: OpaquePointer?
     private unowned let connection: UpstreamConnection
-    /// The clients of open streams; the stream user data points at them unretained.
-    private var streams: [Int32: ClientConnection] = [:]
+    /// The users of open streams, by stream id.
+    private var streams: [Int32: UpstreamUser] = [:]
     private var partialHeads: [Int32: ResponseHead] = [:]
     /// Clients that received data in the current read, written out once at its end.
-    private var touched: [ClientConnection] = []
+    private var touched: [UpstreamUser] = []
     /// Clients whose queued request body shrank while frames were produced.
-    private var bodyTaken: [ClientConnection] = []
+    private var bodyTaken: [UpstreamUser] = []
     /// Set by GOAWAY from the server: no new streams here.
     private(set) var goingAway = false
     private(set) var protocolError: String?
@@ -50,7 +50,6 @@ final class HTTP2Session {
         self.connection = connection
         self.priority = profile.http2.priority
         self.pseudoHeaderOrder = profile.http2.pseudoHeaderOrder
-        self.headerPlan = profile.fetch
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw ProxyError(502, "nghttp2: out of memory") }
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -79,7 +78,6 @@ final class HTTP2Session {
 
     private let priority: (weight: Int32, exclusive: Bool)?
     private let pseudoHeaderOrder: [HTTP2Profile.PseudoHeader]
-    private let headerPlan: HeaderPlan?
 
     deinit {
         nghttp2_session_del(session)
@@ -88,16 +86,16 @@ final class HTTP2Session {
     // MARK: requests
 
     /// Opens a stream for the client's request. Returns the stream id, or nil with a reason.
-    func submit(_ client: ClientConnection, head: RequestHead, method: String, target: String,
-                origin: UpstreamOrigin, hasBody: Bool) -> Result<Int32, ProxyError> {
-        buildHeaders(head, method: method, target: target, origin: origin)
+    func submit(_ client: UpstreamUser, head: RequestHead, method: String, target: String,
+                origin: UpstreamOrigin, plan: HeaderPlan?, hasBody: Bool) -> Result<Int32, ProxyError> {
+        buildHeaders(head, method: method, target: target, origin: origin, plan: plan)
         var provider = nghttp2_data_provider()
         provider.read_callback = Self.readBody
         var priorityBuffer = nghttp2_priority_spec()
         if let priority {
             nghttp2_priority_spec_init(&priorityBuffer, 0, priority.weight, priority.exclusive ? 1 : 0)
         }
-        let client = Unmanaged.passUnretained(client).toOpaque()
+        // Streams are looked up in `streams`; nghttp2's stream user data is not used.
         let id: Int32 = headerBytes.withUnsafeMutableBufferPointer { bytes in
             var nva = headerSpans.map { span in
                 nghttp2_nv(name: bytes.baseAddress! + span.name.lowerBound, value: bytes.baseAddress! + span.value.lowerBound,
@@ -106,20 +104,21 @@ final class HTTP2Session {
             return withUnsafePointer(to: &priorityBuffer) { spec in
                 withUnsafePointer(to: &provider) { body in
                     nghttp2_submit_request(session, priority == nil ? nil : spec, &nva, nva.count,
-                                           hasBody ? body : nil, client)
+                                           hasBody ? body : nil, nil)
                 }
             }
         }
         guard id > 0 else {
             return .failure(ProxyError(502, "upstream HTTP/2 request failed: \(String(cString: nghttp2_strerror(id)))"))
         }
-        streams[id] = Unmanaged<ClientConnection>.fromOpaque(client).takeUnretainedValue()
+        streams[id] = client
         return .success(id)
     }
 
     /// HTTP/2 wants lowercase names and pseudo-headers first (in the profile's order); hop-by-hop
     /// fields do not exist there.
-    private func buildHeaders(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin) {
+    private func buildHeaders(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin,
+                              plan: HeaderPlan?) {
         headerBytes.removeAll(keepingCapacity: true)
         headerSpans.removeAll(keepingCapacity: true)
         func add(_ name: String, _ value: String, lowercase: Bool = false, bearer: Bool = false) {
@@ -140,7 +139,7 @@ final class HTTP2Session {
             case .path: add(":path", target)
             }
         }
-        UpstreamFields.forEach(head, method: method, origin: origin, plan: headerPlan, http2: true) { field in
+        UpstreamFields.forEach(head, method: method, origin: origin, plan: plan, http2: true) { field in
             switch field {
             case .profile(let name, let value):
                 add(name, value)
@@ -165,7 +164,6 @@ final class HTTP2Session {
     func cancel(_ stream: Int32) {
         guard streams.removeValue(forKey: stream) != nil else { return }
         partialHeads[stream] = nil
-        nghttp2_session_set_stream_user_data(session, stream, nil)
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream, NGHTTP2_CANCEL.rawValue)
     }
 
@@ -231,7 +229,7 @@ final class HTTP2Session {
         Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
     }
 
-    private func client(_ stream: Int32) -> ClientConnection? {
+    private func client(_ stream: Int32) -> UpstreamUser? {
         streams[stream]
     }
 
@@ -310,7 +308,7 @@ final class HTTP2Session {
         } else {
             client.deferAcknowledgement(length)
         }
-        if me.touched.last !== client { me.touched.append(client) }
+        if me.touched.last?.isSame(as: client) != true { me.touched.append(client) }
         return 0
     }
 
@@ -343,7 +341,7 @@ final class HTTP2Session {
         let (count, ended) = client.takeRequestBody(into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
         if ended { flags!.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue) }
         if count == 0 && !ended { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
-        if me.bodyTaken.last !== client { me.bodyTaken.append(client) }
+        if me.bodyTaken.last?.isSame(as: client) != true { me.bodyTaken.append(client) }
         return count
     }
 }

@@ -13,8 +13,8 @@ enum HTTP1Phase {
 /// HTTP/1.1 over an upstream connection: one exchange at a time. The client queues the request
 /// head and body in `output`; the response is parsed here and handed to the client as it arrives.
 extension UpstreamConnection {
-    func startHTTP1(_ client: ClientConnection) {
-        guard let request = client.pendingRequest else { return }
+    func startHTTP1(_ client: UpstreamUser) {
+        guard let request = client.pendingRequest(worker.profile) else { return }
         self.client = client
         requestMethod = request.forward.method
         requestComplete = false
@@ -24,9 +24,9 @@ extension UpstreamConnection {
         readPaused = false
         worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
         UpstreamRequestHead.write(request.head, method: request.forward.method, target: request.forward.target,
-                                  origin: origin, plan: worker.profile.fetch, into: &output)
-        client.upstreamStarted(http2Stream: 0)
-        guard self.client === client else { return }
+                                  origin: origin, plan: request.plan, into: &output)
+        client.upstreamStarted(http2Stream: 0, on: self)
+        guard self.client?.isSame(as: client) == true else { return }
         flush()
     }
 
@@ -152,8 +152,8 @@ extension UpstreamConnection {
     }
 
     /// A client callback may end the exchange (its socket failed): then stop touching `input`.
-    private func stillServing(_ client: ClientConnection) -> Bool {
-        state == .open && self.client === client
+    private func stillServing(_ client: UpstreamUser) -> Bool {
+        state == .open && self.client?.isSame(as: client) == true
     }
 
     func http1EndOfStream() {

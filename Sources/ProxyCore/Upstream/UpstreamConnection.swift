@@ -5,7 +5,7 @@ import Glibc
 /// One connection to an upstream origin: a `Dialer` brings the socket (directly or through the route's
 /// proxy), this adds TLS, then HTTP/1.1 or HTTP/2 as ALPN decides. Requests that arrive while it dials
 /// wait in `waiting`. Over HTTP/1.1 it carries one exchange at a time (see UpstreamConnection+HTTP1.swift);
-/// over HTTP/2 many, one stream per `ClientConnection` (HTTP2Session). Between exchanges it waits in the
+/// over HTTP/2 many, one stream per `UpstreamUser` (HTTP2Session). Between exchanges it waits in the
 /// worker's pool.
 final class UpstreamConnection: EventHandler {
     enum State {
@@ -35,7 +35,7 @@ final class UpstreamConnection: EventHandler {
     var readPaused = false
 
     /// Clients that asked for this connection before it was open.
-    private var waiting: [ClientConnection] = []
+    private var waiting: [UpstreamUser] = []
     private(set) var session: HTTP2Session?
     private var sendingFrames = false
     /// A PING is out to check an idle HTTP/2 connection before the requests in `waiting` use it.
@@ -47,7 +47,7 @@ final class UpstreamConnection: EventHandler {
     private var receiving = false
 
     // HTTP/1.1 exchange state (UpstreamConnection+HTTP1.swift).
-    var client: ClientConnection?
+    var client: UpstreamUser?
     var reused = false
     var requestComplete = false
     var phase = HTTP1Phase.idle
@@ -97,10 +97,10 @@ final class UpstreamConnection: EventHandler {
 
     var activeStreams: Int { session?.activeStreams ?? (client == nil ? 0 : 1) }
 
-    // MARK: requests (called by ClientConnection)
+    // MARK: requests (called by ClientConnection and FlowExchange)
 
-    /// Places the client's request here: now if open, else when the dial completes.
-    func enqueue(_ client: ClientConnection) {
+    /// Places the request here: now if open, else when the dial completes.
+    func enqueue(_ client: UpstreamUser) {
         if state == .open, let session {
             if pinging || needsLivenessCheck {
                 waiting.append(client)
@@ -121,29 +121,29 @@ final class UpstreamConnection: EventHandler {
     }
 
     /// The client gives up its request (it left, or its request failed).
-    func cancel(_ client: ClientConnection) {
-        if let index = waiting.firstIndex(where: { $0 === client }) {
+    func cancel(_ client: UpstreamUser) {
+        if let index = waiting.firstIndex(where: { $0.isSame(as: client) }) {
             waiting.remove(at: index)
             // Nobody left to serve: a dial in progress would only open a connection no one holds.
             if waiting.isEmpty && state != .open { close() }
         } else if let session, client.http2Stream > 0 {
             session.cancel(client.http2Stream)
             sendFrames()
-        } else if self.client === client {
+        } else if self.client?.isSame(as: client) == true {
             // An HTTP/1.1 request cannot be cancelled but by closing its connection.
             self.client = nil
             close()
         }
     }
 
-    private func start(_ client: ClientConnection) {
+    private func start(_ client: UpstreamUser) {
         if let session {
-            guard let request = client.pendingRequest else { return }
-            switch session.submit(client, head: request.head, method: request.forward.method,
-                                  target: request.forward.target, origin: origin, hasBody: client.hasRequestBody) {
+            guard let request = client.pendingRequest(worker.profile) else { return }
+            switch session.submit(client, head: request.head, method: request.forward.method, target: request.forward.target,
+                                  origin: origin, plan: request.plan, hasBody: client.hasRequestBody) {
             case .success(let stream):
                 worker.loop.setDeadline(self, .max)  // no idle close while a stream runs
-                client.upstreamStarted(http2Stream: stream)
+                client.upstreamStarted(http2Stream: stream, on: self)
                 sendFrames()
             case .failure(let error):
                 client.upstreamDidFail(error, retryable: false)

@@ -23,10 +23,10 @@ final class UpstreamPool {
     private var streamLimits: [UpstreamOrigin: Int] = [:]
     private static let assumedStreamLimit = 1_000
 
-    /// A connection that can take the client's request for `origin`, on the route the proxy policy picks:
+    /// A connection that can take a request for `origin` on `route` (which the proxy policy picked):
     /// shared, idle or new.
-    func connection(for origin: UpstreamOrigin, client: ClientConnection, worker: Worker) -> UpstreamConnection {
-        let key = Key(origin: origin, route: worker.proxies.route(for: client))
+    func connection(for origin: UpstreamOrigin, route: DialRoute, worker: Worker) -> UpstreamConnection {
+        let key = Key(origin: origin, route: route)
         if let connection = shared[key]?.first(where: { $0.canTakeRequest }) { return connection }
         while let connection = idle[key]?.popLast() {
             if connection.isIdleHTTP1 { return connection }

@@ -1,0 +1,186 @@
+/// One login step's request through the worker's upstream pool, dialer and TLS profile, like a
+/// client's, with the answer gathered in memory instead of relayed. It completes from the loop's
+/// deferred queue, after the upstream callbacks that ended it have unwound, so the next step may
+/// start on the very connection that just answered.
+final class FlowExchange: EventHandler {
+    let kind: FlowRequest.Kind
+    private unowned let worker: Worker
+    private let route: DialRoute
+    private let url: FlowURL
+    private let body: [UInt8]
+    private let head: RequestHead
+    private let forward: Forward
+    private var completion: ((Result<FlowResponse, ProxyError>) -> Void)?
+    private var result: Result<FlowResponse, ProxyError>?
+    private var upstream: UpstreamConnection?
+    private var response: FlowResponse?
+    private var bodySent = 0
+    private var retries = 0
+    private static let maxRetries = 3
+    /// The exchange's HTTP/2 stream, 0 over HTTP/1.1 or before it is placed.
+    private(set) var http2Stream: Int32 = 0
+
+    init(_ request: FlowRequest, route: DialRoute, worker: Worker,
+         completion: @escaping (Result<FlowResponse, ProxyError>) -> Void) {
+        kind = request.kind
+        self.worker = worker
+        self.route = route
+        url = request.url
+        body = request.body
+        var fields = request.fields
+        // HTTP/2 carries the length as a field; HTTP/1.1's framing writes its own from `framing`.
+        if !body.isEmpty { fields.append(HTTPField("Content-Length", String(body.count))) }
+        head = RequestHead(method: request.method, target: request.url.pathAndQuery, minorVersion: 1, fields: fields,
+                           framing: body.isEmpty ? .none : .contentLength(UInt64(body.count)), keepAlive: true,
+                           expectsContinue: false)
+        forward = Forward(origin: request.url.origin, method: request.method, target: request.url.pathAndQuery)
+        self.completion = completion
+    }
+
+    func start() {
+        worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs)
+        attach()
+    }
+
+    /// The login ended (its deadline, or the client left): give up the request and never complete.
+    func cancel() {
+        completion = nil
+        release()
+        worker.loop.setDeadline(self, .max)
+    }
+
+    private func attach() {
+        let connection = worker.pool.connection(for: forward.origin, route: route, worker: worker)
+        upstream = connection
+        http2Stream = 0
+        connection.enqueue(.flow(self))
+    }
+
+    private func release() {
+        let connection = upstream
+        upstream = nil
+        http2Stream = 0
+        connection?.cancel(.flow(self))
+    }
+
+    private func finish(_ outcome: Result<FlowResponse, ProxyError>) {
+        guard completion != nil, result == nil else { return }
+        result = outcome
+        worker.loop.setDeadline(self, .max)
+        worker.loop.runSoon(self)
+    }
+
+    override func handleDeferred() {
+        guard let completion, let result else { return }
+        self.completion = nil
+        completion(result)
+    }
+
+    override func handleTimeout() {
+        guard result == nil else { return }
+        release()
+        let seconds = secondsText(worker.configuration.upstreamTimeoutMs)
+        finish(.failure(ProxyError(504, "upstream timeout: no answer from \(forward.origin.authority) within \(seconds) s")))
+    }
+
+    // MARK: what the upstream side asks (see UpstreamUser)
+
+    var pendingRequest: (head: RequestHead, forward: Forward)? {
+        completion != nil && result == nil ? (head, forward) : nil
+    }
+
+    var requestMethod: String { forward.method }
+    var hasRequestBody: Bool { !body.isEmpty }
+    var hasResponseHead: Bool { response != nil }
+    var isSafeToRetry: Bool { response == nil && bodySent == 0 }
+
+    func takeRequestBody(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, ended: Bool) {
+        let count = min(body.count - bodySent, buffer.count)
+        body.withUnsafeBytes { bytes in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[bodySent..<(bodySent + count)]))
+        }
+        bodySent += count
+        return (count, bodySent == body.count)
+    }
+
+    func upstreamStarted(http2Stream stream: Int32, on connection: UpstreamConnection) {
+        http2Stream = stream
+        guard stream == 0 else { return }  // nghttp2 pulls the body through takeRequestBody
+        body.withUnsafeBytes { connection.output.append($0) }
+        bodySent = body.count
+        connection.requestComplete = true
+    }
+
+    func upstreamRedirect() {
+        guard pendingRequest != nil else { return }
+        attach()
+    }
+
+    func upstreamDidReceiveHead(_ head: ResponseHead) {
+        response = FlowResponse(status: head.status, fields: head.fields)
+    }
+
+    /// Gathers the body; past the cap the request is given up rather than read to its end.
+    func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard result == nil, response != nil else { return false }
+        guard response!.body.count + bytes.count <= FlowResponse.maxBodyBytes else {
+            release()
+            finish(.failure(FlowResponse.bodyTooLarge(url)))
+            return false
+        }
+        response!.body.append(contentsOf: bytes)
+        return true
+    }
+
+    func upstreamDidFinish() {
+        upstream = nil
+        http2Stream = 0
+        guard let response else { return }
+        finish(Self.decoded(response, from: url))
+    }
+
+    /// The profile offered the browser's codings and a flow reads plain bodies: a coded answer is
+    /// decoded whole here, within the same cap as a plain one.
+    private static func decoded(_ response: FlowResponse, from url: FlowURL) -> Result<FlowResponse, ProxyError> {
+        let handling = ContentHandling.decide(response: response.fields, request: [], decodes: true,
+                                              hasBody: !response.body.isEmpty)
+        switch handling {
+        case .passThrough:
+            return .success(response)
+        case .refuse(let message):
+            return .failure(ProxyError(502, message))
+        case .decode(let coding):
+            guard let decoder = ContentDecoder(coding) else {
+                return .failure(ProxyError(502, "cannot allocate a \(coding) decoder for the upstream's answer"))
+            }
+            var output = IOBuffer()
+            let written = response.body.withUnsafeBytes { body in
+                DecodedBody.write(decoder, body, chunked: false, into: &output, limit: FlowResponse.maxBodyBytes + 1)
+            }
+            switch written {
+            case .failure(let error):
+                return .failure(ProxyError(502, "upstream answer from \(url.origin.authority) is not valid \(coding): \(error.message)"))
+            case .success(let consumed):
+                if output.readableCount > FlowResponse.maxBodyBytes { return .failure(FlowResponse.bodyTooLarge(url)) }
+                guard consumed == response.body.count, decoder.isComplete else {
+                    return .failure(ProxyError(502, "upstream answer from \(url.origin.authority) ends inside its \(coding) coding"))
+                }
+            }
+            var plain = response
+            plain.body = Array(output.readable)
+            plain.fields.removeAll { $0.hasName("content-encoding") || $0.hasName("content-length") }
+            return .success(plain)
+        }
+    }
+
+    func upstreamDidFail(_ error: ProxyError, retryable: Bool) {
+        upstream = nil
+        http2Stream = 0
+        if retryable && retries < Self.maxRetries && isSafeToRetry && pendingRequest != nil {
+            retries += 1
+            attach()
+            return
+        }
+        finish(.failure(error))
+    }
+}

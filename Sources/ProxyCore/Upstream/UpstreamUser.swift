@@ -1,0 +1,123 @@
+/// Whose request an upstream exchange carries: a client connection's, relayed as it streams, or an
+/// internal flow's (a login step), answered into memory. A closed set, so the upstream side
+/// dispatches with a switch on the data path rather than through an existential.
+enum UpstreamUser {
+    case client(ClientConnection)
+    case flow(FlowExchange)
+
+    func isSame(as other: UpstreamUser) -> Bool {
+        switch (self, other) {
+        case (.client(let a), .client(let b)): return a === b
+        case (.flow(let a), .flow(let b)): return a === b
+        default: return false
+        }
+    }
+
+    /// The request to send, with the header plan of its kind, while it still wants sending.
+    func pendingRequest(_ profile: BrowserProfile) -> (head: RequestHead, forward: Forward, plan: HeaderPlan?)? {
+        switch self {
+        case .client(let client):
+            guard let request = client.pendingRequest else { return nil }
+            return (request.head, request.forward, profile.fetch)
+        case .flow(let flow):
+            guard let request = flow.pendingRequest else { return nil }
+            return (request.head, request.forward, flow.kind == .navigation ? profile.navigation : profile.fetch)
+        }
+    }
+
+    var http2Stream: Int32 {
+        switch self {
+        case .client(let client): return client.http2Stream
+        case .flow(let flow): return flow.http2Stream
+        }
+    }
+
+    var requestMethod: String {
+        switch self {
+        case .client(let client): return client.requestMethod
+        case .flow(let flow): return flow.requestMethod
+        }
+    }
+
+    var hasRequestBody: Bool {
+        switch self {
+        case .client(let client): return client.hasRequestBody
+        case .flow(let flow): return flow.hasRequestBody
+        }
+    }
+
+    var hasResponseHead: Bool {
+        switch self {
+        case .client(let client): return client.hasResponseHead
+        case .flow(let flow): return flow.hasResponseHead
+        }
+    }
+
+    var isSafeToRetry: Bool {
+        switch self {
+        case .client(let client): return client.isSafeToRetry
+        case .flow(let flow): return flow.isSafeToRetry
+        }
+    }
+
+    func takeRequestBody(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, ended: Bool) {
+        switch self {
+        case .client(let client): return client.takeRequestBody(into: buffer)
+        case .flow(let flow): return flow.takeRequestBody(into: buffer)
+        }
+    }
+
+    func deferAcknowledgement(_ count: Int) {
+        if case .client(let client) = self { client.deferAcknowledgement(count) }
+    }
+
+    func upstreamStarted(http2Stream stream: Int32, on connection: UpstreamConnection) {
+        switch self {
+        case .client(let client): client.upstreamStarted(http2Stream: stream)
+        case .flow(let flow): flow.upstreamStarted(http2Stream: stream, on: connection)
+        }
+    }
+
+    func upstreamRedirect() {
+        switch self {
+        case .client(let client): client.upstreamRedirect()
+        case .flow(let flow): flow.upstreamRedirect()
+        }
+    }
+
+    func upstreamCanTakeBody() {
+        if case .client(let client) = self { client.upstreamCanTakeBody() }
+    }
+
+    func upstreamDidReceiveHead(_ head: ResponseHead) {
+        switch self {
+        case .client(let client): client.upstreamDidReceiveHead(head)
+        case .flow(let flow): flow.upstreamDidReceiveHead(head)
+        }
+    }
+
+    func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        switch self {
+        case .client(let client): return client.upstreamBody(bytes)
+        case .flow(let flow): return flow.upstreamBody(bytes)
+        }
+    }
+
+    func upstreamBatchDone() {
+        if case .client(let client) = self { client.upstreamBatchDone() }
+    }
+
+    func upstreamDidFinish() {
+        switch self {
+        case .client(let client): client.upstreamDidFinish()
+        case .flow(let flow): flow.upstreamDidFinish()
+        }
+    }
+
+    func upstreamDidFail(_ error: ProxyError, retryable: Bool) {
+        switch self {
+        case .client(let client): client.upstreamDidFail(error, retryable: retryable)
+        case .flow(let flow): flow.upstreamDidFail(error, retryable: retryable)
+        }
+    }
+}
