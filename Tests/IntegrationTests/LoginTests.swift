@@ -133,6 +133,64 @@ final class LoginTests: ProxydTestCase {
         XCTAssertEqual(flows.requests.count, before)
     }
 
+    /// With an upstream proxy configured, every step of both logins reaches the hosts from the proxy's
+    /// process, never from proxyd's.
+    func testEveryStepGoesThroughTheSOCKS5Proxy() throws {
+        let socks = try ProxyDaemon(.microsocks(username: "login", password: "p@ss"))
+        defer { socks.stop() }
+        let fake = try XCTUnwrap(Self.fake)
+        let proxyd = try ProxydProcess(settings: ProxydProcess.baseSettings(pki: env.pki).merging(fake.settings) { $1 }
+            .merging(["PROXYD_UPSTREAM_PROXY": "socks5://login:p%40ss@127.0.0.1:\(socks.port)"]) { $1 })
+        defer { _ = proxyd.stop() }
+        let before = flows.requests.count
+        for route in ["/chatgpt/login", "/platform/login"] {
+            let connection = try RawHTTPConnection(port: proxyd.port, timeout: 30)
+            let body = Array(#"{"username":"ok@example.com","password":"\#(password("ok@example.com"))"}"#.utf8)
+            try connection.send(RequestBuilder.build("POST", route, headers: [("Content-Type", "application/json")], body: body))
+            XCTAssertEqual(try connection.readResponse(method: "POST").status, 200, route)
+        }
+        let steps = flows.requests.dropFirst(before)
+        XCTAssertGreaterThan(steps.count, 10)
+        XCTAssertEqual(Set(steps.map(\.senderPID)), [socks.pid], "every step came from microsocks")
+    }
+
+    /// PROXYD_LOGIN_TIMEOUT bounds the whole login: an upstream that never answers ends it with a 504 naming
+    /// the step, long before the upstream timeout.
+    func testLoginDeadlineNamesTheStep() throws {
+        let silent = try SilentListener()
+        let proxyd = try ProxydProcess(settings: ProxydProcess.baseSettings(pki: env.pki).merging([
+            "PROXYD_CHATGPT_URL": "https://127.0.0.1:\(silent.port)", "PROXYD_LOGIN_TIMEOUT": "1",
+        ]) { $1 })
+        defer { _ = proxyd.stop() }
+        let connection = try RawHTTPConnection(port: proxyd.port, timeout: 30)
+        let started = Date()
+        try connection.send(RequestBuilder.build("POST", "/chatgpt/login", headers: [("Content-Type", "application/json")],
+                                                 body: Array(#"{"username":"a@example.com","password":"x"}"#.utf8)))
+        assertProxydError(try connection.readResponse(method: "POST"), status: 504, messageContains: ["csrf"])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+    }
+
+    /// PROXYD_MAX_LOGINS_PER_WORKER: a login past the bound is answered 503 at once, and the slot comes back.
+    func testLoginsPastTheBoundAre503() throws {
+        let silent = try SilentListener()
+        let proxyd = try ProxydProcess(settings: ProxydProcess.baseSettings(pki: env.pki).merging([
+            "PROXYD_CHATGPT_URL": "https://127.0.0.1:\(silent.port)", "PROXYD_LOGIN_TIMEOUT": "2",
+            "PROXYD_MAX_LOGINS_PER_WORKER": "1", "PROXYD_WORKERS": "1",
+        ]) { $1 })
+        defer { _ = proxyd.stop() }
+        let body = Array(#"{"username":"a@example.com","password":"x"}"#.utf8)
+        let first = try RawHTTPConnection(port: proxyd.port, timeout: 30)
+        try first.send(RequestBuilder.build("POST", "/chatgpt/login", headers: [("Content-Type", "application/json")], body: body))
+        Thread.sleep(forTimeInterval: 0.3)
+        let second = try RawHTTPConnection(port: proxyd.port, timeout: 30)
+        try second.send(RequestBuilder.build("POST", "/chatgpt/login", headers: [("Content-Type", "application/json")], body: body))
+        assertProxydError(try second.readResponse(method: "POST"), status: 503, messageContains: ["too many logins"])
+        assertProxydError(try first.readResponse(method: "POST"), status: 504)
+        let third = try RawHTTPConnection(port: proxyd.port, timeout: 30)
+        try third.send(RequestBuilder.build("POST", "/chatgpt/login", headers: [("Content-Type", "application/json")], body: body))
+        assertProxydError(try third.readResponse(method: "POST"), status: 504, messageContains: ["csrf"])
+    }
+
     func testUnreachableUpstreamIs502() throws {
         let closedPort = try LoopbackSocket.unusedPort()
         let proxyd = try ProxydProcess(settings: ProxydProcess.baseSettings(pki: env.pki).merging([

@@ -128,17 +128,6 @@ class RoutingTests: ProxydTestCase {
         XCTAssertEqual(jsonObject(response)?["status"] as? String, "ok")
     }
 
-    func testLoginRoutesAnswer501JSONForNow() throws {
-        let heads = (env.chatgpt.recorder.headCount, env.platform.recorder.headCount)
-        let credentials = Array(#"{"username":"u@example.com","password":"secret"}"#.utf8)
-        for target in ["/chatgpt/login", "/platform/login"] {
-            let response = try request("POST", target, headers: [("Content-Type", "application/json")], body: credentials)
-            assertProxydError(response, status: 501)
-        }
-        XCTAssertEqual(env.chatgpt.recorder.headCount, heads.0)
-        XCTAssertEqual(env.platform.recorder.headCount, heads.1)
-    }
-
     func testUpstreamErrorStatusesAreRelayedUnchanged() throws {
         for (target, code) in [("/chatgpt/backend-api/__status?code=418", 418), ("/platform/v1/__status?code=401", 401),
                                ("/platform/v1/chat/__status?code=429", 429), ("/chatgpt/backend-api/__status?code=500", 500)] {

@@ -24,8 +24,11 @@ final class FakeAuthHandler: ChannelInboundHandler {
             head = nil
             let authority = requestHead.headers["host"].first ?? ""
             let host = authority.split(separator: ":").first.map { $0.lowercased() } ?? ""
-            let request = FakeAuthRequest(host: host, method: requestHead.method.rawValue, uri: requestHead.uri,
+            var request = FakeAuthRequest(host: host, method: requestHead.method.rawValue, uri: requestHead.uri,
                                           headers: requestHead.headers.map { (name: $0.name, value: $0.value) }, body: body)
+            if let client = context.channel.remoteAddress?.port, let server = context.channel.localAddress?.port {
+                request.senderPID = SocketOwner.pid(clientPort: client, serverPort: server)
+            }
             let answer = flows.answer(request)
             var responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: answer.status))
             for (name, value) in answer.headers { responseHead.headers.add(name: name, value: value) }

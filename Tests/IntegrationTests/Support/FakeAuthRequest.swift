@@ -8,6 +8,8 @@ struct FakeAuthRequest {
     let uri: String
     let headers: [(name: String, value: String)]
     let body: [UInt8]
+    /// The process that held the client end of the connection when the request arrived.
+    var senderPID: Int32? = nil
 
     var path: String { String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
 

@@ -56,6 +56,8 @@ final class ProxyDaemon {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    var pid: Int32 { process.processIdentifier }
+
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
