@@ -26,6 +26,11 @@ let package = Package(
             providers: [.apt(["libnghttp2-dev"])]
         ),
         .systemLibrary(
+            name: "CAres",
+            pkgConfig: "libcares",
+            providers: [.apt(["libc-ares-dev"])]
+        ),
+        .systemLibrary(
             name: "CBrotli",
             pkgConfig: "libbrotlidec",
             providers: [.apt(["libbrotli-dev"])]
@@ -42,7 +47,7 @@ let package = Package(
             name: "CTLSShim",
             dependencies: ["COpenSSL", "CBrotli", .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
-        .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2"]),
+        .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2", "CAres"]),
         .executableTarget(
             name: "proxyd",
             dependencies: [
