@@ -20,7 +20,7 @@ final class Worker {
         self.tls = tls
         profile = BrowserProfile.named(configuration.tlsProfile)
         router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
-        resolver = Resolver(loop: loop, overrides: resolveOverrides)
+        resolver = try Resolver(loop: loop, overrides: resolveOverrides, configuration: configuration)
     }
 
     /// Runs the loop on the calling thread until `stop`.

@@ -178,11 +178,17 @@ final class UpstreamConnection: EventHandler, ResolverClient {
         switch answer {
         case .failure(let message):
             fail(ProxyError(502, "upstream DNS lookup failed for \(origin.host): \(message)"))
+        case .timedOut:
+            failDNSTimeout(afterMs: worker.configuration.dnsTimeoutMs)
         case .addresses(let list):
             addresses = list
             nextAddress = 0
             connectNext()
         }
+    }
+
+    private func failDNSTimeout(afterMs milliseconds: UInt64) {
+        fail(ProxyError(504, "upstream DNS lookup for \(origin.host) timed out after \(secondsText(milliseconds)) s"))
     }
 
     private func connectNext() {
@@ -315,8 +321,11 @@ final class UpstreamConnection: EventHandler, ResolverClient {
 
     override func handleTimeout() {
         switch state {
-        case .resolving, .connecting, .handshaking:
+        case .resolving:
+            // PROXYD_CONNECT_TIMEOUT, shorter than PROXYD_DNS_TIMEOUT, ran out during the lookup.
             worker.resolver.cancel(self, host: origin.host, port: origin.port)
+            failDNSTimeout(afterMs: worker.configuration.connectTimeoutMs)
+        case .connecting, .handshaking:
             let seconds = secondsText(worker.configuration.connectTimeoutMs)
             fail(ProxyError(504, "upstream connect to \(origin.authority) timed out after \(seconds) s"))
         case .open:
