@@ -26,6 +26,11 @@ let package = Package(
             providers: [.apt(["libnghttp2-dev"])]
         ),
         .systemLibrary(
+            name: "CAres",
+            pkgConfig: "libcares",
+            providers: [.apt(["libc-ares-dev"])]
+        ),
+        .systemLibrary(
             name: "CBrotli",
             pkgConfig: "libbrotlidec",
             providers: [.apt(["libbrotli-dev"])]
@@ -55,7 +60,7 @@ let package = Package(
             // zlib and zstd decompress certificates for the profiles that offer them (Safari, Firefox).
             linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]
         ),
-        .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2", "CBrotli", "CZlib", "CZstd"]),
+        .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2", "CAres", "CBrotli", "CZlib", "CZstd"]),
         .executableTarget(
             name: "proxyd",
             dependencies: [

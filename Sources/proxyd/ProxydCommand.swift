@@ -27,6 +27,10 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.caFile), help: .setting(.caFile)) var caFile: String?
     @Option(name: .setting(.resolve), help: .setting(.resolve)) var resolve: String?
     @Option(name: .setting(.dnsServers), help: .setting(.dnsServers)) var dnsServers: String?
+    @Option(name: .setting(.dnsTimeout), help: .setting(.dnsTimeout)) var dnsTimeout: String?
+    @Option(name: .setting(.dnsMinTTL), help: .setting(.dnsMinTTL)) var dnsMinTTL: String?
+    @Option(name: .setting(.dnsMaxTTL), help: .setting(.dnsMaxTTL)) var dnsMaxTTL: String?
+    @Option(name: .setting(.dnsNegativeTTL), help: .setting(.dnsNegativeTTL)) var dnsNegativeTTL: String?
     @Option(name: .setting(.workers), help: .setting(.workers)) var workers: String?
     @Option(name: .setting(.maxBodyBytes), help: .setting(.maxBodyBytes)) var maxBodyBytes: String?
     @Option(name: .setting(.headerTimeout), help: .setting(.headerTimeout)) var headerTimeout: String?
@@ -49,6 +53,7 @@ struct ProxydCommand: ParsableCommand {
             (.listen, listen), (.upstreamProxy, upstreamProxy), (.proxyPolicy, proxyPolicy), (.chatgptURL, chatgptURL),
             (.platformURL, platformURL), (.authURL, authURL), (.platformWebURL, platformWebURL),
             (.tlsProfile, tlsProfile), (.caFile, caFile), (.resolve, resolve), (.dnsServers, dnsServers),
+            (.dnsTimeout, dnsTimeout), (.dnsMinTTL, dnsMinTTL), (.dnsMaxTTL, dnsMaxTTL), (.dnsNegativeTTL, dnsNegativeTTL),
             (.workers, workers), (.maxBodyBytes, maxBodyBytes), (.headerTimeout, headerTimeout),
             (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.proxyTimeout, proxyTimeout),
             (.tlsTimeout, tlsTimeout), (.upstreamTimeout, upstreamTimeout),

@@ -211,6 +211,23 @@ final class ConfigurationTests: XCTestCase {
         ])
     }
 
+    func testDNSSettings() throws {
+        let defaults = try Configuration.load([:])
+        XCTAssertEqual([defaults.dnsTimeoutMs, defaults.dnsMinTTLMs, defaults.dnsMaxTTLMs, defaults.dnsNegativeTTLMs],
+                       [5_000, 30_000, 600_000, 5_000])
+        let given = try Configuration.load(["PROXYD_DNS_TIMEOUT": "1.5", "PROXYD_DNS_MIN_TTL": "1",
+                                            "PROXYD_DNS_MAX_TTL": "1", "PROXYD_DNS_NEGATIVE_TTL": "0.25"])
+        XCTAssertEqual([given.dnsTimeoutMs, given.dnsMinTTLMs, given.dnsMaxTTLMs, given.dnsNegativeTTLMs],
+                       [1_500, 1_000, 1_000, 250])
+        for (name, value) in [("PROXYD_DNS_TIMEOUT", "0"), ("PROXYD_DNS_MIN_TTL", "-1"), ("PROXYD_DNS_MAX_TTL", "1m"),
+                              ("PROXYD_DNS_NEGATIVE_TTL", "0.0001")] {
+            XCTAssertThrowsError(try Configuration.load([name: value])) { XCTAssertTrue("\($0)".hasPrefix("\(name): ")) }
+        }
+        XCTAssertThrowsError(try Configuration.load(["PROXYD_DNS_MAX_TTL": "10"])) { error in
+            XCTAssertEqual("\(error)", "PROXYD_DNS_MAX_TTL: minimum TTL 30 s exceeds the maximum TTL 10 s")
+        }
+    }
+
     func testSettingsTableIsConsistent() {
         let settings = Configuration.settings
         XCTAssertEqual(settings.map(\.envName), SettingKey.allCases.map(\.rawValue))

@@ -19,6 +19,7 @@ final class ProxydCommandTests: XCTestCase {
         let bad: [SettingKey: String] = [
             .listen: "x", .upstreamProxy: "ftp://h:1", .chatgptURL: "x", .platformURL: "x", .authURL: "x",
             .platformWebURL: "x", .tlsProfile: "x", .caFile: "/nonexistent", .resolve: "x", .dnsServers: "x",
+            .dnsTimeout: "0", .dnsMinTTL: "x", .dnsMaxTTL: "0", .dnsNegativeTTL: "x",
             .workers: "0", .maxBodyBytes: "x", .headerTimeout: "0", .idleTimeout: "0", .connectTimeout: "0",
             .upstreamTimeout: "0", .upstreamPingAfter: "0", .upstreamIdleClose: "x", .logLevel: "x",
             .loginTimeout: "0", .maxLoginsPerWorker: "0",

@@ -22,6 +22,12 @@ public struct Configuration: Sendable {
     public var resolve: [ResolveOverride]
     /// Empty means the servers of /etc/resolv.conf.
     public var dnsServers: [DNSServer]
+    public var dnsTimeoutMs: UInt64
+    /// Bounds on how long a positive DNS answer is cached, whatever TTL the server gave.
+    public var dnsMinTTLMs: UInt64
+    public var dnsMaxTTLMs: UInt64
+    /// How long NXDOMAIN and NODATA are cached.
+    public var dnsNegativeTTLMs: UInt64
     public var workers: Int
     public var maxBodyBytes: UInt64
     public var headerTimeoutMs: UInt64
@@ -42,6 +48,7 @@ public struct Configuration: Sendable {
         let reader = SettingReader(values: values)
         try reader.rejectUnknownNames()
         let listen = try reader.listenAddress()
+        let dnsTTL = try reader.dnsTTLBounds()
         return Configuration(
             listenHost: listen.host,
             listenPort: listen.port,
@@ -59,6 +66,10 @@ public struct Configuration: Sendable {
             caFile: try reader.given(.caFile).map { try readableFile($0.text, setting: $0.name) },
             resolve: try reader.given(.resolve).map { try ResolveOverride.parseList($0.text, setting: $0.name) } ?? [],
             dnsServers: try reader.given(.dnsServers).map { try DNSServer.parseList($0.text, setting: $0.name) } ?? [],
+            dnsTimeoutMs: try reader.milliseconds(.dnsTimeout),
+            dnsMinTTLMs: dnsTTL.min,
+            dnsMaxTTLMs: dnsTTL.max,
+            dnsNegativeTTLMs: try reader.milliseconds(.dnsNegativeTTL),
             workers: try reader.given(.workers).map { given in
                 guard let n = wholeNumber(given.text).flatMap({ Int(exactly: $0) }), (1...maxWorkers).contains(n) else {
                     throw ConfigurationError(given.name, expected: "a whole number from 1 to \(maxWorkers)", got: given.text)

@@ -11,6 +11,10 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case caFile = "PROXYD_CA_FILE"
     case resolve = "PROXYD_RESOLVE"
     case dnsServers = "PROXYD_DNS_SERVERS"
+    case dnsTimeout = "PROXYD_DNS_TIMEOUT"
+    case dnsMinTTL = "PROXYD_DNS_MIN_TTL"
+    case dnsMaxTTL = "PROXYD_DNS_MAX_TTL"
+    case dnsNegativeTTL = "PROXYD_DNS_NEGATIVE_TTL"
     case workers = "PROXYD_WORKERS"
     case maxBodyBytes = "PROXYD_MAX_BODY_BYTES"
     case headerTimeout = "PROXYD_HEADER_TIMEOUT"
@@ -88,6 +92,14 @@ extension Configuration {
         case .dnsServers:
             return make("ip[:port][,...]", "DNS servers for the resolver; IPv6 with a port as [ip]:port.",
                         describedDefault: "from /etc/resolv.conf")
+        case .dnsTimeout:
+            return make("seconds", "Time allowed for a DNS lookup; 504 when it runs out.", default: "5")
+        case .dnsMinTTL:
+            return make("seconds", "Shortest time a DNS answer is cached, whatever its TTL.", default: "30")
+        case .dnsMaxTTL:
+            return make("seconds", "Longest time a DNS answer is cached, whatever its TTL.", default: "600")
+        case .dnsNegativeTTL:
+            return make("seconds", "Time a name found not to exist (or without addresses) is remembered.", default: "5")
         case .workers:
             return make("n", "Event-loop threads, 1 to \(Configuration.maxWorkers).", describedDefault: "number of online CPUs")
         case .maxBodyBytes:

@@ -56,6 +56,17 @@ struct SettingReader {
         return total > 0 && total <= maxTimeoutSeconds * 1000 ? total : nil
     }
 
+    /// The minimum must not exceed the maximum, or no TTL could satisfy both.
+    func dnsTTLBounds() throws -> (min: UInt64, max: UInt64) {
+        let low = try milliseconds(.dnsMinTTL)
+        let high = try milliseconds(.dnsMaxTTL)
+        guard low <= high else {
+            throw ConfigurationError(setting: (given(.dnsMinTTL) ?? given(.dnsMaxTTL))?.name ?? SettingKey.dnsMinTTL.rawValue,
+                                     problem: "minimum TTL \(secondsText(low)) s exceeds the maximum TTL \(secondsText(high)) s")
+        }
+        return (low, high)
+    }
+
     /// `PROXYD_LISTEN` is `host:port`; its aliases carry only a port, as in the original program.
     func listenAddress() throws -> (host: String, port: UInt16) {
         let defaultHost = "0.0.0.0"

@@ -75,10 +75,8 @@ final class Dialer: EventHandler, ResolverClient {
 
     /// May complete before returning (numeric addresses, synchronous failures).
     func start() {
-        // The resolver owns the DNS timeout; this deadline only keeps a lookup that never answers from
-        // holding the connection forever.
-        stageDeadline = worker.loop.now &+ worker.configuration.connectTimeoutMs
-        updateDeadline()
+        // The resolver keeps the DNS stage's deadline (PROXYD_DNS_TIMEOUT) and answers `.timedOut`.
+        stageDeadline = .max
         if proxy?.scheme == .socks5 && !tcpOnly {
             stage = .resolvingDestination
             resolve(destination.host, destination.port)
@@ -107,6 +105,8 @@ final class Dialer: EventHandler, ResolverClient {
         switch (stage, answer) {
         case (.resolvingDestination, .failure(let message)):
             fail(502, "upstream DNS lookup failed for \(destination.host): \(message)", proxyFault: false)
+        case (.resolvingDestination, .timedOut):
+            failDNSTimeout(destination.host, proxyFault: false)
         case (.resolvingDestination, .addresses(let list)):
             // The proxy's own connectivity is unknown; IPv4 is what proxies reach most often.
             destinationAddress = (list.first { !$0.isIPv6 } ?? list.first)?.addressBytes
@@ -118,6 +118,8 @@ final class Dialer: EventHandler, ResolverClient {
             } else {
                 fail(502, "\(proxyLabel) cannot be resolved: \(message)", proxyFault: true)
             }
+        case (.resolvingConnectHost, .timedOut):
+            failDNSTimeout(connectHost.host, proxyFault: proxy != nil)
         case (.resolvingConnectHost, .addresses(let list)):
             addresses = SocketAddress.happyEyeballsOrder(list)
             stage = .connecting
@@ -127,6 +129,11 @@ final class Dialer: EventHandler, ResolverClient {
         default:
             break  // an answer after cancel
         }
+    }
+
+    private func failDNSTimeout(_ host: String, proxyFault: Bool) {
+        let seconds = secondsText(worker.configuration.dnsTimeoutMs)
+        fail(504, "upstream DNS lookup for \(host) timed out after \(seconds) s (PROXYD_DNS_TIMEOUT)", proxyFault: proxyFault)
     }
 
     // MARK: TCP (Happy Eyeballs)
@@ -313,9 +320,7 @@ final class Dialer: EventHandler, ResolverClient {
         let config = worker.configuration
         switch stage {
         case .resolvingDestination, .resolvingConnectHost:
-            let host = stage == .resolvingDestination ? destination.host : connectHost.host
-            fail(504, "DNS lookup of \(host) did not finish within \(secondsText(config.connectTimeoutMs)) s",
-                 proxyFault: false)
+            return  // no deadline of ours: the resolver answers `.timedOut`
         case .connecting:
             let seconds = secondsText(config.connectTimeoutMs)
             if proxy == nil {

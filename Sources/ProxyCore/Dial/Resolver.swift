@@ -1,15 +1,14 @@
-import Glibc
-
 /// Whoever waits for a lookup that did not answer at once.
 protocol ResolverClient: AnyObject {
     func didResolve(_ answer: Resolver.Answer)
 }
 
-/// Turns an upstream host name into addresses for one worker. Numeric hosts and `PROXYD_RESOLVE`
-/// overrides answer at once; other names go to getaddrinfo on a short-lived thread (a stopgap until
-/// c-ares runs inside the loop), and the answer comes back through the loop's mailbox. Answers are
-/// cached, failures briefly too, and concurrent lookups of one name share a single query.
-final class Resolver {
+/// Turns an upstream host name into addresses (IPv6 and IPv4) for one worker. Numeric hosts and
+/// `PROXYD_RESOLVE` overrides answer at once; other names go to /etc/hosts and DNS through the
+/// worker's c-ares channel, inside its event loop. Results are cached per name (TTLs within the
+/// configured bounds, NXDOMAIN/NODATA for the negative TTL), and concurrent lookups of one name share
+/// one query. The DNS timeout is kept here: when it runs out, every waiter gets `.timedOut`.
+final class Resolver: EventHandler {
     struct Key: Hashable {
         var host: String
         var port: UInt16
@@ -18,79 +17,97 @@ final class Resolver {
     enum Answer {
         case addresses([SocketAddress])
         case failure(String)
+        /// No answer within `PROXYD_DNS_TIMEOUT`.
+        case timedOut
+    }
+
+    private struct Waiter {
+        let client: ResolverClient
+        let port: UInt16
+    }
+
+    /// One query in flight for a name; `generation` tells its result from that of an earlier,
+    /// abandoned query for the same name.
+    private struct Lookup {
+        var waiters: [Waiter]
+        let deadline: UInt64
+        let generation: UInt64
     }
 
     private unowned let loop: EventLoop
     private let overrides: [Key: [SocketAddress]]
-    private var cache: [Key: (answer: Answer, expires: UInt64)] = [:]
-    private var waiting: [Key: [ResolverClient]] = [:]
+    private let channel: DNSChannel
+    private var cache: DNSCache
+    private var lookups: [String: Lookup] = [:]
+    private var generation: UInt64 = 0
+    private let timeoutMs: UInt64
 
-    private static let positiveTTL: UInt64 = 60_000
-    private static let negativeTTL: UInt64 = 5_000
-
-    init(loop: EventLoop, overrides: [Key: [SocketAddress]]) {
+    init(loop: EventLoop, overrides: [Key: [SocketAddress]], configuration: Configuration) throws {
         self.loop = loop
         self.overrides = overrides
+        timeoutMs = configuration.dnsTimeoutMs
+        cache = DNSCache(policy: DNSCachePolicy(minTTLMs: configuration.dnsMinTTLMs, maxTTLMs: configuration.dnsMaxTTLMs,
+                                                negativeTTLMs: configuration.dnsNegativeTTLMs))
+        channel = try DNSChannel(loop: loop, servers: configuration.dnsServers, timeoutMs: configuration.dnsTimeoutMs)
+        super.init()
+        channel.owner = self
     }
 
     /// Returns an answer now, or nil when `client.didResolve` will be called later.
     func resolve(host: String, port: UInt16, for client: ResolverClient) -> Answer? {
-        let key = Key(host: host, port: port)
-        if let fixed = overrides[key] { return .addresses(fixed) }
+        if let fixed = overrides[Key(host: host, port: port)] { return .addresses(fixed) }
         if let numeric = SocketAddress(ip: host, port: port) { return .addresses([numeric]) }
-        if let hit = cache[key], hit.expires > loop.now { return hit.answer }
-        if waiting[key] != nil {
-            waiting[key]!.append(client)
+        if let hit = cache.lookup(host, now: loop.now) { return Self.answer(hit, port: port) }
+        let waiter = Waiter(client: client, port: port)
+        if lookups[host] != nil {
+            lookups[host]!.waiters.append(waiter)
             return nil
         }
-        waiting[key] = [client]
-        let loop = self.loop
-        do {
-            try startThread(detached: true) { [unowned self] in
-                let answer = Self.lookup(key)
-                loop.post { self.finish(key, answer) }
-            }
-        } catch {
-            waiting[key] = nil
-            return .failure("cannot start a lookup: \(error)")
+        generation += 1
+        let deadline = loop.now &+ timeoutMs
+        // In place before c-ares runs: results it hands over meanwhile may lead to lookups of this name.
+        lookups[host] = Lookup(waiters: [], deadline: deadline, generation: generation)
+        if let result = channel.query(host, generation: generation) {
+            dnsDidFinish(host, generation: generation, result)
+            return Self.answer(result, port: port)
         }
+        lookups[host]?.waiters.append(waiter)
+        if deadline < self.deadline { loop.setDeadline(self, deadline) }
         return nil
     }
 
-    /// A client that gave up (timeout, cancel) stops waiting.
+    /// A client that gave up (timeout, cancel) stops waiting; the query goes on and fills the cache.
     func cancel(_ client: ResolverClient, host: String, port: UInt16) {
-        let key = Key(host: host, port: port)
-        waiting[key]?.removeAll { $0 === client }
+        lookups[host]?.waiters.removeAll { $0.client === client }
     }
 
-    private func finish(_ key: Key, _ answer: Answer) {
-        let ttl: UInt64
-        if case .addresses = answer { ttl = Self.positiveTTL } else { ttl = Self.negativeTTL }
-        cache[key] = (answer, loop.now + ttl)
-        let clients = waiting.removeValue(forKey: key) ?? []
-        for client in clients { client.didResolve(answer) }
+    /// A result from the channel. One from an abandoned query still answers the name if it is definitive.
+    func dnsDidFinish(_ host: String, generation: UInt64, _ result: DNSResult) {
+        let current = lookups[host]
+        guard current?.generation == generation || result.isDefinitive else { return }
+        cache.store(host, result, now: loop.now)
+        guard let lookup = current else { return }
+        lookups[host] = nil
+        for waiter in lookup.waiters { waiter.client.didResolve(Self.answer(result, port: waiter.port)) }
     }
 
-    /// Runs off the loop: blocking getaddrinfo.
-    private static func lookup(_ key: Key) -> Answer {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(key.host, String(key.port), &hints, &result)
-        guard rc == 0 else {
-            return .failure(rc == EAI_SYSTEM ? errnoText(errno) : String(cString: gai_strerror(rc)))
+    /// The DNS timeout: lookups past their deadline fail their waiters and are forgotten, so the next
+    /// request starts a fresh query; c-ares may still answer the old one into the cache.
+    override func handleTimeout() {
+        let now = loop.now
+        let expired = lookups.filter { $0.value.deadline <= now }
+        for host in expired.keys { lookups[host] = nil }
+        for lookup in expired.values {
+            for waiter in lookup.waiters { waiter.client.didResolve(.timedOut) }
         }
-        defer { freeaddrinfo(result) }
-        var addresses: [SocketAddress] = []
-        var entry = result
-        while let info = entry {
-            if let addr = info.pointee.ai_addr,
-               info.pointee.ai_family == AF_INET || info.pointee.ai_family == AF_INET6 {
-                addresses.append(SocketAddress(addr, length: info.pointee.ai_addrlen))
-            }
-            entry = info.pointee.ai_next
+        if let next = lookups.values.map(\.deadline).min() { loop.setDeadline(self, next) }
+    }
+
+    private static func answer(_ result: DNSResult, port: UInt16) -> Answer {
+        switch result {
+        case .addresses(let list, _): return .addresses(list.map { $0.withPort(port) })
+        case .notFound(let message), .failure(let message): return .failure(message)
+        case .timedOut: return .timedOut
         }
-        return addresses.isEmpty ? .failure("no IPv4 or IPv6 address") : .addresses(addresses)
     }
 }

@@ -24,7 +24,7 @@ final class Worker {
         profile = BrowserProfile.named(configuration.tlsProfile)
         loginSlots = LoginSlots(limit: configuration.maxLoginsPerWorker)
         router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
-        resolver = Resolver(loop: loop, overrides: resolveOverrides)
+        resolver = try Resolver(loop: loop, overrides: resolveOverrides, configuration: configuration)
     }
 
     /// Runs the loop on the calling thread until `stop`.

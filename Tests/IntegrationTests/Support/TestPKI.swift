@@ -2,7 +2,7 @@ import Foundation
 
 /// Throwaway certificates made with the `openssl` CLI, so the fixture's trust chain is independent of
 /// proxyd's own TLS code: a CA whose PEM proxyd trusts via PROXYD_CA_FILE, a server certificate signed by it
-/// for `localhost`, `upstream.proxyd.test`, the login fake's names and 127.0.0.1, and a second server certificate signed by a CA proxyd
+/// for `localhost`, `upstream.proxyd.test`, the login fake's names, `*.dns.proxyd.test` and 127.0.0.1, and a second server certificate signed by a CA proxyd
 /// does not know.
 struct TestPKI {
     let directory: URL
@@ -22,7 +22,7 @@ struct TestPKI {
         let path = { (name: String) in dir.appendingPathComponent(name).path }
 
         let serverExtensions = """
-            subjectAltName=DNS:localhost,DNS:\(madeUpHostName),\(fakeAuthNames),IP:127.0.0.1
+            subjectAltName=DNS:localhost,DNS:\(madeUpHostName),\(fakeAuthNames),DNS:*.\(dnsTestDomain),IP:127.0.0.1
             basicConstraints=critical,CA:FALSE
             keyUsage=critical,digitalSignature,keyEncipherment
             extendedKeyUsage=serverAuth
@@ -65,6 +65,9 @@ struct TestPKI {
 
     /// A name no DNS server knows, so reaching the fixture under it proves PROXYD_RESOLVE was used.
     static let madeUpHostName = "upstream.proxyd.test"
+
+    /// Names under it are served by the DNS tests' dnsmasq.
+    static let dnsTestDomain = "dns.proxyd.test"
 
     private static func openssl(_ arguments: [String]) throws {
         let result = try Command.run("openssl", arguments)

@@ -3,7 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// An HTTPS upstream on 127.0.0.1 with an OS-chosen port, built on SwiftNIO + NIOSSL so that it shares no code
+/// An HTTPS upstream on 127.0.0.1 (or another loopback address) with an OS-chosen port, built on SwiftNIO + NIOSSL so that it shares no code
 /// with proxyd's own HTTP and TLS stacks.
 final class UpstreamFixture {
     let recorder = RequestRecorder()
@@ -15,7 +15,7 @@ final class UpstreamFixture {
     /// The base URL proxyd should be configured with; `localhost` so host-name verification is exercised.
     var baseURL: String { "https://localhost:\(port)" }
 
-    init(certificatePath: String, keyPath: String) throws {
+    init(certificatePath: String, keyPath: String, host: String = "127.0.0.1") throws {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
@@ -41,7 +41,7 @@ final class UpstreamFixture {
                         try channel.pipeline.syncOperations.addHandler(FixtureHandler(recorder: recorder))
                     }
                 }
-                .bind(host: "127.0.0.1", port: 0).wait()
+                .bind(host: host, port: 0).wait()
         } catch {
             try? group.syncShutdownGracefully()
             throw error
@@ -53,8 +53,8 @@ final class UpstreamFixture {
         self.port = port
     }
 
-    static func trusted(_ pki: TestPKI) throws -> UpstreamFixture {
-        try UpstreamFixture(certificatePath: pki.serverCertificatePath, keyPath: pki.serverKeyPath)
+    static func trusted(_ pki: TestPKI, host: String = "127.0.0.1") throws -> UpstreamFixture {
+        try UpstreamFixture(certificatePath: pki.serverCertificatePath, keyPath: pki.serverKeyPath, host: host)
     }
 
     static func untrusted(_ pki: TestPKI) throws -> UpstreamFixture {
