@@ -35,7 +35,9 @@ enum { HELD_MAX = 2048 };
 // Each attempt is a fresh hello with its own permutation, ending in padding with odds of (empty
 // extensions sent) / 31 (BoringSSL's extension table): 3/31 for Edge, 2/31 for OkHttp, 1/31 for OkHttp
 // resuming a TLS 1.2 session (its ticket fills session_ticket). At 256 attempts a miss is about
-// 4e-12, 4e-8 and 2e-4 of connections; 64 would miss 1.4% of OkHttp's full handshakes.
+// 4e-12, 4e-8 and 2e-4 of connections; 64 would miss 1.4% of OkHttp's full handshakes. An attempt
+// (a new SSL, its key share, the hello) takes about 20 us in a release build: on average Edge needs 10
+// attempts, OkHttp 16, so about 0.2 and 0.3 ms per connection (99th percentile 1 and 1.3 ms).
 enum { FINAL_PADDING_ATTEMPTS = 256 };
 
 static const struct tlsshim_backend boring_backend;
