@@ -38,6 +38,11 @@ struct tlsshim_boring_profile {
     unsigned no_session_tickets : 1;  // no session_ticket extension (Safari sends none)
     unsigned alps : 1;                // ALPS for h2 when the caller offers h2
     unsigned alps_new_codepoint : 1;  // 17613 instead of the old 17513
+    // End the ClientHello with a 1-byte padding extension (21), as hellos of older BoringSSL did. This
+    // one writes it only when the last extension of the order has an empty body, so the extensions
+    // are permuted and a full hello is rebuilt until its order ends so (boringssl.c). Needs grease off:
+    // GREASE's own final extension is never empty.
+    unsigned final_padding : 1;
 };
 
 #endif

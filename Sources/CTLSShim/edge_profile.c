@@ -2,11 +2,16 @@
 // ../shared/fingerprints (curl-impersonate's Edge 101 on an older BoringSSL). Updating Edge means
 // editing these tables, not the backend.
 //
-// Reference JA4 t13d1516h2_8daaf6152771_e5627efa2ab1; this table gives t13d1515h2_8daaf6152771_f37e75b10bcc.
-// The one difference is the padding extension (21): the reference's BoringSSL padded ClientHellos of
-// 256-511 bytes to 512 (the F5 workaround), the BoringSSL in swift-nio-ssl 2.37.6 no longer does and
-// has no API to add it. Ciphers, the other 15 extensions, their order and the signature algorithms
-// are the reference's, so JA3N equals the reference's without 21.
+// Reference JA4 t13d1516h2_8daaf6152771_e5627efa2ab1, and this table sends exactly that (JA4_r and
+// JA3N too). The reference's padding extension (21) came from its BoringSSL padding 256-511 byte hellos
+// to 512 (the F5 workaround); the BoringSSL in swift-nio-ssl 2.37.6 no longer does and has no API for it.
+// Its only padding is 1 byte after a last extension with an empty body, so final_padding permutes the
+// extensions and rebuilds the hello until it ends so (boringssl.c). The cost: no GREASE (GREASE's last
+// extension is never empty), so this is a Chromium hello without GREASE, unlike real Edge 101, and
+// its extension order changes per connection where Edge 101's was fixed. JA4 and JA3N ignore both;
+// a fingerprint that looks at GREASE or the order (JA3, JA4_o) sees the difference. Should every
+// attempt miss, JA4 is t13d1515h2_8daaf6152771_f37e75b10bcc. A hello resuming a TLS 1.3 session has
+// pre_shared_key (41) last and can never pad, so it carries 41 where the full one carries 21.
 #include "boring_profile.h"
 
 #include <CNIOBoringSSL.h>
@@ -39,7 +44,8 @@ static const uint8_t edge_h2_settings[] = {
     0x00, 0x06, 0x00, 0x04, 0x00, 0x00,
 };
 
-// Edge 101 predates extension permutation, ECH GREASE and the new ALPS code point.
+// Edge 101 predates ECH GREASE and the new ALPS code point; it sent GREASE and a fixed extension
+// order, both given up for the padding extension (see the top of this file).
 const struct tlsshim_boring_profile tlsshim_edge_profile = {
     .cipher_list = edge_ciphers,
     .groups = edge_groups,
@@ -52,8 +58,8 @@ const struct tlsshim_boring_profile tlsshim_edge_profile = {
     .cert_compression_count = TLSSHIM_COUNT(edge_cert_compression),
     .alps_h2_settings = edge_h2_settings,
     .alps_h2_settings_len = sizeof edge_h2_settings,
-    .grease = 1,
     .ocsp_stapling = 1,
     .signed_cert_timestamps = 1,
     .alps = 1,
+    .final_padding = 1,
 };

@@ -2,11 +2,14 @@
 // tls_client_okhttp4_android_13.json in ../shared/fingerprints (the profile go-chatgpt-api sent from
 // mid-2023). Android's TLS is BoringSSL too. Updating it means editing these tables.
 //
-// Reference JA4 t13d1513h2_8daaf6152771_eca864cca44a; this table gives t13d1512h2_8daaf6152771_40271e0a5736.
-// The one difference is the padding extension (21): the reference pads its 256-511 byte ClientHello to
-// 512 as older BoringSSL did; the BoringSSL in swift-nio-ssl 2.37.6 no longer does and has no API to
-// add it. Ciphers, the other 12 extensions in their order, groups and signature algorithms are the
-// reference's, so JA3N equals the reference's without 21.
+// Reference JA4 t13d1513h2_8daaf6152771_eca864cca44a, and this table sends exactly that (JA4_r and
+// JA3N too). The reference's padding extension (21) came from older BoringSSL padding 256-511 byte
+// hellos to 512; the BoringSSL in swift-nio-ssl 2.37.6 no longer does and has no API for it. Its only
+// padding is 1 byte after a last extension with an empty body, so final_padding permutes the
+// extensions and rebuilds the hello until it ends so (boringssl.c). The cost: the extension order
+// changes per connection where Android's was fixed; JA4 and JA3N ignore it, JA3 and JA4_o do not.
+// Should every attempt miss, JA4 is t13d1512h2_8daaf6152771_40271e0a5736. A hello resuming a TLS 1.3
+// session has pre_shared_key (41) last and can never pad, so it carries 41 where the full one carries 21.
 #include "boring_profile.h"
 
 #include <CNIOBoringSSL.h>
@@ -27,7 +30,8 @@ static const uint16_t okhttp_sigalgs[] = {
     SSL_SIGN_RSA_PSS_RSAE_SHA512, SSL_SIGN_RSA_PKCS1_SHA512, SSL_SIGN_RSA_PKCS1_SHA1,
 };
 
-// No GREASE, certificate compression, SCT, ALPS or ECH: Android's platform defaults.
+// No GREASE, certificate compression, SCT, ALPS or ECH: Android's platform defaults. No GREASE also
+// means final_padding costs nothing more here.
 const struct tlsshim_boring_profile tlsshim_okhttp_profile = {
     .cipher_list = okhttp_ciphers,
     .groups = okhttp_groups,
@@ -37,4 +41,5 @@ const struct tlsshim_boring_profile tlsshim_okhttp_profile = {
     .sigalgs = okhttp_sigalgs,
     .sigalg_count = TLSSHIM_COUNT(okhttp_sigalgs),
     .ocsp_stapling = 1,
+    .final_padding = 1,
 };

@@ -134,7 +134,9 @@ static tlsshim_conn *openssl_conn_new(tlsshim_ctx *base, int fd, const char *hos
     BIO *bio = SSL_get_rbio(conn->ssl);
     BIO_set_callback_arg(bio, (char *)conn);
     BIO_set_callback_ex(bio, note_socket_read);
-    offer_session(conn, ctx->sessions, host, port);
+    SSL_SESSION *session = take_session(conn, ctx->sessions, host, port);
+    offer_session(conn, session);
+    SSL_SESSION_free(session);
     SSL_set_connect_state(conn->ssl);
     return &conn->base;
 }

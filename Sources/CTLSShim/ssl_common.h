@@ -146,16 +146,20 @@ static struct tlsshim_session_cache *enable_resumption(SSL_CTX *ssl_ctx) {
     return tlsshim_session_cache_new(&session_ops);
 }
 
-// Offers the peer's saved session, if any, before the handshake. One the library refuses is simply
-// not offered: the handshake is then a full one, as is one whose session the server rejects.
-static void offer_session(struct backend_conn *conn, struct tlsshim_session_cache *cache, const char *host,
-                          uint16_t port) {
+// Names the peer whose sessions conn saves and takes the saved session to offer it: a reference the
+// caller frees, or NULL. Taken once per connection, since a TLS 1.3 ticket leaves the cache here.
+static SSL_SESSION *take_session(struct backend_conn *conn, struct tlsshim_session_cache *cache, const char *host,
+                                 uint16_t port) {
     tlsshim_session_peer_init(&conn->peer, cache, host, port);
+    return tlsshim_session_cache_take(&conn->peer);
+}
+
+// Before the handshake: lets conn->ssl save the sessions it is granted and offers session, if any.
+// One the library refuses is simply not offered: the handshake is then a full one, as is one whose
+// session the server rejects.
+static void offer_session(struct backend_conn *conn, SSL_SESSION *session) {
     SSL_set_app_data(conn->ssl, &conn->peer);
-    SSL_SESSION *session = tlsshim_session_cache_take(&conn->peer);
-    if (session == NULL) return;
-    if (SSL_set_session(conn->ssl, session) != 1) ERR_clear_error();
-    SSL_SESSION_free(session);
+    if (session != NULL && SSL_set_session(conn->ssl, session) != 1) ERR_clear_error();
 }
 
 static int backend_session_reused(tlsshim_conn *base) {

@@ -1,3 +1,4 @@
+import CNIOBoringSSL
 import CTLSShim
 import Foundation
 import Glibc
@@ -108,6 +109,151 @@ final class TLSShimTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The profiles whose reference hello ends in padding (21), which this BoringSSL adds only after some
+    /// extension orders: the shim rebuilds their hellos until one does (final_padding in boring_profile.h).
+    private static let paddedProfiles: [(profile: TLSProfile, reference: String)] = [
+        (.edge, "curl_cffi_edge101.json"), (.okhttp, "tls_client_okhttp4_android_13.json"),
+    ]
+
+    /// The fingerprints a hello must match its reference in, and that it ends in padding.
+    private func assertPaddedLikeReference(_ hello: ClientHello, _ reference: FingerprintFixture, _ label: String) {
+        XCTAssertEqual(hello.extensions.last?.type, 21, label)
+        let fingerprint = TLSFingerprint(hello)
+        XCTAssertEqual(fingerprint.ja4, reference.ja4, label)
+        XCTAssertEqual(fingerprint.ja4R, reference.ja4_r, label)
+        XCTAssertEqual(fingerprint.ja3nMD5, reference.ja3n_md5, label)
+    }
+
+    private func parsedHellos(_ server: BoringSSLServer, _ label: String) throws -> [ClientHello] {
+        try XCTUnwrap(server.results(), label).map { outcome in
+            guard case .complete(let hello) = ClientHello.parse(outcome.clientHello) else {
+                throw FixtureError("\(label): unparsable ClientHello")
+            }
+            return hello
+        }
+    }
+
+    /// One request and its reply on a new connection; whether it resumed.
+    private func exchangePing(_ context: TLSContext, port: UInt16, _ label: String) throws -> Bool {
+        let connection = try TestConnection(context: context, port: port, host: "localhost")
+        XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), "\(label): \(connection.error)")
+        connection.writeAll(Array("ping".utf8))
+        XCTAssertEqual(connection.readToEnd().0, "pong", label)
+        return connection.reused
+    }
+
+    /// Padding lands last on only 2 or 3 of 31 extension orders, so 20 full handshakes in a row each
+    /// matching the reference show the rebuilding works every time, not by luck.
+    func testEdgeAndOkHttpFullHandshakesAllSendTheReferenceJA4() throws {
+        for (profile, file) in Self.paddedProfiles {
+            let reference = try FingerprintFixture.load(file)
+            let server = try BoringSSLServer(certificates: certificates, reply: Array("pong".utf8), connections: 20)
+            for attempt in 0..<20 {
+                // A context of its own each time: a saved session would make the hello a resumed one.
+                let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2", "http/1.1"], profile: profile)
+                XCTAssertFalse(try exchangePing(context, port: server.port, "\(profile) #\(attempt)"))
+            }
+            let hellos = try parsedHellos(server, "\(profile)")
+            XCTAssertEqual(hellos.count, 20, "\(profile)")
+            for (index, hello) in hellos.enumerated() {
+                assertPaddedLikeReference(hello, reference, "\(profile) #\(index)")
+            }
+            // Permuted: the orders differ while JA4 stays.
+            XCTAssertGreaterThan(Set(hellos.map { $0.extensions.map(\.type) }).count, 1, "\(profile)")
+        }
+    }
+
+    /// A full handshake then a resumed one, against both server fixtures at TLS 1.3 and 1.2. A TLS 1.3 hello
+    /// offering its ticket ends in pre_shared_key, after which this BoringSSL never pads; a TLS 1.2 one
+    /// (the ticket in session_ticket) still ends in padding.
+    func testEdgeAndOkHttpInteroperateAndResume() throws {
+        for (profile, file) in Self.paddedProfiles {
+            let reference = try FingerprintFixture.load(file)
+            for version in [UInt16(TLS1_3_VERSION), UInt16(TLS1_2_VERSION)] {
+                let label = "\(profile) \(String(version, radix: 16))"
+                let server = try BoringSSLServer(certificates: certificates, reply: Array("pong".utf8), connections: 2,
+                                                 maxVersion: version)
+                let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2"], profile: profile)
+                XCTAssertEqual(try (0..<2).map { _ in try exchangePing(context, port: server.port, label) }, [false, true],
+                               label)
+                let hellos = try parsedHellos(server, label)
+                guard hellos.count == 2 else { return XCTFail("\(label): \(hellos.count) hellos") }
+                assertPaddedLikeReference(hellos[0], reference, "\(label) full")
+                if version == UInt16(TLS1_3_VERSION) {
+                    let types = hellos[1].extensions.map(\.type)
+                    XCTAssertEqual(types.last, 41, label)
+                    XCTAssertEqual(Set(types), Set(hellos[0].extensions.map(\.type)).subtracting([21]).union([41]), label)
+                } else {
+                    assertPaddedLikeReference(hellos[1], reference, "\(label) resumed")
+                }
+            }
+            for (version, arguments) in [("TLSv1.3", []), ("TLSv1.2", ["-tls1_2"])] {
+                let label = "\(profile) \(version) against OpenSSL"
+                let server = try OpenSSLServer(certificates: certificates, arguments: arguments, registeringTeardownIn: self)
+                let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["http/1.1"], profile: profile)
+                for expected in ["New", "Reused"] {
+                    let connection = try TestConnection(context: context, port: server.port, host: "localhost")
+                    XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), "\(label): \(connection.error)")
+                    connection.writeAll(Array("GET / HTTP/1.0\r\n\r\n".utf8))
+                    let (page, _) = connection.readToEnd()
+                    XCTAssertTrue(page.contains("\n\(expected), \(version), "), "\(label): \(page)")
+                }
+            }
+        }
+    }
+
+    /// The checked hello is held back until the socket takes it: with the socket full the handshake asks to
+    /// wait for writability, and once the peer has drained it the next call sends the whole hello first.
+    func testHeldHelloWaitsForAWritableSocket() throws {
+        for (profile, file) in Self.paddedProfiles {
+            let reference = try FingerprintFixture.load(file)
+            var pair: [Int32] = [-1, -1]
+            XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue), 0, &pair), 0)
+            let (client, peer) = (pair[0], pair[1])
+            defer {
+                close(client)
+                close(peer)
+            }
+            let junk = [UInt8](repeating: 0x55, count: 4096)
+            var filled = 0
+            while true {
+                let sent = send(client, junk, junk.count, 0)
+                guard sent > 0 else { break }
+                filled += sent
+            }
+            XCTAssertEqual(errno, EAGAIN, "\(profile)")
+
+            let context = try TLSContext(caFile: nil, alpnProtocols: ["h2", "http/1.1"], profile: profile)
+            var message = [CChar](repeating: 0, count: 256)
+            let conn = try XCTUnwrap(tlsshim_conn_new(context.pointer, client, "localhost", 443, &message, message.count),
+                                     String(cString: message))
+            defer { tlsshim_conn_free(conn) }
+            XCTAssertEqual(Int(tlsshim_handshake(conn)), Int(TLSSHIM_WANT_WRITE), "\(profile)")
+            XCTAssertEqual(drain(peer, count: filled), filled, "\(profile)")
+            var writable = pollfd(fd: client, events: Int16(POLLOUT), revents: 0)
+            XCTAssertEqual(poll(&writable, 1, 5000), 1, "\(profile)")
+            XCTAssertEqual(Int(tlsshim_handshake(conn)), Int(TLSSHIM_WANT_READ), "\(profile)")
+
+            var wire = [UInt8](repeating: 0, count: 4096)
+            let count = read(peer, &wire, wire.count)
+            XCTAssertGreaterThan(count, 0, "\(profile)")
+            let fingerprint = try XCTUnwrap(TLSFingerprint(clientHello: Array(wire.prefix(max(count, 0)))), "\(profile)")
+            assertPaddedLikeReference(fingerprint.hello, reference, "\(profile)")
+        }
+    }
+
+    /// Reads and discards count bytes already queued on fd; returns how many there were.
+    private func drain(_ fd: Int32, count: Int) -> Int {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var total = 0
+        while total < count {
+            let n = read(fd, &buffer, min(buffer.count, count - total))
+            guard n > 0 else { break }
+            total += n
+        }
+        return total
     }
 
     func testUntrustedCertificateFailsVerification() throws {
