@@ -242,6 +242,26 @@ final class LoginFlowTests: XCTestCase {
         XCTAssertTrue(transport.steps.isEmpty, "the initial request plus 10 redirects")
     }
 
+    /// A followed redirect may neither drop to plain HTTP nor carry a login form to another origin.
+    func testRedirectsThatWouldLeakAreRefused() {
+        let session = FlowSession(transport: ScriptedTransport([
+            .init(method: "GET", url: "https://auth.test/authorize", kind: .navigation,
+                  answer: flowResponse(302, [("location", "http://auth.test/next")])),
+            .init(method: "POST", url: "https://auth.test/u/login", kind: .navigation,
+                  answer: flowResponse(307, [("location", "https://elsewhere.test/collect")]), body: "password=p"),
+        ]), jar: CookieJar())
+        var messages: [String] = []
+        session.send(FlowRequest("GET", FlowURL("https://auth.test/authorize")!, kind: .navigation), redirects: .follow) {
+            if case .failure(let error) = $0 { messages.append(error.message) }
+        }
+        session.send(FlowRequest("POST", FlowURL("https://auth.test/u/login")!, kind: .navigation,
+                                 body: Array("password=p".utf8)), redirects: .follow) {
+            if case .failure(let error) = $0 { messages.append(error.message) }
+        }
+        XCTAssertEqual(messages, ["refused a redirect from auth.test to http://auth.test",
+                                  "refused a redirect from auth.test to https://elsewhere.test"])
+    }
+
     func testHugeResponseFails() {
         let huge = String(repeating: "x", count: FlowResponse.maxBodyBytes + 1)
         let error = login(failingAt: "csrf", with: flowResponse(200, [], huge))

@@ -77,6 +77,19 @@ final class LoginTextTests: XCTestCase {
         XCTAssertEqual(HTMLEntities.decode(Array("&#0;&#x110000;&bogus;&#xD800;&lt".utf8)[...]), "\u{FFFD}\u{FFFD}&bogus;\u{FFFD}&lt")
     }
 
+    /// A page of tags that never close: the scan stops at the first one instead of running to the end of the
+    /// page once per `<` (about 10^9 steps for these 128 KB before, so this test would not finish).
+    func testUnclosedTagsEndTheScanAtOnce() {
+        let page = Array(String(repeating: "<a b=", count: 25_000).utf8) + Array("<input name=\"state\" value=\"S\">".utf8)
+        var visited = 0
+        HTMLTag.scan(page) { _ in
+            visited += 1
+            return true
+        }
+        XCTAssertLessThanOrEqual(visited, 1)
+        XCTAssertEqual(HTMLScan.inputValue(named: "state", in: Array("<p>x</p><input name=state value=S>".utf8)), "S")
+    }
+
     func testJSONStringMembers() throws {
         let text = #" {"n":1.5e3,"o":{"csrfToken":"inner"},"a":[1,[true,null],{"x":"y"}],"csrfToken":"t\"\\\/\u00e9\ud83d\ude00","e":""} "#
         let members = try XCTUnwrap(JSONObjectReader.strings(Array(text.utf8)))

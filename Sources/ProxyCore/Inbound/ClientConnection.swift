@@ -157,7 +157,7 @@ final class ClientConnection: EventHandler {
             if let loginCall {
                 loginCall.expire()  // answers with its 504
             } else {
-                let seconds = secondsText(worker.configuration.headerTimeoutMs)
+                let seconds = secondsText(worker.configuration.loginTimeoutMs)
                 respondLocal(ProxyError(408, "login request body not received within \(seconds) s"),
                              minorVersion: 1, keepAlive: false)
             }
@@ -379,6 +379,10 @@ final class ClientConnection: EventHandler {
             Log.info("\(response.status) POST \(route)")
             respondLocal(status: response.status, json: String(decoding: response.body, as: UTF8.self),
                          minorVersion: minorVersion, keepAlive: keepAlive)
+        case .failure(let error) where error.status < 500:
+            // The answer to a user's own credentials (an alert text, a rate limit detail) may quote them.
+            Log.info("\(error.status) POST \(route)")
+            respondLocal(error, minorVersion: minorVersion, keepAlive: keepAlive)
         case .failure(let error):
             Log.info("\(error.status) POST \(route): \(error.message)")
             respondLocal(error, minorVersion: minorVersion, keepAlive: keepAlive)
@@ -486,12 +490,22 @@ final class ClientConnection: EventHandler {
 
     /// Gives up the exchange's place upstream (resets its stream, or closes an HTTP/1.1 connection).
     private func releaseUpstream() {
+        acknowledgeRest()
         let connection = upstream
         upstream = nil
         connection?.cancel(.client(self))
         http2Stream = 0
         requestOnWire = false
         requestBodyQueue.release()
+    }
+
+    /// HTTP/2: response bytes still unacknowledged when the stream ends count against the connection's
+    /// window, shared by every stream on it; acknowledged now, or that window is lost for good.
+    private func acknowledgeRest() {
+        if unacknowledged > 0, http2Stream > 0, let connection = upstream, let session = connection.session {
+            session.consume(http2Stream, unacknowledged)
+            connection.sendFrames()
+        }
         unacknowledged = 0
     }
 
@@ -681,10 +695,10 @@ final class ClientConnection: EventHandler {
 
     func upstreamDidFinish() {
         guard state == .exchanging else { return }
+        acknowledgeRest()
         upstream = nil
         http2Stream = 0
         requestOnWire = false
-        unacknowledged = 0
         worker.loop.setDeadline(self, .max)
         if decoder != nil {
             // The body ends once the client has taken what is still coded here: flushOutput ends it
@@ -717,10 +731,10 @@ final class ClientConnection: EventHandler {
 
     func upstreamDidFail(_ error: ProxyError, retryable: Bool) {
         guard state == .exchanging else { return }
+        acknowledgeRest()
         upstream = nil
         http2Stream = 0
         requestOnWire = false
-        unacknowledged = 0
         if retryable && retries < Self.maxRetries && isSafeToRetry {
             // A stale pooled connection, or a stream the server refused unprocessed: one more attempt.
             retries += 1

@@ -5,9 +5,11 @@
 final class FlowExchange: EventHandler {
     let kind: FlowRequest.Kind
     private unowned let worker: Worker
-    private let route: DialRoute
+    /// Held strongly: it picks the route of every attempt. The cycle ends when the transport lets go of
+    /// its step in flight (completion or cancel), which the step's own timeout guarantees.
+    private let transport: UpstreamFlowTransport
     private let url: FlowURL
-    private let body: [UInt8]
+    private var body: [UInt8]
     private let head: RequestHead
     private let forward: Forward
     private var completion: ((Result<FlowResponse, ProxyError>) -> Void)?
@@ -20,11 +22,11 @@ final class FlowExchange: EventHandler {
     /// The exchange's HTTP/2 stream, 0 over HTTP/1.1 or before it is placed.
     private(set) var http2Stream: Int32 = 0
 
-    init(_ request: FlowRequest, route: DialRoute, worker: Worker,
+    init(_ request: FlowRequest, transport: UpstreamFlowTransport, worker: Worker,
          completion: @escaping (Result<FlowResponse, ProxyError>) -> Void) {
         kind = request.kind
         self.worker = worker
-        self.route = route
+        self.transport = transport
         url = request.url
         body = request.body
         var fields = request.fields
@@ -50,7 +52,7 @@ final class FlowExchange: EventHandler {
     }
 
     private func attach() {
-        let connection = worker.pool.connection(for: forward.origin, route: route, worker: worker)
+        let connection = worker.pool.connection(for: forward.origin, route: transport.currentRoute(), worker: worker)
         upstream = connection
         http2Stream = 0
         connection.enqueue(.flow(self))
@@ -73,6 +75,10 @@ final class FlowExchange: EventHandler {
     override func handleDeferred() {
         guard let completion, let result else { return }
         self.completion = nil
+        // The timer heap may hold this exchange until its deadline: keep no answer, and no password form.
+        self.result = nil
+        response = nil
+        body = []
         completion(result)
     }
 
@@ -126,7 +132,7 @@ final class FlowExchange: EventHandler {
         guard response!.body.count + bytes.count <= FlowResponse.maxBodyBytes else {
             release()
             finish(.failure(FlowResponse.bodyTooLarge(url)))
-            return false
+            return true  // taken, so HTTP/2 acknowledges these bytes and the connection keeps its window
         }
         response!.body.append(contentsOf: bytes)
         return true

@@ -65,6 +65,15 @@ final class FlowSession {
                     return completion(.failure(ProxyError(502, "more than \(Self.maxRedirects) redirects, the last from "
                         + request.url.origin.authority)))
                 }
+                // The requests carry a user's credentials and session: never onto plain HTTP after HTTPS, and a
+                // body (the login forms) is never sent again to another origin.
+                let downgrade = request.url.secure && !location.secure
+                let resendsBody = (response.status == 307 || response.status == 308) && !request.body.isEmpty
+                    && !request.url.isSameOrigin(location)
+                guard !downgrade && !resendsBody else {
+                    return completion(.failure(ProxyError(502, "refused a redirect from \(request.url.origin.authority) to "
+                        + "\(location.secure ? "https" : "http")://\(location.origin.authority)")))
+                }
                 return hop(Self.redirected(request, to: location, status: response.status), redirects: redirects,
                            hops: hops + 1, completion: completion)
             }

@@ -23,6 +23,9 @@ struct HTMLTag {
                 continue
             }
             guard let tag = parse(bytes, at: open) else {
+                // A tag that runs to the end of the page has every later `<` inside it: stopping here keeps a
+                // page of unclosed tags from costing a pass to its end per `<`.
+                if nameStart(bytes, at: open) != nil { return }
                 index = open + 1
                 continue
             }
@@ -63,13 +66,18 @@ struct HTMLTag {
 
     private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
 
-    /// A tag at `open` (the `<`), or nil when the `<` starts no tag.
-    private static func parse(_ bytes: [UInt8], at open: Int) -> HTMLTag? {
+    /// Where the tag name starts when the `<` at `open` starts a tag (a letter, or `/` and a letter).
+    private static func nameStart(_ bytes: [UInt8], at open: Int) -> Int? {
         var index = open + 1
-        let isEnd = index < bytes.count && bytes[index] == UInt8(ascii: "/")
-        if isEnd { index += 1 }
-        guard index < bytes.count, isLetter(bytes[index]) else { return nil }
-        let nameStart = index
+        if index < bytes.count && bytes[index] == UInt8(ascii: "/") { index += 1 }
+        return index < bytes.count && isLetter(bytes[index]) ? index : nil
+    }
+
+    /// A tag at `open` (the `<`), or nil when the `<` starts no tag or the tag never closes.
+    private static func parse(_ bytes: [UInt8], at open: Int) -> HTMLTag? {
+        guard let nameStart = nameStart(bytes, at: open) else { return nil }
+        let isEnd = bytes[open + 1] == UInt8(ascii: "/")
+        var index = nameStart
         while index < bytes.count, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: ">"),
               bytes[index] != UInt8(ascii: "/") { index += 1 }
         let name = String(decoding: bytes[nameStart..<index].map { isLetter($0) ? $0 | 0x20 : $0 }, as: UTF8.self)

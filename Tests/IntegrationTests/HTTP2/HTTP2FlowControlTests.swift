@@ -60,6 +60,35 @@ final class HTTP2FlowControlTests: HTTP2TestCase {
         XCTAssertLessThan(sent, 16 << 20, "the upstream was allowed to send far more than the client took")
         XCTAssertLessThan(parallelSeconds ?? 99, 1.0, "the slow stream held up another on the same connection")
     }
+
+    /// Clients that leave while behind: what the server sent for them and they never took still counts against
+    /// the connection's window. Three such streams hold Chrome's ~15 MB connection window; unless proxyd
+    /// acknowledges their rest when they end, every later stream on the connection stalls.
+    func testStreamsAbandonedWhileBehindGiveTheirWindowBack() throws {
+        let warm = try request("GET", "/platform/v1/models")
+        let warmUpstream = try XCTUnwrap(upstreamRequest(behind: warm, on: h2.platform))
+        for round in 0..<4 {
+            let fd = try LoopbackSocket.connect(port: port, timeout: 5)
+            var small: Int32 = 4096
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            let bytes = RequestBuilder.build("GET", "/platform/v1/__big?bytes=50000000&round=\(round)")
+            XCTAssertEqual(bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }, bytes.count)
+            let big = try XCTUnwrap(h2.platform.recorder.waitForRequest { $0.uri.hasSuffix("round=\(round)") })
+            // Until the server has filled the stream's window (or stopped: the connection's is gone).
+            var sent = 0
+            for _ in 0..<50 where sent < Self.streamWindow - (1 << 20) {
+                usleep(100_000)
+                sent = h2.platform.log.dataSent(requestID: big.id)
+            }
+            Glibc.close(fd)
+        }
+        let after = try request("GET", "/platform/v1/__big?bytes=2000000", timeout: 10)
+        XCTAssertEqual(after.status, 200)
+        XCTAssertEqual(after.body.count, 2_000_000)
+        let upstream = try XCTUnwrap(h2.platform.recorder.waitForRequest { $0.uri == "/v1/__big?bytes=2000000" })
+        XCTAssertEqual(h2.platform.log.place(ofRequest: upstream.id)?.connection,
+                       h2.platform.log.place(ofRequest: warmUpstream.id)?.connection, "the same upstream connection")
+    }
 }
 
 /// Reads a child process's memory from /proc.
