@@ -105,9 +105,10 @@ final class NginxInteropTests: XCTestCase {
             let label = "\(profile) → \(route.site.name)"
             let atSite = seen.filter { $0.site == route.site.name }
             for request in atSite {
+                let label = "\(label) (\(request.tlsVersion) \(request.cipher) \(request.curve))"
                 XCTAssertEqual(request.status, "200", label)
                 XCTAssertEqual(request.serverProtocol, "HTTP/2.0", label)
-                XCTAssertEqual(request.tlsVersion, route.site.tlsVersions.last, label)
+                XCTAssertEqual(request.tlsVersion, route.site.tlsVersions.last, "\(label): the highest both speak")
                 XCTAssertEqual(request.userAgent, userAgent, label)
                 XCTAssertEqual(request.body, request.method == "POST" ? Self.postBody(round: round(of: request)) : "",
                                label)

@@ -140,10 +140,9 @@ final class NginxServer {
                 }
             """
         }.joined(separator: "\n")
-        // nginx 1.22 takes HTTP/2 on the listen line ("http2 on" came in 1.25.1). Run as root, a lone
-        // process would switch to "nobody" and lose the prefix; the temp paths default to /var/lib/nginx.
+        // nginx 1.22 takes HTTP/2 on the listen line ("http2 on" came in 1.25.1). Without a master process
+        // nginx keeps the user that started it; the temp paths would default to /var/lib/nginx.
         return """
-            \(geteuid() == 0 ? "user root root;" : "")
             daemon off;
             master_process off;
             pid \(directory)/nginx.pid;
