@@ -6,7 +6,7 @@
 #include "CTLSShim.h"
 
 struct tlsshim_backend {
-    tlsshim_conn *(*conn_new)(tlsshim_ctx *ctx, int fd, const char *host, uint16_t port, char *err,
+    tlsshim_conn *(*conn_new)(tlsshim_ctx *ctx, int fd, const char *host, uint16_t port, uint32_t scope, char *err,
                               size_t err_len);
     void (*conn_free)(tlsshim_conn *conn);
     void (*ctx_free)(tlsshim_ctx *ctx);

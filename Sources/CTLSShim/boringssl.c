@@ -373,8 +373,8 @@ static const char *probe_final_padding(struct backend_conn *conn, const struct b
     }
 }
 
-static tlsshim_conn *boring_conn_new(tlsshim_ctx *base, int fd, const char *host, uint16_t port, char *err,
-                                     size_t err_len) {
+static tlsshim_conn *boring_conn_new(tlsshim_ctx *base, int fd, const char *host, uint16_t port, uint32_t scope,
+                                     char *err, size_t err_len) {
     struct backend_ctx *ctx = (struct backend_ctx *)base;
     pthread_once(&socket_method_once, make_socket_method);
     struct backend_conn *conn = malloc(sizeof *conn);
@@ -388,7 +388,7 @@ static tlsshim_conn *boring_conn_new(tlsshim_ctx *base, int fd, const char *host
     conn->base.backend = &boring_backend;
     conn->fd = fd;
     ERR_clear_error();
-    SSL_SESSION *session = take_session(conn, ctx->sessions, host, port);
+    SSL_SESSION *session = take_session(conn, ctx->sessions, host, port, scope);
     const char *failure = start_ssl(conn, ctx, host, session);
     if (failure == NULL && ctx->profile->final_padding) failure = probe_final_padding(conn, ctx, host, session);
     SSL_SESSION_free(session);

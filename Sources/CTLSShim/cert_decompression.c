@@ -7,6 +7,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+enum { MAX_CERTIFICATE_CHAIN = 1 << 20 };
+
 typedef int (*decompress_fn)(uint8_t *out, size_t out_len, const uint8_t *in, size_t in_len);
 
 static int undo_brotli(uint8_t *out, size_t out_len, const uint8_t *in, size_t in_len) {
@@ -29,6 +31,9 @@ static int undo_zstd(uint8_t *out, size_t out_len, const uint8_t *in, size_t in_
 // BoringSSL's callback carries no argument, so each algorithm gets its own thin wrapper.
 static int into_buffer(decompress_fn fn, CRYPTO_BUFFER **out, size_t uncompressed_len, const uint8_t *in,
                        size_t in_len) {
+    // The length is the server's word, and it is allocated before anything is checked: a certificate
+    // chain is a few KB, so anything past 1 MiB is refused here rather than trusted to the library's limit.
+    if (uncompressed_len > MAX_CERTIFICATE_CHAIN) return 0;
     uint8_t *data = NULL;
     CRYPTO_BUFFER *buffer = CRYPTO_BUFFER_alloc(&data, uncompressed_len);
     if (buffer == NULL) return 0;

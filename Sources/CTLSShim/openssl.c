@@ -116,8 +116,8 @@ static long note_socket_read(BIO *bio, int oper, const char *argp, size_t len, i
     return ret;
 }
 
-static tlsshim_conn *openssl_conn_new(tlsshim_ctx *base, int fd, const char *host, uint16_t port, char *err,
-                                      size_t err_len) {
+static tlsshim_conn *openssl_conn_new(tlsshim_ctx *base, int fd, const char *host, uint16_t port, uint32_t scope,
+                                      char *err, size_t err_len) {
     struct backend_ctx *ctx = (struct backend_ctx *)base;
     struct backend_conn *conn = calloc(1, sizeof *conn);
     if (conn == NULL) {
@@ -134,7 +134,7 @@ static tlsshim_conn *openssl_conn_new(tlsshim_ctx *base, int fd, const char *hos
     BIO *bio = SSL_get_rbio(conn->ssl);
     BIO_set_callback_arg(bio, (char *)conn);
     BIO_set_callback_ex(bio, note_socket_read);
-    SSL_SESSION *session = take_session(conn, ctx->sessions, host, port);
+    SSL_SESSION *session = take_session(conn, ctx->sessions, host, port, scope);
     offer_session(conn, session);
     SSL_SESSION_free(session);
     SSL_set_connect_state(conn->ssl);

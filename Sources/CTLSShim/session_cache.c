@@ -102,9 +102,9 @@ static struct entry *find(struct tlsshim_session_cache *cache, const char *key) 
 }
 
 void tlsshim_session_peer_init(struct tlsshim_session_peer *peer, struct tlsshim_session_cache *cache,
-                               const char *host, uint16_t port) {
+                               const char *host, uint16_t port, uint32_t scope) {
     peer->cache = cache;
-    int written = snprintf(peer->key, sizeof peer->key, "%s:%u", host, (unsigned)port);
+    int written = snprintf(peer->key, sizeof peer->key, "%s:%u/%u", host, (unsigned)port, (unsigned)scope);
     if (written < 0 || (size_t)written >= sizeof peer->key) peer->key[0] = '\0';
 }
 

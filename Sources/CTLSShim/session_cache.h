@@ -15,9 +15,9 @@ struct tlsshim_session_ops {
     void (*free)(void *session);
 };
 
-// "host:port": a DNS name has at most 253 characters, a port 5 digits. Chrome keys by host and port
-// (plus its privacy partitions, which proxyd, serving every user through one pool, has none of).
-enum { TLSSHIM_SESSION_KEY_MAX = 253 + 1 + 5 + 1 };
+// "host:port/scope": a DNS name has at most 253 characters, a port 5 digits, a scope 10. Chrome keys
+// by host and port plus its privacy partitions; proxyd's partition is the egress route (the scope).
+enum { TLSSHIM_SESSION_KEY_MAX = 253 + 1 + 5 + 1 + 10 + 1 };
 
 // What a connection needs to save the sessions it receives; empty key: never cached.
 struct tlsshim_session_peer {
@@ -28,9 +28,9 @@ struct tlsshim_session_peer {
 struct tlsshim_session_cache *tlsshim_session_cache_new(const struct tlsshim_session_ops *ops);
 void tlsshim_session_cache_free(struct tlsshim_session_cache *cache);
 
-// Fills peer for host and port; a host too long for the key leaves it uncached (a full handshake).
+// Fills peer for host, port and scope; a host too long for the key leaves it uncached (a full handshake).
 void tlsshim_session_peer_init(struct tlsshim_session_peer *peer, struct tlsshim_session_cache *cache,
-                               const char *host, uint16_t port);
+                               const char *host, uint16_t port, uint32_t scope);
 
 // Takes over the caller's reference; peer must have a cache and a key. single_use: a TLS 1.3
 // ticket, offered once (RFC 8446 C.4). expires_at: the session's own end, in seconds since the epoch.

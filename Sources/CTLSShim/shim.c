@@ -27,13 +27,13 @@ void tlsshim_ctx_free(tlsshim_ctx *ctx) {
     if (ctx != NULL) ctx->backend->ctx_free(ctx);
 }
 
-tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, uint16_t port, char *err,
+tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, uint16_t port, uint32_t scope, char *err,
                                size_t err_len) {
     if (ctx == NULL || host == NULL || host[0] == '\0') {
         tlsshim_message(err, err_len, "TLS connection needs a context and a host name");
         return NULL;
     }
-    return ctx->backend->conn_new(ctx, fd, host, port, err, err_len);
+    return ctx->backend->conn_new(ctx, fd, host, port, scope, err, err_len);
 }
 
 void tlsshim_conn_free(tlsshim_conn *conn) {

@@ -149,8 +149,8 @@ static struct tlsshim_session_cache *enable_resumption(SSL_CTX *ssl_ctx) {
 // Names the peer whose sessions conn saves and takes the saved session to offer it: a reference the
 // caller frees, or NULL. Taken once per connection, since a TLS 1.3 ticket leaves the cache here.
 static SSL_SESSION *take_session(struct backend_conn *conn, struct tlsshim_session_cache *cache, const char *host,
-                                 uint16_t port) {
-    tlsshim_session_peer_init(&conn->peer, cache, host, port);
+                                 uint16_t port, uint32_t scope) {
+    tlsshim_session_peer_init(&conn->peer, cache, host, port, scope);
     return tlsshim_session_cache_take(&conn->peer);
 }
 

@@ -10,7 +10,7 @@ final class RoutingThroughSOCKS5Tests: RoutingTests {
 
     func testTheRequestsWentThroughMicrosocksAndThePasswordIsNeverLogged() throws {
         let daemon = try XCTUnwrap(ProxyDaemons.running(for: Self.self))
-        try assertRequestWentThrough("socks5 proxy socks5://u:***@127.0.0.1:\(daemon.port)", secrets: ["p w", "p%20w"])
+        try assertRequestWentThrough("socks5 proxy 127.0.0.1:\(daemon.port)", secrets: ["p w", "p%20w"])
     }
 
     override class func tearDown() {
@@ -27,7 +27,7 @@ final class RoutingThroughSOCKS5hTests: RoutingTests {
 
     func testTheRequestsWentThroughMicrosocks() throws {
         let daemon = try XCTUnwrap(ProxyDaemons.running(for: Self.self))
-        try assertRequestWentThrough("socks5h proxy socks5h://127.0.0.1:\(daemon.port)", secrets: [])
+        try assertRequestWentThrough("socks5h proxy 127.0.0.1:\(daemon.port)", secrets: [])
     }
 
     override class func tearDown() {
@@ -51,7 +51,7 @@ final class RoutingThroughHTTPConnectTests: RoutingTests {
     /// tinyproxy logs each CONNECT: the suite's requests went through it, not around it.
     func testTheRequestsWentThroughTinyproxy() throws {
         let daemon = try XCTUnwrap(ProxyDaemons.running(for: Self.self))
-        try assertRequestWentThrough("http proxy http://user:***@127.0.0.1:\(daemon.port)", secrets: ["user:pass"])
+        try assertRequestWentThrough("http proxy 127.0.0.1:\(daemon.port)", secrets: ["user:pass"])
         XCTAssertTrue(daemon.log.contains("CONNECT localhost:\(env.chatgpt.port) HTTP/1.1"), String(daemon.log.suffix(2000)))
     }
 }

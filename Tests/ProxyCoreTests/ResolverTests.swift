@@ -101,7 +101,7 @@ final class ResolverTests: XCTestCase {
         XCTAssertNil(resolver.resolve(host: "silent.proxyd.test", port: 443, for: first))
         XCTAssertNil(resolver.resolve(host: "silent.proxyd.test", port: 80, for: second))
         XCTAssertNil(resolver.resolve(host: "silent.proxyd.test", port: 443, for: third))
-        resolver.cancel(third, host: "silent.proxyd.test", port: 443)
+        resolver.cancel(third, host: "silent.proxyd.test")
         let ticker = Ticker(loop)
         loop.setTimeout(ticker, milliseconds: 20)
         let stop = Stop(loop)

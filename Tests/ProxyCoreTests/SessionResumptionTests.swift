@@ -42,6 +42,21 @@ final class SessionResumptionTests: XCTestCase {
         }
     }
 
+    /// Sessions are partitioned by egress route: one got through a proxy is not offered directly or through
+    /// another proxy, where it would link the two addresses.
+    func testOtherScopeGetsNoSession() throws {
+        let server = try BoringSSLServer(certificates: certificates, reply: Array("pong".utf8), connections: 3)
+        let context = try TLSContext(caFile: certificates.caFile, alpnProtocols: ["h2"], profile: .chrome)
+        for scope: UInt32 in [1, 2, 1] {
+            let connection = try TestConnection(context: context, port: server.port, host: "localhost", scope: scope)
+            XCTAssertEqual(connection.handshake(), Int(TLSSHIM_OK), connection.error)
+            connection.writeAll(Array("ping".utf8))
+            _ = connection.readToEnd()
+        }
+        let offers = try XCTUnwrap(server.results()).map(offeredSession)
+        XCTAssertEqual(offers, [false, false, true], "only the first scope's own session comes back")
+    }
+
     func testOtherHostOrPortGetsNoSession() throws {
         for profile in TLSProfile.allCases {
             let server = try BoringSSLServer(certificates: certificates, reply: Array("pong".utf8), connections: 2)

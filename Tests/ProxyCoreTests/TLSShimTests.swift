@@ -227,7 +227,7 @@ final class TLSShimTests: XCTestCase {
 
             let context = try TLSContext(caFile: nil, alpnProtocols: ["h2", "http/1.1"], profile: profile)
             var message = [CChar](repeating: 0, count: 256)
-            let conn = try XCTUnwrap(tlsshim_conn_new(context.pointer, client, "localhost", 443, &message, message.count),
+            let conn = try XCTUnwrap(tlsshim_conn_new(context.pointer, client, "localhost", 443, 0, &message, message.count),
                                      String(cString: message))
             defer { tlsshim_conn_free(conn) }
             XCTAssertEqual(Int(tlsshim_handshake(conn)), Int(TLSSHIM_WANT_WRITE), "\(profile)")
@@ -373,7 +373,7 @@ final class TestConnection {
     private let fd: Int32
     private let conn: OpaquePointer
 
-    init(context: TLSContext, port: UInt16, host: String) throws {
+    init(context: TLSContext, port: UInt16, host: String, scope: UInt32 = 0) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw FixtureError("socket: \(String(cString: strerror(errno)))") }
         var address = loopbackAddress(port: port)
@@ -393,7 +393,7 @@ final class TestConnection {
             }
         }
         var message = [CChar](repeating: 0, count: 256)
-        let created = socketError == 0 ? tlsshim_conn_new(context.pointer, fd, host, port, &message, message.count) : nil
+        let created = socketError == 0 ? tlsshim_conn_new(context.pointer, fd, host, port, scope, &message, message.count) : nil
         guard let created else {
             close(fd)
             let reason = socketError != 0 ? String(cString: strerror(socketError)) : String(cString: message)

@@ -38,9 +38,11 @@ void tlsshim_ctx_free(tlsshim_ctx *ctx);
 
 /// A connection over fd (already connected, non-blocking). host is used for SNI (unless it
 /// is an IP literal) and for certificate name or IP verification. host and port (the origin's,
-/// not a proxy's) name the peer whose saved session, if the context has one, is offered.
-tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, uint16_t port, char *err,
-                               size_t err_len);
+/// not a proxy's) name the peer whose saved session, if the context has one, is offered; scope
+/// keeps sessions apart that must not be linked (one per egress route: a ticket shown through two
+/// proxies would tell the server they are one client).
+tlsshim_conn *tlsshim_conn_new(tlsshim_ctx *ctx, int fd, const char *host, uint16_t port, uint32_t scope,
+                               char *err, size_t err_len);
 void tlsshim_conn_free(tlsshim_conn *conn);
 
 /// Advances the handshake: TLSSHIM_OK when done, WANT_READ/WANT_WRITE to wait, ERROR.

@@ -57,8 +57,9 @@ public struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
         return "\(scheme.rawValue)://\(credentials)\(endpoint)"
     }
 
-    /// How messages name the proxy: "socks5 proxy socks5://u:***@127.0.0.1:1080".
-    public var label: String { "\(scheme.rawValue) proxy \(description)" }
+    /// How messages name the proxy: "socks5 proxy 127.0.0.1:1080". No user name either: messages reach
+    /// API clients, and proxy providers put account and session keys in user names.
+    public var label: String { "\(scheme.rawValue) proxy \(endpoint)" }
 
     /// Every comma-separated entry of a setting's value, in order; an empty value means none.
     static func parseList(_ value: String, setting: String) throws -> [UpstreamProxy] {

@@ -369,7 +369,7 @@ final class Dialer: EventHandler, ResolverClient {
     }
 
     private func cleanUp() {
-        if let lookup { worker.resolver.cancel(self, host: lookup.host, port: lookup.port) }
+        if let lookup { worker.resolver.cancel(self, host: lookup.host) }
         lookup = nil
         closeAttempts()
         if fd >= 0 {

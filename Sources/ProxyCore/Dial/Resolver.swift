@@ -71,13 +71,17 @@ final class Resolver: EventHandler {
             dnsDidFinish(host, generation: generation, result)
             return Self.answer(result, port: port)
         }
-        lookups[host]?.waiters.append(waiter)
+        guard lookups[host] != nil else {
+            // Settled while c-ares ran (by an abandoned query's late answer): the cache has it.
+            return cache.lookup(host, now: loop.now).map { Self.answer($0, port: port) } ?? .timedOut
+        }
+        lookups[host]!.waiters.append(waiter)
         if deadline < self.deadline { loop.setDeadline(self, deadline) }
         return nil
     }
 
     /// A client that gave up (timeout, cancel) stops waiting; the query goes on and fills the cache.
-    func cancel(_ client: ResolverClient, host: String, port: UInt16) {
+    func cancel(_ client: ResolverClient, host: String) {
         lookups[host]?.waiters.removeAll { $0.client === client }
     }
 

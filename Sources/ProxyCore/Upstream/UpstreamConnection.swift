@@ -72,7 +72,7 @@ final class UpstreamConnection: EventHandler {
         return nil
     }
 
-    /// "socks5 proxy socks5://u:***@host:port" (the password masked), or "upstream" for a direct route.
+    /// "socks5 proxy host:port", or "upstream" for a direct route.
     private var proxyLabel: String { proxy?.label ?? "upstream" }
 
     /// An open HTTP/1.1 connection with no exchange.
@@ -226,7 +226,8 @@ final class UpstreamConnection: EventHandler {
             return
         }
         var message = [CChar](repeating: 0, count: 256)
-        guard let conn = tlsshim_conn_new(worker.tls.pointer, fd, origin.host, origin.port, &message, message.count) else {
+        guard let conn = tlsshim_conn_new(worker.tls.pointer, fd, origin.host, origin.port, route.sessionScope, &message,
+                                          message.count) else {
             fail(ProxyError(502, "upstream TLS setup failed: \(String(cString: message))"))
             return
         }
