@@ -55,6 +55,26 @@ final class UpstreamProxyTests: ProxydTestCase {
         XCTAssertTrue(proxyd.log.contains("upstream proxy socks5://127.0.0.1:\(deadPort) is down"), proxyd.logTail())
     }
 
+    /// A proxy that accepts TCP but refuses our credentials passes the probe every time; its backoff must still
+    /// grow with each real failure instead of starting over at 1 s.
+    func testAProxyThatPassesProbesButFailsRequestsBacksOffLonger() throws {
+        let refusing = try ProxyDaemon(.microsocks(username: "alice", password: "s3cret"))
+        let good = try ProxyDaemon(.microsocks())
+        let proxyd = try proxyd([
+            "PROXYD_UPSTREAM_PROXY": "socks5://alice:wrong@127.0.0.1:\(refusing.port),socks5://127.0.0.1:\(good.port)",
+            "PROXYD_WORKERS": "1",
+        ])
+        let grown = "upstream proxy socks5://alice:***@127.0.0.1:\(refusing.port) is down for 2 s"
+        let deadline = Date().addingTimeInterval(8)
+        var index = 0
+        while !proxyd.log.contains(grown) && Date() < deadline {
+            XCTAssertEqual(try get("/chatgpt/backend-api/flap/\(index)", from: proxyd).status, 200, proxyd.logTail())
+            index += 1
+            usleep(300_000)
+        }
+        XCTAssertTrue(proxyd.log.contains(grown), "the backoff did not grow: \(proxyd.logTail())")
+    }
+
     func testADownProxyComesBackAfterASuccessfulProbe() throws {
         let comebackPort = try LoopbackSocket.unusedPort()
         let socks = try ProxyDaemon(.microsocks())

@@ -69,11 +69,20 @@ final class ProxySet {
         probe(index).schedule(at: health[index].downUntil)
     }
 
+    /// A real dial through the proxy worked: it is up and its backoff starts over.
     func markUp(_ index: Int) {
         guard health[index].failures > 0 else { return }
         if health[index].down { Log.info("upstream proxy \(proxies[index]) is back") }
         health[index] = Health()
         probe(index).cancel()
+    }
+
+    /// The probe reached the proxy: requests may try it again. Its failure count stays until a real dial
+    /// works, so a proxy that accepts TCP but refuses the handshake backs off longer each time.
+    func markProbed(_ index: Int) {
+        guard health[index].down else { return }
+        Log.info("upstream proxy \(proxies[index]) is back")
+        health[index].down = false
     }
 
     private func probe(_ index: Int) -> ProxyProbe {
@@ -112,6 +121,10 @@ final class ProxyProbe: EventHandler {
 
     func cancel() {
         worker.loop.setDeadline(self, .max)
+        if let dialer {
+            self.dialer = nil
+            dialer.cancel()  // a late failure must not mark down a proxy a real dial has just reached
+        }
     }
 
     override func handleTimeout() {
@@ -122,7 +135,7 @@ final class ProxyProbe: EventHandler {
             switch outcome {
             case .connected(let fd, _):
                 _ = Glibc.close(fd)
-                set.markUp(index)
+                set.markProbed(index)
             case .failed(let error, _):
                 set.markDown(index, reason: "probe: \(error.message)")
             }
