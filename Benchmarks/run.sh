@@ -254,7 +254,7 @@ fi
 stream_note="$STREAMS concurrent POST /chatgpt/backend-api/slow/conversation (17.6 KB SSE at 4 KB/s from the upstream), all connected before the first request; $WORKERS workers per proxy; the upstream allows $H2_STREAMS HTTP/2 streams per connection"
 if [[ -s $stream_rows ]]; then summarize stream_table "$stream_rows" "$stream_note." "$here/lib/results.py" streams-table; fi
 
-setup_note="$SETUP_REQUESTS sequential GET /platform/v1/json-close per run (one client connection; the upstream closes each connection, so every request sets up a new one) to the HTTP/1.1 upstream port by the name $setup_name, answered by a dnsmasq on loopback with TTL $SETUP_DNS_TTL s; cold: PROXYD_DNS_MIN_TTL=PROXYD_DNS_MAX_TTL=0.001 (the settings refuse 0; a lookup within 1 ms of the last may still hit the cache, hence the count of lookups dnsmasq saw), warm: the defaults (only the first lookup asks); socks5 and socks5h through one local microsocks, which resolves the name for socks5h from a hosts file, inside its handshake (proxyd's dns column is then the proxy's numeric address); times from proxyd's debug line per new connection, nearest-rank percentiles; proxyd resumes TLS sessions (nginx's tickets), so after the first connection the tls column is a resumed handshake"
+setup_note="$SETUP_REQUESTS sequential GET /platform/v1/json-close per run, at most 200 a second (one client connection; the upstream closes each connection, so every request sets up a new one; PROXYD_TLS_PROFILE=$PROFILE) to the HTTP/1.1 upstream port by the name $setup_name, answered by a dnsmasq on loopback with TTL $SETUP_DNS_TTL s; cold: PROXYD_DNS_MIN_TTL=PROXYD_DNS_MAX_TTL=0.001 (the settings refuse 0; the column of lookups dnsmasq saw shows how many missed the cache), warm: the defaults (only the first lookup asks); socks5 and socks5h through one local microsocks, which resolves the name for socks5h from a hosts file, inside its handshake (proxyd's dns column is then the proxy's numeric address); times from proxyd's debug line per new connection, nearest-rank percentiles; proxyd resumes TLS sessions (nginx's tickets), so after the first connection the tls column is a resumed handshake"
 if [[ -s $setup_rows ]]; then summarize setup_table "$setup_rows" "$setup_note." "$here/lib/setup.py" table; fi
 
 if ((record)); then
@@ -267,7 +267,9 @@ if ((record)); then
         echo "- machine: $(uname -srm), $(lscpu | sed -n 's/^Model name: *//p'), nproc $(nproc)"
         echo "- load average before the run: $load_before (other work on the machine inflates CPU per request)"
         echo "- commit: $commit; proxyd PROXYD_WORKERS=$WORKERS; nginx $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes $WORKERS"
-        echo "- wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream nginx and the proxy share the cores"
+        if [[ -n $table ]]; then
+            echo "- wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream nginx and the proxy share the cores"
+        fi
         echo "- upstream: nginx, HTTP/2 and HTTP/1.1 by ALPN on one port, HTTP/1.1 alone on another"
         if [[ -n $table ]]; then printf '\n%s\n' "$table"; fi
         if [[ -n $stream_table ]]; then printf '\nSlow streams: %s.\n\n%s\n' "$stream_note" "$stream_table"; fi
