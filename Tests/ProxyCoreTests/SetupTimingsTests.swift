@@ -12,18 +12,18 @@ final class SetupTimingsTests: XCTestCase {
         XCTAssertEqual(SetupTimings.milliseconds(12_345_000_000), "12345.00")
     }
 
-    func testStagesThatHappenedAreListed() {
+    func testStagesThatHappenedAreListed() throws {
         let saved = Log.level
         defer { Log.level = saved }
         Log.level = .debug
         var timings = SetupTimings()
         timings.end(.dns)
         timings.end(.tcp)
-        XCTAssertNotNil(timings.text.wholeMatch(of: /dns=\d+\.\d\d tcp=\d+\.\d\d/), timings.text)
+        XCTAssertNotNil(try timings.text.wholeMatch(of: Regex(#"dns=\d+\.\d\d tcp=\d+\.\d\d"#)), timings.text)
         timings.end(.dns)  // a second lookup (SOCKS5: the proxy's name after the destination's) adds up
         timings.end(.proxy)
         timings.end(.tls)
-        XCTAssertNotNil(timings.text.wholeMatch(of: /dns=\d+\.\d\d tcp=\d+\.\d\d proxy=\d+\.\d\d tls=\d+\.\d\d/),
+        XCTAssertNotNil(try timings.text.wholeMatch(of: Regex(#"dns=\d+\.\d\d tcp=\d+\.\d\d proxy=\d+\.\d\d tls=\d+\.\d\d"#)),
                         timings.text)
     }
 
