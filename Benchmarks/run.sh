@@ -14,6 +14,8 @@ STREAM_TIMEOUT=${STREAM_TIMEOUT:-60}
 H2_STREAMS=${H2_STREAMS:-1000}
 LOG_LEVEL=${LOG_LEVEL:-warning}
 PROFILE=${PROFILE:-chrome}
+SETUP_REQUESTS=${SETUP_REQUESTS:-300}
+SETUP_DNS_TTL=${SETUP_DNS_TTL:-300}
 # Workers of each proxy (proxyd's PROXYD_WORKERS, nginx's worker_processes): per-worker figures divide by it.
 WORKERS=2
 
@@ -23,8 +25,10 @@ usage: Benchmarks/run.sh [options]
   --only LIST          proxies to start and measure, comma-separated: nginx, proxyd (both of the next two),
                        proxyd-h1 (HTTP/1.1 upstream), proxyd-h2 (HTTP/2 upstream), proxyd-socks (HTTP/2
                        upstream through a local microsocks), none (default nginx,proxyd,proxyd-socks)
-  --cases LIST         cases to run, comma-separated: json, sse, streams (default json,sse); streams is
-                       STREAMS concurrent slow SSE streams, about 4 s each (issue 3)
+  --cases LIST         cases to run, comma-separated: json, sse, streams, setup (default json,sse); streams is
+                       STREAMS concurrent slow SSE streams, about 4 s each (issue 3); setup is the time of each
+                       stage of a new upstream connection, DNS cache cold and warm, direct and through
+                       microsocks, with proxyd instances of its own whatever --only says (issue 5)
   --extra NAME=HOST:PORT:PID
                        also measure a proxy already running at HOST:PORT as process PID (repeatable);
                        it must forward to https://localhost:UPSTREAM_PORT trusting the CA of --certs
@@ -36,7 +40,9 @@ usage: Benchmarks/run.sh [options]
 environment: DURATION (seconds per case, 10), WARMUP (seconds before each case, 2), CONNECTIONS (64),
   STREAMS (streams case: concurrent streams, 4000), STREAM_TIMEOUT (seconds one stream may take, 60),
   H2_STREAMS (the upstream's HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS, 1000),
-  PROFILE (proxyd's PROXYD_TLS_PROFILE, chrome)
+  PROFILE (proxyd's PROXYD_TLS_PROFILE, chrome),
+  SETUP_REQUESTS (setup case: sequential requests per run, each on a new upstream connection, 300),
+  SETUP_DNS_TTL (setup case: TTL of dnsmasq's answer in seconds, 300)
   LOG_LEVEL (proxyd's PROXYD_LOG_LEVEL and the nginx error logs' level, warning; its log: --keep)
 USAGE
 }
@@ -67,7 +73,7 @@ for proxy in ${only//,/ }; do
         die "--only: unknown proxy '$proxy' (nginx, proxyd, proxyd-h1, proxyd-h2, proxyd-socks, none)"
 done
 for case in ${cases//,/ }; do
-    [[ $case =~ ^(json|sse|streams)$ ]] || die "--cases: unknown case '$case' (json, sse, streams)"
+    [[ $case =~ ^(json|sse|streams|setup)$ ]] || die "--cases: unknown case '$case' (json, sse, streams, setup)"
 done
 for extra in "${extras[@]}"; do
     [[ $extra =~ ^[A-Za-z0-9_.-]+=[^:]+:[0-9]+:[0-9]+$ ]] || die "--extra '$extra' is not NAME=HOST:PORT:PID"
@@ -81,10 +87,11 @@ source "$here/lib/certs.sh"
 source "$here/lib/check.sh"
 source "$here/lib/measure.sh"
 source "$here/lib/streams.sh"
+source "$here/lib/setup.sh"
 
 mkdir -p "$here/out"
 work=$(mktemp -d "$here/out/run.XXXXXX")
-rows=$work/rows.jsonl stream_rows=$work/streams.jsonl
+rows=$work/rows.jsonl stream_rows=$work/streams.jsonl setup_rows=$work/setup.jsonl
 # Per target: how the table names it and the upstream it uses; a failed header check marks its rows.
 declare -A proxy_label upstream_label upstream_port_of check_note
 declare -A case_names=([json]="small JSON GET" [sse]="SSE POST 17.6 KB")
@@ -115,7 +122,8 @@ if runs streams; then
     worker_connections=$((2 * STREAMS + 256 > 4096 ? 2 * STREAMS + 256 : 4096))
 fi
 
-if { wants_proxyd h1 || wants_proxyd h2; } && ((build)); then
+needs_proxyd() { wants_proxyd h1 || wants_proxyd h2 || wants proxyd-socks || runs setup; }
+if needs_proxyd && ((build)); then
     echo "building proxyd (release)" >&2
     (cd "$root" && swift build -c release --product proxyd) >&2 || die "swift build -c release failed"
 fi
@@ -149,19 +157,17 @@ for expect in "$upstream_url 2 1.1" "$upstream_h1_url 1.1 1.1"; do
 done
 echo "upstream: $upstream_url (HTTP/2 and HTTP/1.1 by ALPN), $upstream_h1_url (HTTP/1.1 only); pid $upstream_pid" >&2
 
-# start_proxyd NAME UPSTREAM_PORT UPSTREAM_LABEL [SETTING=VALUE...]: one proxyd with both upstream URLs on
-# that port, plus any extra settings.
-start_proxyd() {
-    local name=$1 up_port=$2 port unset_env=() var
+# launch_proxyd NAME [SETTING=VALUE...]: one proxyd serving once it answers /healthz, its output in NAME.log;
+# sets launched_pid and launched_port. The settings come after the run's common ones and win over them.
+launch_proxyd() {
+    local name=$1 port unset_env=() var
     port=$(free_port)
     for var in $(compgen -e | grep -E '^(PROXYD_|GO_CHATGPT_API_)|^(PROXY|PORT)$' || true); do
         unset_env+=(-u "$var")
     done
     # Run in the run directory so no .env of the checkout changes the configuration under test.
-    (cd "$work" && exec env "${unset_env[@]}" PROXYD_LISTEN="127.0.0.1:$port" \
-        PROXYD_PLATFORM_URL="https://localhost:$up_port" PROXYD_CHATGPT_URL="https://localhost:$up_port" \
-        PROXYD_RESOLVE="localhost:$up_port:127.0.0.1" PROXYD_CA_FILE="$certs/ca.pem" \
-        PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" PROXYD_TLS_PROFILE="$PROFILE" "${@:4}" "$bin") >"$work/$name.log" 2>&1 &
+    (cd "$work" && exec env "${unset_env[@]}" PROXYD_LISTEN="127.0.0.1:$port" PROXYD_CA_FILE="$certs/ca.pem" \
+        PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" PROXYD_TLS_PROFILE="$PROFILE" "${@:2}" "$bin") >"$work/$name.log" 2>&1 &
     local pid=$!
     remember "$pid"
     if ! wait_http "$name" "$pid" "http://127.0.0.1:$port/healthz"; then
@@ -169,13 +175,22 @@ start_proxyd() {
         tail -n 20 "$work/$name.log" >&2
         die "$name is not serving"
     fi
-    targets+=("$name=127.0.0.1:$port:$pid")
+    launched_pid=$pid launched_port=$port
+}
+
+# start_proxyd NAME UPSTREAM_PORT UPSTREAM_LABEL [SETTING=VALUE...]: one proxyd with both upstream URLs on
+# that port, plus any extra settings, measured as a target.
+start_proxyd() {
+    local name=$1 up_port=$2
+    launch_proxyd "$name" PROXYD_PLATFORM_URL="https://localhost:$up_port" PROXYD_CHATGPT_URL="https://localhost:$up_port" \
+        PROXYD_RESOLVE="localhost:$up_port:127.0.0.1" "${@:4}"
+    targets+=("$name=127.0.0.1:$launched_port:$launched_pid")
     proxy_label[$name]=proxyd upstream_label[$name]=$3 upstream_port_of[$name]=$up_port
 }
 
 # The proxies. proxyd starts first so a broken build fails the run before minutes of measuring.
 targets=()
-if wants_proxyd h1 || wants_proxyd h2 || wants proxyd-socks; then
+if needs_proxyd; then
     bin=$(cd "$root" && swift build -c release --show-bin-path)/proxyd
     [[ -x $bin ]] || die "no proxyd binary at $bin (build it with swift build -c release, or run without --no-build)"
     if wants_proxyd h1; then start_proxyd proxyd-h1 "$upstream_h1_port" HTTP/1.1; fi
@@ -218,27 +233,29 @@ if runs streams; then
         measure_streams "$name" "${address%:*}" "${address##*:}" "${upstream_port_of[$name]}"
     done
 fi
+if runs setup; then measure_setup; fi
 
-[[ -s $rows || -s $stream_rows ]] || {
+[[ -s $rows || -s $stream_rows || -s $setup_rows ]] || {
     echo "nothing measured" >&2
     exit 0
 }
-clean=1 table="" stream_table=""
+clean=1 table="" stream_table="" setup_table=""
+# summarize VAR ROWS NOTE PYTHON-ARGS...: the table into VAR, printed with NOTE under it; a marked row clears clean.
+summarize() {
+    local -n into=$1
+    into=$(python3 "${@:4}" "$2") || clean=0
+    printf '\n%s\n\n%s\n' "$into" "$3"
+}
 if [[ -s $rows ]]; then
-    table=$(python3 "$here/lib/results.py" table "$rows") || clean=0
-    echo
-    echo "$table"
-    echo
-    echo "wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream and the proxy share $(nproc) cores."
+    summarize table "$rows" \
+        "wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream and the proxy share $(nproc) cores." \
+        "$here/lib/results.py" table
 fi
 stream_note="$STREAMS concurrent POST /chatgpt/backend-api/slow/conversation (17.6 KB SSE at 4 KB/s from the upstream), all connected before the first request; $WORKERS workers per proxy; the upstream allows $H2_STREAMS HTTP/2 streams per connection"
-if [[ -s $stream_rows ]]; then
-    stream_table=$(python3 "$here/lib/results.py" streams-table "$stream_rows") || clean=0
-    echo
-    echo "$stream_table"
-    echo
-    echo "$stream_note."
-fi
+if [[ -s $stream_rows ]]; then summarize stream_table "$stream_rows" "$stream_note." "$here/lib/results.py" streams-table; fi
+
+setup_note="$SETUP_REQUESTS sequential GET /platform/v1/json-close per run, at most 200 a second (one client connection; the upstream closes each connection, so every request sets up a new one; PROXYD_TLS_PROFILE=$PROFILE) to the HTTP/1.1 upstream port by the name $setup_name, answered by a dnsmasq on loopback with TTL $SETUP_DNS_TTL s; cold: PROXYD_DNS_MIN_TTL=PROXYD_DNS_MAX_TTL=0.001 (the settings refuse 0; the column of lookups dnsmasq saw shows how many missed the cache), warm: the defaults (only the first lookup asks); socks5 and socks5h through one local microsocks, which resolves the name for socks5h from a hosts file, inside its handshake (proxyd's dns column is then the proxy's numeric address); times from proxyd's debug line per new connection, nearest-rank percentiles; proxyd resumes TLS sessions (nginx's tickets), so after the first connection the tls column is a resumed handshake"
+if [[ -s $setup_rows ]]; then summarize setup_table "$setup_rows" "$setup_note." "$here/lib/setup.py" table; fi
 
 if ((record)); then
     # Before the block: its redirection starts writing RESULTS.md, which would make the checkout look dirty.
@@ -250,10 +267,13 @@ if ((record)); then
         echo "- machine: $(uname -srm), $(lscpu | sed -n 's/^Model name: *//p'), nproc $(nproc)"
         echo "- load average before the run: $load_before (other work on the machine inflates CPU per request)"
         echo "- commit: $commit; proxyd PROXYD_WORKERS=$WORKERS; nginx $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes $WORKERS"
-        echo "- wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream nginx and the proxy share the cores"
+        if [[ -n $table ]]; then
+            echo "- wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream nginx and the proxy share the cores"
+        fi
         echo "- upstream: nginx, HTTP/2 and HTTP/1.1 by ALPN on one port, HTTP/1.1 alone on another"
         if [[ -n $table ]]; then printf '\n%s\n' "$table"; fi
         if [[ -n $stream_table ]]; then printf '\nSlow streams: %s.\n\n%s\n' "$stream_note" "$stream_table"; fi
+        if [[ -n $setup_table ]]; then printf '\nConnection setup: %s.\n\n%s\n' "$setup_note" "$setup_table"; fi
     } >>"$here/RESULTS.md"
     echo "appended to Benchmarks/RESULTS.md" >&2
 fi

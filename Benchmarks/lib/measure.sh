@@ -21,7 +21,7 @@ measure() {
         cat "$work/$name.check" >&2
     fi
     for case in ${cases//,/ }; do
-        [[ $case == streams ]] && continue # lib/streams.sh
+        [[ $case == streams || $case == setup ]] && continue # lib/streams.sh, lib/setup.sh
         if ((WARMUP > 0)); then
             wrk_case "$case" "$base" "$WARMUP" >"$work/$name.$case.warmup" 2>&1 || true
         fi

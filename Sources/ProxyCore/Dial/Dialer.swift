@@ -55,6 +55,8 @@ final class Dialer: EventHandler, ResolverClient {
     private var fd: Int32 = -1
     private var handshake: Handshake?
     private var pendingOutput: [UInt8] = []
+    /// Read by the caller when the dial completes, to log where the setup spent its time.
+    private(set) var timings = SetupTimings()
 
     init(worker: Worker, host: String, port: UInt16, proxy: UpstreamProxy?, tcpOnly: Bool = false,
          completion: @escaping (Outcome) -> Void) {
@@ -110,6 +112,7 @@ final class Dialer: EventHandler, ResolverClient {
         case (.resolvingDestination, .addresses(let list)):
             // The proxy's own connectivity is unknown; IPv4 is what proxies reach most often.
             destinationAddress = (list.first { !$0.isIPv6 } ?? list.first)?.addressBytes
+            timings.end(.dns)
             stage = .resolvingConnectHost
             resolve(connectHost.host, connectHost.port)
         case (.resolvingConnectHost, .failure(let message)):
@@ -122,6 +125,7 @@ final class Dialer: EventHandler, ResolverClient {
             failDNSTimeout(connectHost.host, proxyFault: proxy != nil)
         case (.resolvingConnectHost, .addresses(let list)):
             addresses = SocketAddress.happyEyeballsOrder(list)
+            timings.end(.dns)
             stage = .connecting
             stageDeadline = worker.loop.now &+ worker.configuration.connectTimeoutMs
             startNextAttempt()
@@ -195,6 +199,7 @@ final class Dialer: EventHandler, ResolverClient {
     private func won(_ winner: Int32) {
         closeAttempts()
         fd = winner
+        timings.end(.tcp)
         guard let proxy, !tcpOnly else {
             finish(.connected(fd: takeFD(), leftover: []))
             return
@@ -292,6 +297,7 @@ final class Dialer: EventHandler, ResolverClient {
         case .needMore, .send:
             return
         case .established(let leftover):
+            timings.end(.proxy)
             worker.loop.deregister(self, fd: fd)  // the caller registers the socket as its own
             finish(.connected(fd: takeFD(), leftover: leftover))
         case .failed(let failure):

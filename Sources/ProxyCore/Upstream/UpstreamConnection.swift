@@ -24,6 +24,7 @@ final class UpstreamConnection: EventHandler {
     private var dialer: Dialer?
     private var fd: Int32 = -1
     private var tls: OpaquePointer?
+    private var setupTimings = SetupTimings()
 
     /// Bytes to send: HTTP/1.1 request bytes the client queued, or HTTP/2 frames.
     var output = IOBuffer()
@@ -187,6 +188,7 @@ final class UpstreamConnection: EventHandler {
     }
 
     private func dialFinished(_ outcome: Dialer.Outcome) {
+        if let dialer { setupTimings = dialer.timings }
         dialer = nil  // close() cancels a dial it interrupts, so the connection is still dialing here
         switch outcome {
         case .connected(let fd, let leftover):
@@ -241,6 +243,7 @@ final class UpstreamConnection: EventHandler {
         guard let tls else { return }
         switch tlsshim_handshake(tls) {
         case Int32(TLSSHIM_OK):
+            setupTimings.end(.tls)
             var proto: UnsafePointer<UInt8>?
             let length = tlsshim_alpn(tls, &proto)
             let isH2 = length == 2 && proto![0] == UInt8(ascii: "h") && proto![1] == UInt8(ascii: "2")
@@ -253,6 +256,8 @@ final class UpstreamConnection: EventHandler {
     }
 
     private func becomeOpen(_ wire: WireProtocol) {
+        Log.debug("upstream \(origin.authority) set up via \(proxy?.description ?? "direct") in ms: \(setupTimings.text)"
+                  + (tls.map { tlsshim_session_reused($0) != 0 ? " tls-resumed=yes" : " tls-resumed=no" } ?? ""))
         state = .open
         wireProtocol = wire
         readable = true
