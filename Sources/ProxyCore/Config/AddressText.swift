@@ -4,6 +4,9 @@ import Glibc
 
 /// The textual address forms shared by several settings: numeric IPs, ports and `host:port` pairs.
 enum AddressText {
+    /// A host as written before `:port`: IPv6 addresses in brackets.
+    static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
+
     static func isIPv4(_ text: Substring) -> Bool { parses(text, family: AF_INET) }
 
     static func isIPv6(_ text: Substring) -> Bool { parses(text, family: AF_INET6) }

@@ -49,7 +49,7 @@ public struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Where to connect, for messages; never the credentials.
-    public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var endpoint: String { "\(AddressText.bracketed(host)):\(port)" }
 
     /// The password is masked because descriptions end up in logs and error messages.
     public var description: String {

@@ -7,7 +7,7 @@ struct ProxyDestination: Equatable {
 
     /// For messages and the CONNECT target: `host:port`, IPv6 in brackets. Always the name the user
     /// configured, even when an address was sent.
-    var text: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    var text: String { "\(AddressText.bracketed(host)):\(port)" }
 }
 
 /// Why a proxy handshake failed, as a phrase that follows the proxy's name in a message

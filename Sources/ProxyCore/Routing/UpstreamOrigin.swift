@@ -18,7 +18,7 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
         self.host = host
         self.port = port
         self.basePath = basePath
-        let h = host.contains(":") ? "[\(host)]" : host
+        let h = AddressText.bracketed(host)
         authority = port == (secure ? 443 : 80) ? h : "\(h):\(port)"
         webOrigin = (secure ? "https://" : "http://") + authority
         rootPage = webOrigin + "/"
