@@ -44,6 +44,7 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.logLevel), help: .setting(.logLevel)) var logLevel: String?
     @Option(name: .setting(.loginTimeout), help: .setting(.loginTimeout)) var loginTimeout: String?
     @Option(name: .setting(.maxLoginsPerWorker), help: .setting(.maxLoginsPerWorker)) var maxLoginsPerWorker: String?
+    @Option(name: .setting(.drainTimeout), help: .setting(.drainTimeout)) var drainTimeout: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
@@ -58,7 +59,7 @@ struct ProxydCommand: ParsableCommand {
             (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.proxyTimeout, proxyTimeout),
             (.tlsTimeout, tlsTimeout), (.upstreamTimeout, upstreamTimeout),
             (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel),
-            (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker),
+            (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker), (.drainTimeout, drainTimeout),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

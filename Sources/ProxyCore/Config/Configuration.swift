@@ -41,6 +41,7 @@ public struct Configuration: Sendable {
     public var logLevel: LogLevel
     public var loginTimeoutMs: UInt64
     public var maxLoginsPerWorker: Int
+    public var drainTimeoutMs: UInt64
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -91,7 +92,8 @@ public struct Configuration: Sendable {
             loginTimeoutMs: try reader.milliseconds(.loginTimeout),
             maxLoginsPerWorker: try reader.withDefault(.maxLoginsPerWorker, expected: "a whole number from 1 to \(maxLoginsPerWorker)") {
                 wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...maxLoginsPerWorker).contains($0) ? $0 : nil }
-            }
+            },
+            drainTimeoutMs: try reader.milliseconds(.drainTimeout)
         )
     }
 

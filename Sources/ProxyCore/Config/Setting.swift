@@ -28,6 +28,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case logLevel = "PROXYD_LOG_LEVEL"
     case loginTimeout = "PROXYD_LOGIN_TIMEOUT"
     case maxLoginsPerWorker = "PROXYD_MAX_LOGINS_PER_WORKER"
+    case drainTimeout = "PROXYD_DRAIN_TIMEOUT"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -132,6 +133,9 @@ extension Configuration {
                         default: "30")
         case .maxLoginsPerWorker:
             return make("n", "Logins one worker runs at once; more get 503.", default: "64")
+        case .drainTimeout:
+            return make("seconds", "On SIGTERM, time the requests under way get to finish before proxyd exits.",
+                        default: "30")
         }
     }
 }

@@ -100,6 +100,20 @@ final class ClientConnection: EventHandler {
     func start() throws {
         try worker.loop.register(self, fd: fd)
         worker.loop.setTimeout(self, milliseconds: worker.configuration.idleTimeoutMs)
+        worker.adopt(self)
+    }
+
+    /// The worker is draining (SIGTERM): what is under way finishes and the connection closes after
+    /// it; a connection waiting for its next request closes now.
+    func drain() {
+        switch state {
+        case .awaitingHead where input.isEmpty:
+            close()
+        case .awaitingHead, .exchanging, .login:
+            keepAlive = false
+        case .draining, .lingering, .closed:
+            break
+        }
     }
 
     // MARK: events
@@ -264,7 +278,7 @@ final class ClientConnection: EventHandler {
     // MARK: requests
 
     private func startRequest(_ head: RequestHead) {
-        keepAlive = head.keepAlive
+        keepAlive = head.keepAlive && !worker.draining
         let hasBody: Bool
         switch head.framing {
         case .none, .contentLength(0): hasBody = false
@@ -886,6 +900,7 @@ final class ClientConnection: EventHandler {
         output.release()
         dropDecoder()
         worker.loop.setDeadline(self, .max)
+        worker.release(self)
     }
 
     private func pathOnly(_ target: String) -> Substring {

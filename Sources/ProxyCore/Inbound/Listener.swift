@@ -39,4 +39,10 @@ final class Listener: EventHandler {
     override func handleTimeout() {
         worker.loop.setListening(self, fd: fd, true)
     }
+
+    /// No more connections: new ones are refused by the kernel (or go to a worker still listening).
+    func close() {
+        worker.loop.deregister(self, fd: fd)
+        Glibc.close(fd)
+    }
 }

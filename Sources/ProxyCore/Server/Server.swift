@@ -2,13 +2,14 @@ import CEpoll
 import Glibc
 
 /// Starts one worker thread per configured core, each with its own SO_REUSEPORT listener, and
-/// waits for SIGINT or SIGTERM.
+/// waits for SIGINT or SIGTERM: the first drains the workers, a second stops them at once.
 public final class Server {
     private let configuration: Configuration
     private let tls: TLSContext
     private var listenFDs: [Int32] = []
     private var workers: [Worker] = []
     private var threads: [pthread_t] = []
+    private let finished = FinishedWorkers()
     private let resolveOverrides: [Resolver.Key: [SocketAddress]]
 
     /// Binds every worker's listener now, so a busy port or bad address stops startup with one line.
@@ -40,7 +41,8 @@ public final class Server {
         }
     }
 
-    /// Serves until SIGINT or SIGTERM, then stops the workers and returns.
+    /// Serves until SIGINT or SIGTERM, drains the workers (until the requests under way are done, a
+    /// second signal, or `PROXYD_DRAIN_TIMEOUT`), then stops them and returns.
     public func run() throws {
         var stopSignals = sigset_t()
         sigemptyset(&stopSignals)
@@ -52,7 +54,17 @@ public final class Server {
         try start()
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
-        Log.info("signal \(received): stopping")
+        Log.info("signal \(received): draining for up to \(secondsText(configuration.drainTimeoutMs)) s; "
+            + "the same signal again stops at once")
+        for worker in workers { worker.drain() }
+        // Polled, because a worker's end is not a signal: 50 ms adds little to a drain of seconds.
+        var poll = timespec(tv_sec: 0, tv_nsec: 50_000_000)
+        while finished.count < workers.count {
+            if sigtimedwait(&stopSignals, nil, &poll) > 0 {
+                Log.info("second signal: stopping now")
+                break
+            }
+        }
         stop()
     }
 
@@ -64,12 +76,13 @@ public final class Server {
         for fd in listenFDs {
             let worker = try Worker(configuration: configuration, tls: tls, resolveOverrides: resolveOverrides)
             workers.append(worker)
-            threads.append(try startThread(detached: false) {
+            threads.append(try startThread(detached: false) { [finished] in
                 do {
                     try worker.run(listenFD: fd)
                 } catch {
                     Log.error("worker stopped: \(error)")
                 }
+                finished.increment()
             })
         }
         Log.info("serving on \(configuration.listenHost):\(configuration.listenPort) with \(workers.count) workers")
@@ -81,6 +94,27 @@ public final class Server {
         for thread in threads { pthread_join(thread, nil) }
         workers = []
         threads = []
+    }
+}
+
+/// How many worker threads have returned from their loop, read by the main thread while it drains.
+private final class FinishedWorkers: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var value = 0
+
+    init() { pthread_mutex_init(&lock, nil) }
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func increment() {
+        pthread_mutex_lock(&lock)
+        value += 1
+        pthread_mutex_unlock(&lock)
+    }
+
+    var count: Int {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return value
     }
 }
 

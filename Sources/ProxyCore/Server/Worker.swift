@@ -16,6 +16,11 @@ final class Worker {
     /// How upstream requests present themselves (HTTP/2 preface, header order and identity).
     let profile: BrowserProfile
     private var listener: Listener?
+    /// The client connections alive here, for the drain.
+    private var clients: [ObjectIdentifier: ClientConnection] = [:]
+    /// SIGTERM arrived: no new connections, none kept alive; the loop ends when the last one closes.
+    private(set) var draining = false
+    private var drainDeadline: DrainDeadline?
 
     init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]]) throws {
         loop = try EventLoop()
@@ -38,5 +43,52 @@ final class Worker {
     /// Callable from any thread.
     func stop() {
         loop.post { [loop] in loop.stop() }
+    }
+
+    /// Callable from any thread: stops accepting, lets the requests and streams under way finish, and
+    /// ends the loop when the last connection closes or `PROXYD_DRAIN_TIMEOUT` runs out.
+    func drain() {
+        loop.post { [self] in
+            guard !draining else { return }
+            draining = true
+            listener?.close()
+            listener = nil
+            for client in Array(clients.values) { client.drain() }
+            if clients.isEmpty {
+                loop.stop()
+                return
+            }
+            let deadline = DrainDeadline(worker: self)
+            drainDeadline = deadline
+            loop.setTimeout(deadline, milliseconds: configuration.drainTimeoutMs)
+        }
+    }
+
+    func adopt(_ client: ClientConnection) {
+        clients[ObjectIdentifier(client)] = client
+    }
+
+    func release(_ client: ClientConnection) {
+        clients[ObjectIdentifier(client)] = nil
+        if draining && clients.isEmpty { loop.stop() }
+    }
+
+    /// The drain's time is up: what still runs is cut off with the loop.
+    fileprivate func drainTimedOut() {
+        Log.warning("drain timeout: closing \(clients.count) connections still under way")
+        loop.stop()
+    }
+}
+
+/// The timer of a worker's drain (the worker itself has no events).
+private final class DrainDeadline: EventHandler {
+    private unowned let worker: Worker
+
+    init(worker: Worker) {
+        self.worker = worker
+    }
+
+    override func handleTimeout() {
+        worker.drainTimedOut()
     }
 }
