@@ -128,7 +128,7 @@ final class FlowExchange: EventHandler {
 
     /// Gathers the body; past the cap the request is given up rather than read to its end.
     func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard result == nil, response != nil else { return false }
+        guard result == nil, response != nil else { return true }  // dropped, but acknowledged: the window is shared
         guard response!.body.count + bytes.count <= FlowResponse.maxBodyBytes else {
             release()
             finish(.failure(FlowResponse.bodyTooLarge(url)))
