@@ -78,6 +78,8 @@ final class ClientConnection: EventHandler {
     /// Request body forwarding stopped because the upstream side was full.
     private var waitingForUpstreamRoom = false
     private var responseFraming = ClientFraming.asIs
+    /// HTTP/2 trailer fields, for the last chunk of a chunked response (other framings have no place for them).
+    private var trailers: [HTTPField] = []
     /// Set when the response's content coding is removed on the way (`ContentHandling.decode`).
     private var decoder: ContentDecoder?
     /// Coded response bytes taken from the upstream that the client had no room for yet; the
@@ -316,6 +318,7 @@ final class ClientConnection: EventHandler {
         requestBodyBytes = 0
         requestBodyBytesSent = 0
         responseStarted = false
+        trailers.removeAll()
         retries = 0
         switch head.framing {
         case .none, .untilClose, .contentLength(0): requestBody = .complete
@@ -721,8 +724,25 @@ final class ClientConnection: EventHandler {
             flushOutput()
             return
         }
-        if responseFraming == .chunked { output.append("0\r\n\r\n") }
+        if responseFraming == .chunked { writeLastChunk() }
         endExchange()
+    }
+
+    /// Trailers of a body relayed as it came: one proxyd decoded no longer matches what they describe.
+    func upstreamTrailers(_ fields: [HTTPField]) {
+        guard state == .exchanging, responseFraming == .chunked, decoder == nil else { return }
+        // Framing and routing fields may not come as trailers (RFC 9110 6.5.1).
+        trailers = fields.filter { field in
+            if let known = field.known, known.isHopByHop || known == .contentLength || known == .host { return false }
+            return !field.hasName("content-encoding") && !field.hasName("content-type")
+        }
+    }
+
+    private func writeLastChunk() {
+        output.append("0\r\n")
+        for field in trailers { output.appendFieldLine(field.name, field.value) }
+        trailers.removeAll()
+        output.append("\r\n")
     }
 
     /// Everything is decoded: the coded stream must have ended too, or the upstream's body was cut.

@@ -11,6 +11,8 @@ final class HTTP2Session {
     /// The users of open streams, by stream id.
     private var streams: [Int32: UpstreamUser] = [:]
     private var partialHeads: [Int32: ResponseHead] = [:]
+    /// Trailer fields being received: HEADERS after the response head.
+    private var partialTrailers: [Int32: [HTTPField]] = [:]
     /// Clients that received data in the current read, written out once at its end.
     private var touched: [UpstreamUser] = []
     /// Clients whose queued request body shrank while frames were produced.
@@ -164,6 +166,7 @@ final class HTTP2Session {
     func cancel(_ stream: Int32) {
         guard streams.removeValue(forKey: stream) != nil else { return }
         partialHeads[stream] = nil
+        partialTrailers[stream] = nil
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream, NGHTTP2_CANCEL.rawValue)
     }
 
@@ -218,6 +221,7 @@ final class HTTP2Session {
         let open = streams
         streams.removeAll()
         partialHeads.removeAll()
+        partialTrailers.removeAll()
         for (_, client) in open {
             client.upstreamDidFail(error, retryable: client.isSafeToRetry)
         }
@@ -236,10 +240,14 @@ final class HTTP2Session {
     private static let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
         let me = session(userData)
         let stream = frame!.pointee.hd.stream_id
-        // Only a response head; HEADERS after it are trailers, which HTTP/1.1 chunked relay drops.
-        if let client = me.streams[stream], !client.hasResponseHead {
-            me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: [],
-                                                   framing: .untilClose, keepAlive: true)
+        // A response head, or after it the trailers.
+        if let client = me.streams[stream] {
+            if client.hasResponseHead {
+                me.partialTrailers[stream] = []
+            } else {
+                me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: [],
+                                                       framing: .untilClose, keepAlive: true)
+            }
         }
         return 0
     }
@@ -247,9 +255,14 @@ final class HTTP2Session {
     private static let onHeader: nghttp2_on_header_callback = { _, frame, name, nameLength, value, valueLength, _, userData in
         let me = session(userData)
         let stream = frame!.pointee.hd.stream_id
-        guard me.partialHeads[stream] != nil else { return 0 }
         let nameBytes = UnsafeBufferPointer(start: name, count: nameLength)
         let valueBytes = UnsafeBufferPointer(start: value, count: valueLength)
+        guard me.partialHeads[stream] != nil else {
+            // nghttp2 refuses pseudo-headers in trailers, so every field here is a real one.
+            me.partialTrailers[stream]?.append(HTTPField(String(decoding: nameBytes, as: UTF8.self),
+                                                         String(decoding: valueBytes, as: UTF8.self)))
+            return 0
+        }
         if nameBytes.first == UInt8(ascii: ":") {
             if nameBytes.elementsEqual(":status".utf8) {
                 me.partialHeads[stream]!.status = Int(String(decoding: valueBytes, as: UTF8.self)) ?? 0
@@ -283,6 +296,10 @@ final class HTTP2Session {
     }
 
     private func headersReceived(_ stream: Int32) {
+        if let trailers = partialTrailers.removeValue(forKey: stream) {
+            client(stream)?.upstreamTrailers(trailers)
+            return
+        }
         guard var head = partialHeads.removeValue(forKey: stream), let client = client(stream) else { return }
         if head.status >= 100 && head.status < 200 { return }  // interim answers are not relayed
         head.reason = StatusText.reason(head.status)
@@ -315,6 +332,7 @@ final class HTTP2Session {
     private static let onStreamClose: nghttp2_on_stream_close_callback = { _, stream, errorCode, userData in
         let me = session(userData)
         me.partialHeads[stream] = nil
+        me.partialTrailers[stream] = nil
         guard let client = me.streams.removeValue(forKey: stream) else { return 0 }
         if errorCode == NGHTTP2_NO_ERROR.rawValue && client.hasResponseHead {
             client.upstreamDidFinish()

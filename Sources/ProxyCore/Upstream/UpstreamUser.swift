@@ -103,6 +103,11 @@ enum UpstreamUser {
         }
     }
 
+    /// Flows read bodies, not trailers.
+    func upstreamTrailers(_ fields: [HTTPField]) {
+        if case .client(let client) = self { client.upstreamTrailers(fields) }
+    }
+
     func upstreamBatchDone() {
         if case .client(let client) = self { client.upstreamBatchDone() }
     }

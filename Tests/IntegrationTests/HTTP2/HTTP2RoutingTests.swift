@@ -71,6 +71,23 @@ final class HTTP2RoutingTests: HTTP2TestCase {
         XCTAssertEqual(upstream.header("x-kept"), "yes")
     }
 
+    /// HTTP/2 trailers reach an HTTP/1.1 client in the last chunk of its chunked body.
+    func testTrailersAreRelayedInTheLastChunk() throws {
+        let connection = try RawHTTPConnection(port: port, timeout: 10)
+        try connection.send(RequestBuilder.build("GET", "/chatgpt/backend-api/__trailers",
+                                                 headers: [RequestBuilder.defaultAuthorization, ("Connection", "close")]))
+        let head = try connection.readHead()
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("transfer-encoding"), "chunked")
+        var raw: [UInt8] = []
+        while true {
+            let piece = try connection.readRaw(upTo: 4096)
+            if piece.isEmpty { break }
+            raw += piece
+        }
+        XCTAssertEqual(String(decoding: raw, as: UTF8.self), "4\r\nbody\r\n0\r\nx-checksum: c0ffee\r\nx-status: done\r\n\r\n")
+    }
+
     func testUpstreamErrorStatusIsRelayedUnchanged() throws {
         let response = try request("GET", "/chatgpt/backend-api/__status?code=418")
         XCTAssertEqual(response.status, 418)

@@ -155,6 +155,15 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
                       body: FixtureResponses.statusBody(code: code), context: context)
         case "__hang":
             break
+        case "__trailers":
+            // A body without a length, then trailer fields: a HEADERS frame that ends the stream.
+            writeHeaders(on: id, status: 200, ["content-type": "text/plain"], context: context)
+            writeData(on: id, context.channel.allocator.buffer(string: "body"), end: false, context: context)
+            let trailers = HPACKHeaders([("x-checksum", "c0ffee"), ("x-status", "done")])
+            streams[id] = nil
+            context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: trailers,
+                                                                                                   endStream: true)))),
+                                  promise: nil)
         case "__rst":
             reset(id, code: HTTP2ErrorCode(networkCode: Int(query["code"] ?? "") ?? 2), context: context)
         case "__rst_mid":
