@@ -45,6 +45,7 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.loginTimeout), help: .setting(.loginTimeout)) var loginTimeout: String?
     @Option(name: .setting(.maxLoginsPerWorker), help: .setting(.maxLoginsPerWorker)) var maxLoginsPerWorker: String?
     @Option(name: .setting(.drainTimeout), help: .setting(.drainTimeout)) var drainTimeout: String?
+    @Option(name: .setting(.accessLog), help: .setting(.accessLog)) var accessLog: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
@@ -60,6 +61,7 @@ struct ProxydCommand: ParsableCommand {
             (.tlsTimeout, tlsTimeout), (.upstreamTimeout, upstreamTimeout),
             (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel),
             (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker), (.drainTimeout, drainTimeout),
+            (.accessLog, accessLog),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

@@ -22,7 +22,7 @@ final class ProxydCommandTests: XCTestCase {
             .dnsTimeout: "0", .dnsMinTTL: "x", .dnsMaxTTL: "0", .dnsNegativeTTL: "x",
             .workers: "0", .maxBodyBytes: "x", .headerTimeout: "0", .idleTimeout: "0", .connectTimeout: "0",
             .upstreamTimeout: "0", .upstreamPingAfter: "0", .upstreamIdleClose: "x", .logLevel: "x",
-            .loginTimeout: "0", .maxLoginsPerWorker: "0", .drainTimeout: "0",
+            .loginTimeout: "0", .maxLoginsPerWorker: "0", .drainTimeout: "0", .accessLog: "x",
             .proxyPolicy: "random", .proxyTimeout: "0", .tlsTimeout: "x",
         ]
         for setting in Configuration.settings {

@@ -19,6 +19,11 @@ public enum LogLevel: String, CaseIterable, Comparable, Sendable {
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
 }
 
+/// Whether every answered request gets a log line (`PROXYD_ACCESS_LOG`).
+public enum AccessLog: String, CaseIterable, Sendable {
+    case off, on
+}
+
 /// How a request picks one of several upstream proxies (`PROXYD_PROXY_POLICY`).
 public enum ProxyPolicy: String, CaseIterable, Sendable {
     /// Each request takes the next proxy that is up.

@@ -42,6 +42,7 @@ public struct Configuration: Sendable {
     public var loginTimeoutMs: UInt64
     public var maxLoginsPerWorker: Int
     public var drainTimeoutMs: UInt64
+    public var accessLog: Bool
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -93,7 +94,10 @@ public struct Configuration: Sendable {
             maxLoginsPerWorker: try reader.withDefault(.maxLoginsPerWorker, expected: "a whole number from 1 to \(maxLoginsPerWorker)") {
                 wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...maxLoginsPerWorker).contains($0) ? $0 : nil }
             },
-            drainTimeoutMs: try reader.milliseconds(.drainTimeout)
+            drainTimeoutMs: try reader.milliseconds(.drainTimeout),
+            accessLog: try reader.withDefault(.accessLog, expected: "one of \(names(AccessLog.self))") {
+                AccessLog(rawValue: $0.lowercased())
+            } == .on
         )
     }
 

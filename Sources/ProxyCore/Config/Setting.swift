@@ -29,6 +29,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case loginTimeout = "PROXYD_LOGIN_TIMEOUT"
     case maxLoginsPerWorker = "PROXYD_MAX_LOGINS_PER_WORKER"
     case drainTimeout = "PROXYD_DRAIN_TIMEOUT"
+    case accessLog = "PROXYD_ACCESS_LOG"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -136,6 +137,10 @@ extension Configuration {
         case .drainTimeout:
             return make("seconds", "On SIGTERM, time the requests under way get to finish before proxyd exits.",
                         default: "30")
+        case .accessLog:
+            return make(AccessLog.allCases.map(\.rawValue).joined(separator: "|"),
+                        "One info line per answered request: client, method, path, status, milliseconds.",
+                        default: AccessLog.off.rawValue)
         }
     }
 }

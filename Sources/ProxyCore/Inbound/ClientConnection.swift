@@ -47,6 +47,11 @@ final class ClientConnection: EventHandler {
     /// Pipelined requests wait because our answers to earlier ones are not read yet.
     private var waitingForOutputRoom = false
 
+    // PROXYD_ACCESS_LOG: who asked, when the request head arrived, what it was answered.
+    private var peer = ""
+    private var requestStarted: UInt64 = 0
+    private var responseStatus = 0
+
     // The login in progress.
     private var loginKind = LoginKind.chatgpt
     private var loginBody: [UInt8] = []
@@ -103,6 +108,26 @@ final class ClientConnection: EventHandler {
         try worker.loop.register(self, fd: fd)
         worker.loop.setTimeout(self, milliseconds: worker.configuration.idleTimeoutMs)
         worker.adopt(self)
+        if worker.configuration.accessLog { peer = Self.peerText(fd) }
+    }
+
+    private static func peerText(_ fd: Int32) -> String {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
+        }
+        guard named else { return "-" }
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0, length: length).description }
+        }
+    }
+
+    /// The access log's line for the request in `request`, once its answer is complete (or given up).
+    private func logAccess(_ outcome: String = "") {
+        guard worker.configuration.accessLog else { return }
+        let line = request.map { "\"\($0.method) \(pathOnly($0.target))\"" } ?? "\"-\""
+        Log.info("access \(peer) \(line) \(responseStatus) \(worker.loop.now &- requestStarted) ms\(outcome)")
     }
 
     /// The worker is draining (SIGTERM): what is under way finishes and the connection closes after
@@ -270,6 +295,7 @@ final class ClientConnection: EventHandler {
                 headScanned = 0
                 headTimerArmed = false
                 worker.loop.setDeadline(self, .max)
+                requestStarted = worker.loop.now
                 startRequest(head)
             }
         }
@@ -280,6 +306,8 @@ final class ClientConnection: EventHandler {
     // MARK: requests
 
     private func startRequest(_ head: RequestHead) {
+        request = head
+        responseStatus = 0
         keepAlive = head.keepAlive && !worker.draining
         let hasBody: Bool
         switch head.framing {
@@ -313,7 +341,6 @@ final class ClientConnection: EventHandler {
     }
 
     private func startExchange(_ head: RequestHead, _ forward: Forward) {
-        request = head
         self.forward = forward
         requestBodyBytes = 0
         requestBodyBytesSent = 0
@@ -340,7 +367,6 @@ final class ClientConnection: EventHandler {
     /// A login's body is small JSON: read whole (Content-Length only), then the flow runs and its one
     /// answer is written like a local one.
     private func startLogin(_ kind: LoginKind, _ head: RequestHead) {
-        request = head
         let length: UInt64
         switch head.framing {
         case .none, .untilClose: length = 0
@@ -617,6 +643,7 @@ final class ClientConnection: EventHandler {
             return
         }
         responseStarted = true
+        responseStatus = head.status
         if http2Stream > 0 { worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamTimeoutMs) }
         // Unsent request body bytes would be misread as the next request: close after this answer.
         keepAlive = keepAlive && requestBody == .complete
@@ -792,6 +819,7 @@ final class ClientConnection: EventHandler {
     }
 
     private func endExchange() {
+        logAccess()
         request = nil
         forward = nil
         dropDecoder()
@@ -815,6 +843,8 @@ final class ClientConnection: EventHandler {
     private func respondLocal(status: Int, json: String, minorVersion: Int, keepAlive: Bool) {
         LocalResponse.write(status: status, json: json, minorVersion: minorVersion, keepAlive: keepAlive,
                             into: &output)
+        responseStatus = status
+        logAccess()
         request = nil
         forward = nil
         state = keepAlive ? .awaitingHead : .draining
@@ -910,6 +940,8 @@ final class ClientConnection: EventHandler {
 
     private func close() {
         guard state != .closed else { return }
+        // The client left, or its response was cut: the request still gets its line.
+        if state == .exchanging || state == .login { logAccess(" cut") }
         state = .closed
         releaseUpstream()
         loginCall?.abandon()
