@@ -13,6 +13,7 @@ STREAMS=${STREAMS:-4000}
 STREAM_TIMEOUT=${STREAM_TIMEOUT:-60}
 H2_STREAMS=${H2_STREAMS:-1000}
 LOG_LEVEL=${LOG_LEVEL:-warning}
+ACCESS_LOG=${ACCESS_LOG:-off}
 PROFILE=${PROFILE:-chrome}
 SETUP_REQUESTS=${SETUP_REQUESTS:-300}
 SETUP_DNS_TTL=${SETUP_DNS_TTL:-300}
@@ -43,7 +44,8 @@ environment: DURATION (seconds per case, 10), WARMUP (seconds before each case, 
   PROFILE (proxyd's PROXYD_TLS_PROFILE, chrome),
   SETUP_REQUESTS (setup case: sequential requests per run, each on a new upstream connection, 300),
   SETUP_DNS_TTL (setup case: TTL of dnsmasq's answer in seconds, 300)
-  LOG_LEVEL (proxyd's PROXYD_LOG_LEVEL and the nginx error logs' level, warning; its log: --keep)
+  LOG_LEVEL (proxyd's PROXYD_LOG_LEVEL and the nginx error logs' level, warning; its log: --keep),
+  ACCESS_LOG (proxyd's PROXYD_ACCESS_LOG, off; its lines need LOG_LEVEL=info)
 USAGE
 }
 
@@ -167,7 +169,8 @@ launch_proxyd() {
     done
     # Run in the run directory so no .env of the checkout changes the configuration under test.
     (cd "$work" && exec env "${unset_env[@]}" PROXYD_LISTEN="127.0.0.1:$port" PROXYD_CA_FILE="$certs/ca.pem" \
-        PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" PROXYD_TLS_PROFILE="$PROFILE" "${@:2}" "$bin") >"$work/$name.log" 2>&1 &
+        PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" PROXYD_TLS_PROFILE="$PROFILE" \
+        PROXYD_ACCESS_LOG="$ACCESS_LOG" "${@:2}" "$bin") >"$work/$name.log" 2>&1 &
     local pid=$!
     remember "$pid"
     if ! wait_http "$name" "$pid" "http://127.0.0.1:$port/healthz"; then
