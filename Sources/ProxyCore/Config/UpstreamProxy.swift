@@ -82,18 +82,11 @@ public struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
         var it = text.utf8.makeIterator()
         while let b = it.next() {
             guard b == UInt8(ascii: "%") else { bytes.append(b); continue }
-            guard let hi = it.next().flatMap(hexValue), let lo = it.next().flatMap(hexValue) else { return nil }
+            guard let hi = it.next().flatMap(HTTPSyntax.hexValue), let lo = it.next().flatMap(HTTPSyntax.hexValue) else {
+                return nil
+            }
             bytes.append(hi << 4 | lo)
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -90,7 +90,7 @@ public struct ChunkedDecoder: Sendable {
 
     /// `chunk-size [ BWS ";" chunk-ext ] CRLF`; returns an error message or nil.
     private mutating func sizeLineByte(_ c: UInt8) -> String? {
-        if state == .size, let v = Self.hexValue(c) {
+        if state == .size, let v = HTTPSyntax.hexValue(c) {
             digits += 1
             // Sixteen hex digits fill a UInt64 exactly, so the shift below cannot lose bits.
             if digits > 16 { return "chunk size too large" }
@@ -134,14 +134,5 @@ public struct ChunkedDecoder: Sendable {
             break
         }
         return nil
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
     }
 }

@@ -21,6 +21,17 @@ enum HTTPSyntax {
 
     static func isWhitespace(_ b: UInt8) -> Bool { b == sp || b == htab }
 
+    /// A hex digit's value, either case (chunk sizes, percent-encoding, character references).
+    @inline(__always)
+    static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x41...0x46: return b - 0x41 + 10
+        case 0x61...0x66: return b - 0x61 + 10
+        default: return nil
+        }
+    }
+
     static func isToken<S: Sequence>(_ bytes: S) -> Bool where S.Element == UInt8 {
         var empty = true
         for b in bytes {

@@ -34,7 +34,7 @@ enum HTMLEntities {
         for byte in digits {
             let digit: UInt8?
             if isHex {
-                digit = FormEncoding.hexValue(byte)
+                digit = HTTPSyntax.hexValue(byte)
             } else {
                 digit = byte >= 0x30 && byte <= 0x39 ? byte - 0x30 : nil
             }

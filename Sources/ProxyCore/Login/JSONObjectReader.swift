@@ -196,7 +196,7 @@ struct JSONObjectReader {
         guard index + 4 <= bytes.count else { return nil }
         var value: UInt32 = 0
         for byte in bytes[index..<(index + 4)] {
-            guard let digit = FormEncoding.hexValue(byte) else { return nil }
+            guard let digit = HTTPSyntax.hexValue(byte) else { return nil }
             value = value << 4 | UInt32(digit)
         }
         index += 4
