@@ -30,12 +30,13 @@ final class ProxySet {
 
     /// The route for a new connection. When every proxy is down the one that comes back soonest is tried
     /// anyway: a request should fail with that proxy's real error, not a bookkeeping one.
-    /// `stickyKey` (a client's token) keeps one user on one proxy under the sticky policy.
-    func route(stickyKey: String?) -> DialRoute {
+    /// `stickyKey` (a client's token) keeps one user on one proxy under the sticky policy; it is only
+    /// looked up then.
+    func route(stickyKey: @autoclosure () -> String?) -> DialRoute {
         guard !proxies.isEmpty else { return .direct }
         guard proxies.count > 1 else { return .proxy(0) }
         let first: Int
-        if policy == .sticky, let stickyKey {
+        if policy == .sticky, let stickyKey = stickyKey() {
             first = Int(Self.fnv1a(stickyKey) % UInt64(proxies.count))
         } else {
             first = nextInTurn

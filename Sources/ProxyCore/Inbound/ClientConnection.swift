@@ -95,7 +95,6 @@ final class ClientConnection: EventHandler {
     private var keepAlive = true
     /// Attempts after the first: stale keep-alive connections and refused streams are retried.
     private var retries = 0
-    private static let maxRetries = 3
     /// Decoding rounds (each up to `highWater` of output) per flush before the loop serves others.
     private static let decodeRoundsPerTurn = 4
 
@@ -436,7 +435,7 @@ final class ClientConnection: EventHandler {
     /// Places the request on a shared, pooled or new upstream connection.
     private func attachUpstream() {
         guard state == .exchanging, let forward else { return }
-        let route = worker.proxies.route(stickyKey: request?.value(of: "authorization"))
+        let route = worker.proxies.route(stickyKey: self.request?.fields.first { $0.known == .authorization }?.value)
         let connection = worker.pool.connection(for: forward.origin, route: route, worker: worker)
         upstream = connection
         http2Stream = 0
@@ -780,7 +779,7 @@ final class ClientConnection: EventHandler {
             return
         }
         dropDecoder()
-        if responseFraming == .chunked { output.append("0\r\n\r\n") }
+        if responseFraming == .chunked { writeLastChunk() }
         endExchange()
     }
 
@@ -796,7 +795,7 @@ final class ClientConnection: EventHandler {
         upstream = nil
         http2Stream = 0
         requestOnWire = false
-        if retryable && retries < Self.maxRetries && isSafeToRetry {
+        if retryable && retries < UpstreamConnection.maxRetries && isSafeToRetry {
             // A stale pooled connection, or a stream the server refused unprocessed: one more attempt.
             retries += 1
             Log.debug("retrying on a new upstream connection: \(error.message)")
@@ -956,6 +955,6 @@ final class ClientConnection: EventHandler {
     }
 
     private func pathOnly(_ target: String) -> Substring {
-        target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        target.prefix { $0 != "?" }
     }
 }

@@ -18,7 +18,6 @@ final class FlowExchange: EventHandler {
     private var response: FlowResponse?
     private var bodySent = 0
     private var retries = 0
-    private static let maxRetries = 3
     /// The exchange's HTTP/2 stream, 0 over HTTP/1.1 or before it is placed.
     private(set) var http2Stream: Int32 = 0
 
@@ -174,7 +173,7 @@ final class FlowExchange: EventHandler {
             }
             var plain = response
             plain.body = Array(output.readable)
-            plain.fields.removeAll { $0.hasName("content-encoding") || $0.hasName("content-length") }
+            plain.fields.removeAll { $0.hasName("content-encoding") || $0.known == .contentLength }
             return .success(plain)
         }
     }
@@ -182,7 +181,7 @@ final class FlowExchange: EventHandler {
     func upstreamDidFail(_ error: ProxyError, retryable: Bool) {
         upstream = nil
         http2Stream = 0
-        if retryable && retries < Self.maxRetries && isSafeToRetry && pendingRequest != nil {
+        if retryable && retries < UpstreamConnection.maxRetries && isSafeToRetry && pendingRequest != nil {
             retries += 1
             attach()
             return

@@ -40,10 +40,13 @@ package enum UpstreamRequestHead {
 
     /// The contract's rule: a token without the `Bearer ` prefix gets it.
     static func appendBearer(_ value: String, into out: inout IOBuffer) {
-        if !value.utf8.starts(with: "bearer ".utf8, by: { ($0 | 0x20) == $1 }) {
-            out.append("Bearer ")
-        }
+        if lacksBearer(value) { out.append("Bearer ") }
         out.append(value)
+    }
+
+    /// Whether an Authorization value needs `Bearer ` put before it, on either protocol.
+    static func lacksBearer(_ value: String) -> Bool {
+        !value.utf8.starts(with: "bearer ".utf8, by: { ($0 | 0x20) == $1 })
     }
 
 }

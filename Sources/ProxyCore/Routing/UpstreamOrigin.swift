@@ -69,7 +69,12 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
         self.init(secure: secure, host: String(host), port: port, basePath: path)
     }
 
-    /// `authority` and the page texts follow from the rest, so hashing them too would only cost the pool's lookups time.
+    /// `authority` and the page texts follow from the rest, so hashing or comparing them too would only cost
+    /// the pool's lookups (one per request) time.
+    public static func == (a: UpstreamOrigin, b: UpstreamOrigin) -> Bool {
+        a.port == b.port && a.secure == b.secure && a.host == b.host && a.basePath == b.basePath
+    }
+
     public func hash(into hasher: inout Hasher) {
         hasher.combine(secure)
         hasher.combine(host)

@@ -127,7 +127,7 @@ final class HTTP2Session {
             let nameStart = headerBytes.count
             for byte in name.utf8 { headerBytes.append(lowercase && byte &- 65 < 26 ? byte | 0x20 : byte) }
             let valueStart = headerBytes.count
-            if bearer && !value.utf8.starts(with: "bearer ".utf8, by: { ($0 | 0x20) == $1 }) {
+            if bearer && UpstreamRequestHead.lacksBearer(value) {
                 headerBytes.append(contentsOf: "Bearer ".utf8)
             }
             headerBytes.append(contentsOf: value.utf8)

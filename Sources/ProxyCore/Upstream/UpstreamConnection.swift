@@ -59,6 +59,9 @@ final class UpstreamConnection: EventHandler {
     var chunked = ChunkedDecoder()
 
     private static let readSize = 16 * 1024
+    /// How often a request is sent again after a stale pooled connection or a refused stream, when none
+    /// of it reached the upstream.
+    static let maxRetries = 3
 
     init(origin: UpstreamOrigin, route: DialRoute, worker: Worker) {
         self.origin = origin
