@@ -28,10 +28,6 @@ final class DNSTests: XCTestCase {
         return try connection.readResponse()
     }
 
-    private func errorMessage(_ response: RawResponse) -> String {
-        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
-        return object?["errorMessage"] as? String ?? ""
-    }
 
     func testSecondDialOfANameIsAnsweredFromTheCache() throws {
         let name = "cached.\(domain)"
@@ -80,7 +76,7 @@ final class DNSTests: XCTestCase {
 
         let response = try get(proxyd, "/chatgpt/backend-api/conversations")
         XCTAssertEqual(response.status, 502, response.bodyText)
-        let message = errorMessage(response)
+        let message = response.errorMessage
         XCTAssertTrue(message.contains("upstream DNS lookup failed for \(name)"), message)
         XCTAssertTrue(message.contains("NXDOMAIN"), message)
         // Negative caching: the second request gets the same answer without asking again.
@@ -101,7 +97,7 @@ final class DNSTests: XCTestCase {
         let response = try get(proxyd, "/chatgpt/backend-api/conversations")
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         XCTAssertEqual(response.status, 504, response.bodyText)
-        XCTAssertEqual(errorMessage(response), "upstream DNS lookup for \(name) timed out after 1 s (PROXYD_DNS_TIMEOUT)")
+        XCTAssertEqual(response.errorMessage, "upstream DNS lookup for \(name) timed out after 1 s (PROXYD_DNS_TIMEOUT)")
         XCTAssertGreaterThanOrEqual(elapsed, 0.9)
         XCTAssertLessThan(elapsed, 2.5)
         XCTAssertGreaterThan(silent.datagramsReceived(), 0, "the lookup never reached the silent server")
@@ -150,7 +146,7 @@ final class DNSTests: XCTestCase {
         XCTAssertLessThan(served, 2, "requests waited for the hanging lookup")
         let late = try stuck.readResponse()
         XCTAssertEqual(late.status, 504, late.bodyText)
-        XCTAssertTrue(errorMessage(late).contains("DNS lookup for \(hanging) timed out"), errorMessage(late))
+        XCTAssertTrue(late.errorMessage.contains("DNS lookup for \(hanging) timed out"), late.errorMessage)
     }
 }
 

@@ -104,9 +104,11 @@ final class LoginTests: ProxydTestCase {
     }
 
     func testNoPasswordOrTokenInTheDebugLog() throws {
-        _ = try login("/chatgpt/login", "ok@example.com", password("ok@example.com"))
-        _ = try login("/platform/login", "ok@example.com", password("ok@example.com"))
-        _ = try login("/chatgpt/login", "ok@example.com", "wrong-secret-pw")
+        XCTAssertEqual(try login("/chatgpt/login", "ok@example.com", password("ok@example.com")).status, 200)
+        XCTAssertEqual(try login("/platform/login", "ok@example.com", password("ok@example.com")).status, 200)
+        XCTAssertEqual(try login("/chatgpt/login", "ok@example.com", "wrong-secret-pw").status, 400)
+        // Logins that got nowhere would leave nothing to find: tokens and cookies must have been issued.
+        XCTAssertFalse(flows.issuedSecrets.isEmpty)
         let log = env.proxyd.log
         XCTAssertFalse(log.isEmpty)
         for secret in FakeAuthFlows.accounts.values.map(\.password) + ["wrong-secret-pw"] + flows.issuedSecrets {

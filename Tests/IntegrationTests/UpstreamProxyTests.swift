@@ -17,7 +17,6 @@ final class UpstreamProxyTests: ProxydTestCase {
         return try connection.readResponse()
     }
 
-    private func errorMessage(_ response: RawResponse) -> String { jsonObject(response)?["errorMessage"] as? String ?? "" }
 
     // MARK: SOCKS5
 
@@ -36,8 +35,8 @@ final class UpstreamProxyTests: ProxydTestCase {
         assertProxydError(response, status: 502, messageContains: [
             "socks5 proxy 127.0.0.1:\(socks.port)", "rejected the username/password",
         ])
-        XCTAssertFalse(errorMessage(response).contains("wrong-pw"))
-        XCTAssertFalse(errorMessage(response).contains("alice"), "the client saw the proxy's user name")
+        XCTAssertFalse(response.errorMessage.contains("wrong-pw"))
+        XCTAssertFalse(response.errorMessage.contains("alice"), "the client saw the proxy's user name")
         XCTAssertFalse(proxyd.log.contains("wrong-pw"), "the password reached the log")
     }
 
@@ -107,7 +106,7 @@ final class UpstreamProxyTests: ProxydTestCase {
             "PROXYD_CHATGPT_URL": "https://localhost:\(deadPort)", "PROXYD_RESOLVE": "localhost:\(deadPort):127.0.0.1",
         ])
         let response = try get("/chatgpt/models", from: proxyd)
-        XCTAssertEqual(errorMessage(response),
+        XCTAssertEqual(response.errorMessage,
                        "socks5 proxy 127.0.0.1:\(socks.port) refused the connection to localhost:\(deadPort): "
                        + "connection refused by destination host (reply 5)")
         XCTAssertEqual(response.status, 502)

@@ -20,11 +20,6 @@ final class FingerprintFuzzTests: XCTestCase {
         return bytes
     }
 
-    private func assertSpread(_ outcomes: [Int], file: StaticString = #filePath, line: UInt = #line) {
-        let total = outcomes.reduce(0, +)
-        for count in outcomes { XCTAssertGreaterThan(count * 50, total, "\(outcomes)", file: file, line: line) }
-    }
-
     func testClientHelloParser() throws {
         let seeds = try ["chromium_headless.json", "curl_openssl.json", "python_urllib.json", "curl_cffi_safari270.json"].map {
             tlsRecords(bytes(hex: try FingerprintFixture.load($0).tls.raw), version: 0x0301, fragment: 600)

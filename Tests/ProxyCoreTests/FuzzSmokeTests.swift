@@ -70,11 +70,6 @@ final class FuzzSmokeTests: XCTestCase {
     }
 
     /// The mutations must reach every kind of answer, or the test checks less than it seems to.
-    private func assertSpread(_ outcomes: [Int], file: StaticString = #filePath, line: UInt = #line) {
-        let total = outcomes.reduce(0, +)
-        for count in outcomes { XCTAssertGreaterThan(count * 50, total, "\(outcomes)", file: file, line: line) }
-    }
-
     func testResponseHeadParser() {
         let seeds = [
             "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",

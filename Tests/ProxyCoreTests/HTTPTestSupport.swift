@@ -67,3 +67,10 @@ func dribble<R: IncrementalParseResult>(_ bytes: [UInt8], _ parse: (UnsafeRawBuf
         return (result, all.count)
     }
 }
+
+/// A fuzz run reached every outcome (each at least 2% of the inputs): mutations that never get past the
+/// first check would test nothing beyond it.
+func assertSpread(_ outcomes: [Int], file: StaticString = #filePath, line: UInt = #line) {
+    let total = outcomes.reduce(0, +)
+    for count in outcomes { XCTAssertGreaterThan(count * 50, total, "\(outcomes)", file: file, line: line) }
+}

@@ -21,6 +21,10 @@ struct RawResponse {
     var status: Int { head.status }
     var bodyText: String { String(decoding: body, as: UTF8.self) }
     func header(_ name: String) -> String? { head.header(name) }
+    /// proxyd's own `{"errorMessage":…}`, or "" for any other body.
+    var errorMessage: String {
+        ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?["errorMessage"] as? String ?? ""
+    }
 }
 
 /// A deliberately dumb HTTP/1.1 client over one blocking socket: it sends whatever bytes a test gives it
