@@ -194,6 +194,10 @@ tlsshim_ctx *tlsshim_boring_ctx_new(const struct tlsshim_boring_profile *profile
     return &ctx->base;
 }
 
+static int would_block(int code) {
+    return code == EAGAIN || code == EWOULDBLOCK;
+}
+
 // The socket BIO: read(2) into the read-ahead buffer, send(2) straight from BoringSSL's (or, while
 // probing, into held).
 static int socket_read(BIO *bio, char *out, int len) {
@@ -212,7 +216,7 @@ static int socket_read(BIO *bio, char *out, int len) {
         } while (n < 0 && errno == EINTR);
         if (n < 0) {
             conn->socket_errno = errno;
-            conn->socket_drained = errno == EAGAIN || errno == EWOULDBLOCK;
+            conn->socket_drained = would_block(errno);
             if (conn->socket_drained) BIO_set_retry_read(bio);
             return -1;
         }
@@ -236,10 +240,6 @@ static ssize_t send_socket(struct backend_conn *conn, const void *in, size_t len
     } while (n < 0 && errno == EINTR);
     if (n < 0) conn->socket_errno = errno;
     return n;
-}
-
-static int would_block(int code) {
-    return code == EAGAIN || code == EWOULDBLOCK;
 }
 
 static int socket_write(BIO *bio, const char *in, int len) {
@@ -405,11 +405,6 @@ static int boring_handshake(tlsshim_conn *base) {
     int ret = SSL_do_handshake(conn->ssl);
     if (ret == 1) return TLSSHIM_OK;
     return classify(conn, ret, conn->socket_errno, OP_HANDSHAKE);
-}
-
-// Bounded so the byte count always fits SSL_read's int; records are 16 KiB anyway.
-static int bounded(size_t len) {
-    return len > INT_MAX ? INT_MAX : (int)len;
 }
 
 static ssize_t boring_read(tlsshim_conn *base, void *buf, size_t len) {

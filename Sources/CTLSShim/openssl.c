@@ -150,11 +150,6 @@ static int openssl_handshake(tlsshim_conn *base) {
     return classify(conn, ret, errno, OP_HANDSHAKE);
 }
 
-// Bounded so the byte count always fits the ssize_t result; records are 16 KiB anyway.
-static size_t bounded(size_t len) {
-    return len > INT_MAX ? INT_MAX : len;
-}
-
 static ssize_t openssl_read(tlsshim_conn *base, void *buf, size_t len) {
     struct backend_conn *conn = (struct backend_conn *)base;
     size_t done = 0;

@@ -16,6 +16,11 @@
 enum operation { OP_HANDSHAKE, OP_READ, OP_WRITE };
 
 // Reports why building the context failed and releases it; subject names the file, if any.
+// Bounded so a byte count always fits the libraries' int (and the ssize_t result); records are 16 KiB anyway.
+static int bounded(size_t len) {
+    return len > INT_MAX ? INT_MAX : (int)len;
+}
+
 static tlsshim_ctx *ctx_failure(SSL_CTX *ssl_ctx, const char *what, const char *subject,
                                 const char *fallback, char *err, size_t err_len) {
     char buf[128];
