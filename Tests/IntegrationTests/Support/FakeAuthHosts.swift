@@ -16,36 +16,19 @@ final class FakeAuthHosts {
     private let channel: Channel
 
     init(pki: TestPKI) throws {
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(pki.serverCertificatePath).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: pki.serverKeyPath, format: .pem)))
-        tls.applicationProtocols = ["http/1.1"]
-        tls.shutdownTimeout = .milliseconds(100)
-        let context = try NIOSSLContext(configuration: tls)
+        let context = try TLSTestServer.context(certificatePath: pki.serverCertificatePath, keyPath: pki.serverKeyPath,
+                                                alpn: ["http/1.1"])
         // The port is only known after binding, and the flows put it in their URLs: they look it up lazily.
         let box = FlowsBox()
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            channel = try ServerBootstrap(group: group)
-                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        guard let flows = box.flows else { throw TestSetupError("login fake not ready") }
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(FakeAuthHandler(flows: flows))
-                    }
-                }
-                .bind(host: "127.0.0.1", port: 0).wait()
-        } catch {
-            try? group.syncShutdownGracefully()
-            throw error
+        (channel, port) = try TLSTestServer.listen(on: "127.0.0.1", group: group, what: "login fake") { channel in
+            channel.eventLoop.makeCompletedFuture {
+                guard let flows = box.flows else { throw TestSetupError("login fake not ready") }
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                try channel.pipeline.syncOperations.addHandler(FakeAuthHandler(flows: flows))
+            }
         }
-        guard let port = channel.localAddress?.port else {
-            try? group.syncShutdownGracefully()
-            throw TestSetupError("login fake has no local port")
-        }
-        self.port = port
         flows = FakeAuthFlows(port: port)
         box.flows = flows
     }

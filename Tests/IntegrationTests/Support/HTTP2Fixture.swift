@@ -31,44 +31,24 @@ final class HTTP2Fixture: RecordingUpstream {
 
     init(pki: TestPKI, options: Options = Options()) throws {
         self.options = options
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(pki.serverCertificatePath).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: pki.serverKeyPath, format: .pem)))
-        tls.minimumTLSVersion = .tlsv12
-        tls.applicationProtocols = ["h2"]
-        tls.shutdownTimeout = .milliseconds(100)
-        let context = try NIOSSLContext(configuration: tls)
+        let context = try TLSTestServer.context(certificatePath: pki.serverCertificatePath, keyPath: pki.serverKeyPath,
+                                                alpn: ["h2"], minimum: .tlsv12)
         let recorder = self.recorder
         let log = self.log
         let settings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
             + [HTTP2Setting(parameter: .maxConcurrentStreams, value: options.maxConcurrentStreams)]
 
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            channel = try ServerBootstrap(group: group)
-                .serverChannelOption(ChannelOptions.backlog, value: 256)
-                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    let connection = log.connectionAccepted()
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                        if options.ignorePings { try channel.pipeline.syncOperations.addHandler(PingAckDropper()) }
-                        try channel.pipeline.syncOperations.addHandler(
-                            NIOHTTP2Handler(mode: .server, initialSettings: settings))
-                        try channel.pipeline.syncOperations.addHandler(
-                            HTTP2FixtureHandler(connection: connection, options: options, recorder: recorder, log: log))
-                    }
-                }
-                .bind(host: "127.0.0.1", port: 0).wait()
-        } catch {
-            try? group.syncShutdownGracefully()
-            throw error
+        (channel, port) = try TLSTestServer.listen(on: "127.0.0.1", group: group, what: "HTTP/2 fixture") { channel in
+            let connection = log.connectionAccepted()
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                if options.ignorePings { try channel.pipeline.syncOperations.addHandler(PingAckDropper()) }
+                try channel.pipeline.syncOperations.addHandler(NIOHTTP2Handler(mode: .server, initialSettings: settings))
+                try channel.pipeline.syncOperations.addHandler(
+                    HTTP2FixtureHandler(connection: connection, options: options, recorder: recorder, log: log))
+            }
         }
-        guard let port = channel.localAddress?.port else {
-            try? group.syncShutdownGracefully()
-            throw TestSetupError("HTTP/2 fixture has no local port")
-        }
-        self.port = port
     }
 
     /// Also drops connections left open on purpose (`__hang`).

@@ -16,41 +16,20 @@ final class UpstreamFixture {
     var baseURL: String { "https://localhost:\(port)" }
 
     init(certificatePath: String, keyPath: String, host: String = "127.0.0.1") throws {
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
-        tls.minimumTLSVersion = .tlsv12
-        tls.maximumTLSVersion = .tlsv13
-        tls.applicationProtocols = ["http/1.1"]
-        // Closing a connection must not wait the default 5 s for proxyd's close_notify (after `__hang`, say).
-        tls.shutdownTimeout = .milliseconds(100)
-        let context = try NIOSSLContext(configuration: tls)
+        let context = try TLSTestServer.context(certificatePath: certificatePath, keyPath: keyPath, alpn: ["http/1.1"],
+                                                minimum: .tlsv12, maximum: .tlsv13)
         let recorder = self.recorder
         let connections = self.connections
 
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            channel = try ServerBootstrap(group: group)
-                .serverChannelOption(ChannelOptions.backlog, value: 256)
-                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(ConnectionTracker(log: connections))
-                        try channel.pipeline.syncOperations.addHandler(FixtureHandler(recorder: recorder))
-                    }
-                }
-                .bind(host: host, port: 0).wait()
-        } catch {
-            try? group.syncShutdownGracefully()
-            throw error
+        (channel, port) = try TLSTestServer.listen(on: host, group: group, what: "upstream fixture") { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                try channel.pipeline.syncOperations.addHandler(ConnectionTracker(log: connections))
+                try channel.pipeline.syncOperations.addHandler(FixtureHandler(recorder: recorder))
+            }
         }
-        guard let port = channel.localAddress?.port else {
-            try? group.syncShutdownGracefully()
-            throw TestSetupError("upstream fixture has no local port")
-        }
-        self.port = port
     }
 
     static func trusted(_ pki: TestPKI, host: String = "127.0.0.1") throws -> UpstreamFixture {
