@@ -23,6 +23,16 @@ final class IOBufferTests: XCTestCase {
         XCTAssertEqual(Array(buffer.readable), expected)
     }
 
+    /// Chunk sizes: lowercase hex, no leading zeros, as String(_:radix:16) wrote them.
+    func testAppendHexWritesChunkSizes() {
+        for value in [0, 1, 9, 10, 15, 16, 255, 4096, 0xABCDE, Int.max] {
+            var buffer = IOBuffer()
+            buffer.appendHex(value)
+            XCTAssertEqual(String(decoding: buffer.readable, as: UTF8.self), String(value, radix: 16))
+            buffer.release()
+        }
+    }
+
     func testReleaseFreesStorageOnlyWhenEmpty() {
         var buffer = IOBuffer()
         buffer.append("hello")

@@ -21,6 +21,13 @@ enum HTTPSyntax {
 
     static func isWhitespace(_ b: UInt8) -> Bool { b == sp || b == htab }
 
+    /// The lowercase hex digit for the low four bits of `value`.
+    @inline(__always)
+    static func hexDigit(_ value: Int) -> UInt8 {
+        let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+        return nibble < 10 ? 0x30 + nibble : 0x61 - 10 + nibble
+    }
+
     /// A hex digit's value, either case (chunk sizes, percent-encoding, character references).
     @inline(__always)
     static func hexValue(_ b: UInt8) -> UInt8? {

@@ -512,7 +512,7 @@ final class ClientConnection: EventHandler {
             return
         }
         if chunked {
-            connection.output.append(String(bytes.count, radix: 16))
+            connection.output.appendHex(bytes.count)
             connection.output.append("\r\n")
         }
         connection.output.append(bytes)
@@ -666,7 +666,7 @@ final class ClientConnection: EventHandler {
         if decoder != nil { return decodeBody(bytes) }
         if responseFraming == .chunked {
             guard bytes.count > 0 else { return true }  // an empty chunk would end the body
-            output.append(String(bytes.count, radix: 16))
+            output.appendHex(bytes.count)
             output.append("\r\n")
             output.append(bytes)
             output.append("\r\n")

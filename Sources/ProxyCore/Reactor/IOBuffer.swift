@@ -52,6 +52,15 @@ package struct IOBuffer: ~Copyable {
         writeIndex += bytes.count
     }
 
+    /// A chunk size: `value` (not negative) in lowercase hex, written in place.
+    mutating func appendHex(_ value: Int) {
+        var digits = 1
+        while value >> (4 * digits) > 0 { digits += 1 }
+        let space = writableSpace(minimum: digits).bindMemory(to: UInt8.self)
+        for index in 0..<digits { space[index] = HTTPSyntax.hexDigit(value >> (4 * (digits - 1 - index))) }
+        writeIndex += digits
+    }
+
     mutating func append(_ string: String) {
         let count = string.utf8.count
         guard count > 0 else { return }

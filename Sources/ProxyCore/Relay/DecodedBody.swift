@@ -33,7 +33,7 @@ enum DecodedBody {
                 if chunked {
                     var size = step.produced
                     for index in stride(from: sizeDigits - 1, through: 0, by: -1) {
-                        space[index] = hexDigits[size & 0xF]
+                        space[index] = HTTPSyntax.hexDigit(size)
                         size >>= 4
                     }
                     space[sizeDigits] = HTTPSyntax.cr
@@ -46,6 +46,4 @@ enum DecodedBody {
         }
         return .success(consumed)
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
