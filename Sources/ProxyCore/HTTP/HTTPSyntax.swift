@@ -74,12 +74,17 @@ enum HTTPSyntax {
     static func forEachListElement(_ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Bool) {
         var start = 0
         for i in 0...value.count where i == value.count || value[i] == comma {
-            var first = start, end = i
-            while first < end, isWhitespace(value[first]) { first += 1 }
-            while end > first, isWhitespace(value[end - 1]) { end -= 1 }
-            if !body(UnsafeRawBufferPointer(rebasing: value[first..<end])) { return }
+            if !body(trimmed(UnsafeRawBufferPointer(rebasing: value[start..<i]))) { return }
             start = i + 1
         }
+    }
+
+    /// Without leading and trailing spaces and tabs (OWS).
+    static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var first = 0, end = bytes.count
+        while first < end, isWhitespace(bytes[first]) { first += 1 }
+        while end > first, isWhitespace(bytes[end - 1]) { end -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[first..<end])
     }
 
     static func forEachListElement(_ value: String, _ body: (UnsafeRawBufferPointer) -> Bool) {

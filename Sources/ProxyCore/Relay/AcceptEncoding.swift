@@ -36,14 +36,14 @@ enum AcceptEncoding {
     private static func parse(_ element: UnsafeRawBufferPointer) -> (UnsafeRawBufferPointer, Bool)? {
         var end = 0
         while end < element.count && element[end] != UInt8(ascii: ";") { end += 1 }
-        let name = trimmed(UnsafeRawBufferPointer(rebasing: element[0..<end]))
+        let name = HTTPSyntax.trimmed(UnsafeRawBufferPointer(rebasing: element[0..<end]))
         guard HTTPSyntax.isToken(name) else { return nil }
         var acceptable = true
         var start = end + 1
         while start <= element.count {
             var stop = start
             while stop < element.count && element[stop] != UInt8(ascii: ";") { stop += 1 }
-            let parameter = trimmed(UnsafeRawBufferPointer(rebasing: element[start..<stop]))
+            let parameter = HTTPSyntax.trimmed(UnsafeRawBufferPointer(rebasing: element[start..<stop]))
             if parameter.count >= 2 && HTTPSyntax.foldCase(parameter[0]) == UInt8(ascii: "q")
                 && parameter[1] == UInt8(ascii: "=") {
                 guard let positive = weightIsPositive(UnsafeRawBufferPointer(rebasing: parameter[2...])) else {
@@ -72,12 +72,6 @@ enum AcceptEncoding {
         return positive
     }
 
-    private static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        var first = 0, end = bytes.count
-        while first < end, HTTPSyntax.isWhitespace(bytes[first]) { first += 1 }
-        while end > first, HTTPSyntax.isWhitespace(bytes[end - 1]) { end -= 1 }
-        return UnsafeRawBufferPointer(rebasing: bytes[first..<end])
-    }
 
     /// `x-gzip` and `x-compress` are the same codings as `gzip` and `compress` (RFC 9110 section 8.4.1).
     static func canonical(_ coding: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {

@@ -36,14 +36,4 @@ struct HTTP2Profile {
         priority: nil,
         pseudoHeaderOrder: [.method, .authority, .scheme, .path]
     )
-
-    /// The Akamai HTTP/2 fingerprint of what this profile sends (SETTINGS | WINDOW_UPDATE | PRIORITY
-    /// frames | pseudo-header order), the form the reference captures are written in. proxyd sends no
-    /// PRIORITY frames, hence the fixed `0`.
-    var akamaiFingerprint: String {
-        let settingsText = settings.map { "\($0.id):\($0.value)" }.joined(separator: ";")
-        let increment = Int(connectionWindow) - Int(Self.defaultWindow)
-        let pseudo = pseudoHeaderOrder.map { String($0.rawValue) }.joined(separator: ",")
-        return "\(settingsText)|\(increment)|0|\(pseudo)"
-    }
 }
