@@ -54,7 +54,7 @@ final class Dialer: EventHandler, ResolverClient {
     private var nextAttemptAt: UInt64 = .max
     private var fd: Int32 = -1
     private var handshake: Handshake?
-    private var pendingOutput: [UInt8] = []
+    private var pendingOutput = IOBuffer()
     /// Read by the caller when the dial completes, to log where the setup spent its time.
     private(set) var timings = SetupTimings()
 
@@ -238,49 +238,38 @@ final class Dialer: EventHandler, ResolverClient {
 
     override func handleEvents(_ events: UInt32) {
         guard stage == .handshaking else { return }
-        if events & CEPOLL_OUT != 0 && !pendingOutput.isEmpty {
-            let queued = pendingOutput
-            pendingOutput = []
-            send(queued)
-        }
+        if events & CEPOLL_OUT != 0 { writePending() }
         if events & (CEPOLL_IN | CEPOLL_RDHUP | CEPOLL_HUP | CEPOLL_ERR) != 0 { readReplies() }
     }
 
     private func send(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty else { return }
-        guard pendingOutput.isEmpty else {
-            pendingOutput += bytes  // behind what the socket has not taken yet
-            return
+        bytes.withUnsafeBytes { pendingOutput.append($0) }
+        writePending()
+    }
+
+    /// Writes what the handshake queued; the rest when the socket takes it (CEPOLL_OUT).
+    private func writePending() {
+        if case .failed(let reason) = pendingOutput.drain(through: { SocketIO.write(fd, $0) }) {
+            fail(502, "\(proxyLabel) failed during the handshake: write: \(reason)", proxyFault: true)
         }
-        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            let err = cepoll_errno()
-            if err == EAGAIN || err == EINTR {
-                pendingOutput += bytes
-                return
-            }
-            fail(502, "\(proxyLabel) failed during the handshake: write: \(errnoText(err))", proxyFault: true)
-            return
-        }
-        if n < bytes.count { pendingOutput += bytes[n...] }  // the rest when the socket takes it (CEPOLL_OUT)
     }
 
     private func readReplies() {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while stage == .handshaking {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n == 0 {
+            switch chunk.withUnsafeMutableBytes({ SocketIO.read(fd, into: $0) }) {
+            case .bytes(let n):
+                advance(Array(chunk[0..<n]))
+            case .wouldBlock:
+                return
+            case .end:
                 fail(502, "\(proxyLabel) closed the connection during the handshake for \(destination.text)",
                      proxyFault: true)
                 return
-            }
-            if n < 0 {
-                let err = cepoll_errno()
-                if err == EAGAIN || err == EINTR { return }
-                fail(502, "\(proxyLabel) failed during the handshake: read: \(errnoText(err))", proxyFault: true)
+            case .failed(let reason):
+                fail(502, "\(proxyLabel) failed during the handshake: read: \(reason)", proxyFault: true)
                 return
             }
-            advance(Array(chunk[0..<n]))
         }
     }
 

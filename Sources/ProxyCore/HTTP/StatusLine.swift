@@ -32,3 +32,15 @@ struct StatusLine {
         return .success(StatusLine(minorVersion: minor, code: code, reason: reason))
     }
 }
+
+extension StatusLine {
+    /// Writes `HTTP/1.x status reason` and CRLF: the status line of every answer proxyd sends a client,
+    /// relayed or its own. The client's version is echoed (an HTTP/1.0 client gets HTTP/1.0).
+    static func write(minorVersion: Int, status: Int, reason: String? = nil, into out: inout IOBuffer) {
+        out.append(minorVersion >= 1 ? "HTTP/1.1 " : "HTTP/1.0 ")
+        out.append(String(status))
+        out.append(" ")
+        out.append(reason.flatMap { $0.isEmpty ? nil : $0 } ?? StatusText.reason(status))
+        out.append("\r\n")
+    }
+}

@@ -2,11 +2,8 @@
 enum LocalResponse {
     static func write(status: Int, json body: String, minorVersion: Int, keepAlive: Bool,
                       into out: inout IOBuffer) {
-        out.append(minorVersion >= 1 ? "HTTP/1.1 " : "HTTP/1.0 ")
-        out.append(String(status))
-        out.append(" ")
-        out.append(StatusText.reason(status))
-        out.append("\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ")
+        StatusLine.write(minorVersion: minorVersion, status: status, into: &out)
+        out.append("Content-Type: application/json; charset=utf-8\r\nContent-Length: ")
         out.append(String(body.utf8.count))
         out.append(keepAlive ? (minorVersion >= 1 ? "\r\n\r\n" : "\r\nConnection: keep-alive\r\n\r\n")
                              : "\r\nConnection: close\r\n\r\n")

@@ -14,12 +14,9 @@ final class FlowExchange: EventHandler {
     private let forward: Forward
     private var completion: ((Result<FlowResponse, ProxyError>) -> Void)?
     private var result: Result<FlowResponse, ProxyError>?
-    private var upstream: UpstreamConnection?
+    private var placement = UpstreamPlacement()
     private var response: FlowResponse?
     private var bodySent = 0
-    private var retries = 0
-    /// The exchange's HTTP/2 stream, 0 over HTTP/1.1 or before it is placed.
-    private(set) var http2Stream: Int32 = 0
 
     init(_ request: FlowRequest, transport: UpstreamFlowTransport, worker: Worker,
          completion: @escaping (Result<FlowResponse, ProxyError>) -> Void) {
@@ -51,17 +48,11 @@ final class FlowExchange: EventHandler {
     }
 
     private func attach() {
-        let connection = worker.pool.connection(for: forward.origin, route: transport.currentRoute(), worker: worker)
-        upstream = connection
-        http2Stream = 0
-        connection.enqueue(.flow(self))
+        placement.attach(origin: forward.origin, route: transport.currentRoute(), worker: worker).enqueue(.flow(self))
     }
 
     private func release() {
-        let connection = upstream
-        upstream = nil
-        http2Stream = 0
-        connection?.cancel(.flow(self))
+        placement.detach().cancel(.flow(self))
     }
 
     private func finish(_ outcome: Result<FlowResponse, ProxyError>) {
@@ -108,15 +99,17 @@ final class FlowExchange: EventHandler {
         return (count, bodySent == body.count)
     }
 
-    func upstreamStarted(http2Stream stream: Int32, on connection: UpstreamConnection) {
-        http2Stream = stream
-        guard stream == 0 else { return }  // nghttp2 pulls the body through takeRequestBody
-        body.withUnsafeBytes { connection.output.append($0) }
+    func upstreamStarted(_ request: UpstreamRequest) {
+        placement.started(request)
+        // Over HTTP/2, nghttp2 pulls the body through takeRequestBody.
+        guard case .http1(let client) = request else { return }
+        body.withUnsafeBytes { client.sendBody($0) }
         bodySent = body.count
-        connection.requestComplete = true
+        client.endBody()
     }
 
     func upstreamRedirect() {
+        placement.detach()
         guard pendingRequest != nil else { return }
         attach()
     }
@@ -138,8 +131,7 @@ final class FlowExchange: EventHandler {
     }
 
     func upstreamDidFinish() {
-        upstream = nil
-        http2Stream = 0
+        placement.detach()
         guard let response else { return }
         finish(Self.decoded(response, from: url))
     }
@@ -179,10 +171,8 @@ final class FlowExchange: EventHandler {
     }
 
     func upstreamDidFail(_ error: ProxyError, retryable: Bool) {
-        upstream = nil
-        http2Stream = 0
-        if retryable && retries < UpstreamConnection.maxRetries && isSafeToRetry && pendingRequest != nil {
-            retries += 1
+        placement.detach()
+        if pendingRequest != nil && placement.retry(retryable: retryable, safe: isSafeToRetry) {
             attach()
             return
         }

@@ -99,7 +99,15 @@ final class EventLoop {
 
     /// Sets when `handler.handleTimeout` runs (`.max` cancels).
     func setDeadline(_ handler: EventHandler, _ time: UInt64) {
+        setTimer(handler, kind: 0, at: time)
+    }
+
+    /// Arms the handler's one timer as `kind` at `time` (`.max` cancels); `handleTimer(kind)` runs then.
+    /// Moving a deadline later costs nothing here: the heap entry stays, and when it comes due the
+    /// handler is pushed again for its new time.
+    func setTimer(_ handler: EventHandler, kind: UInt8, at time: UInt64) {
         handler.deadline = time
+        handler.timerKind = kind
         if time < handler.queuedDeadline {
             handler.queuedDeadline = time
             timers.push(time, handler)
@@ -118,7 +126,7 @@ final class EventLoop {
             handler.queuedDeadline = .max
             if handler.deadline <= now {
                 handler.deadline = .max
-                handler.handleTimeout()
+                handler.handleTimer(handler.timerKind)
             } else if handler.deadline != .max {
                 handler.queuedDeadline = handler.deadline
                 timers.push(handler.deadline, handler)
@@ -198,21 +206,4 @@ final class EventLoop {
     }
 
     func stop() { running = false }
-}
-
-/// A failed system call, with errno rendered by strerror.
-struct SystemError: Error, CustomStringConvertible {
-    let call: String
-    let errno: Int32
-
-    init(_ call: String, _ errno: Int32) {
-        self.call = call
-        self.errno = errno
-    }
-
-    var description: String { "\(call): \(errnoText(errno))" }
-}
-
-func errnoText(_ code: Int32) -> String {
-    String(cString: strerror(code))
 }

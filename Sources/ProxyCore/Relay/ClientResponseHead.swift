@@ -27,11 +27,7 @@ package enum ClientResponseHead {
         case .contentLength where !decoded: framing = .asIs
         case .contentLength, .chunked, .untilClose: framing = clientMinorVersion >= 1 ? .chunked : .untilClose
         }
-        out.append(clientMinorVersion >= 1 ? "HTTP/1.1 " : "HTTP/1.0 ")
-        out.append(String(head.status))
-        out.append(" ")
-        out.append(head.reason.isEmpty ? StatusText.reason(head.status) : head.reason)
-        out.append("\r\n")
+        StatusLine.write(minorVersion: clientMinorVersion, status: head.status, reason: head.reason, into: &out)
         let connection = head.fields.first { $0.known == .connection }?.value
         let nominates = HopByHop.nominatesFields(connection)
         for field in head.fields {

@@ -15,7 +15,7 @@ final class HTTP2Session {
     private var partialTrailers: [Int32: [HTTPField]] = [:]
     /// Clients that received data in the current read, written out once at its end.
     private var touched: [UpstreamUser] = []
-    /// Clients whose queued request body shrank while frames were produced.
+    /// Users whose queued request body nghttp2 took from while frames were produced.
     private var bodyTaken: [UpstreamUser] = []
     /// Set by GOAWAY from the server: no new streams here.
     private(set) var goingAway = false
@@ -151,23 +151,26 @@ final class HTTP2Session {
         }
     }
 
-    /// The client has more request body queued (or has ended it).
+    /// The user has more request body queued (or has ended it): nghttp2 pulls it as the window allows.
     func bodyAvailable(_ stream: Int32) {
         nghttp2_session_resume_data(session, stream)
+        connection.sendFrames()
     }
 
-    /// The client wrote `count` response bytes to its socket: let the server send that much more.
-    func consume(_ stream: Int32, _ count: Int) {
+    /// The user wrote `count` response bytes to its client: let the server send that much more.
+    func acknowledge(_ stream: Int32, _ count: Int) {
         guard count > 0 else { return }
         nghttp2_session_consume(session, stream, count)
+        connection.sendFrames()
     }
 
-    /// The client is gone: reset its stream. Data still in flight is acknowledged on arrival.
-    func cancel(_ stream: Int32) {
+    /// The user is gone: reset its stream. Data still in flight is acknowledged on arrival.
+    func cancelStream(_ stream: Int32) {
         guard streams.removeValue(forKey: stream) != nil else { return }
         partialHeads[stream] = nil
         partialTrailers[stream] = nil
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream, NGHTTP2_CANCEL.rawValue)
+        connection.sendFrames()
     }
 
     func ping() {
@@ -212,7 +215,7 @@ final class HTTP2Session {
     func notifyBodyTaken() {
         let clients = bodyTaken
         bodyTaken.removeAll(keepingCapacity: true)
-        for client in clients { client.upstreamCanTakeBody() }
+        for client in clients { client.upstreamTookBody() }
     }
 
     /// The connection is gone: every open stream fails. Streams that got no answer yet and sent no
@@ -303,6 +306,8 @@ final class HTTP2Session {
         guard var head = partialHeads.removeValue(forKey: stream), let client = client(stream) else { return }
         if head.status >= 100 && head.status < 200 { return }  // interim answers are not relayed
         head.reason = StatusText.reason(head.status)
+        // The head goes out to the client at the end of this read, without waiting for DATA.
+        if touched.last?.isSame(as: client) != true { touched.append(client) }
         let method = client.requestMethod
         if method == "HEAD" || head.status == 204 || head.status == 304 {
             head.framing = .none

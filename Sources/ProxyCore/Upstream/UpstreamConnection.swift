@@ -1,11 +1,10 @@
 import CEpoll
-import CTLSShim
 import Glibc
 
 /// One connection to an upstream origin: a `Dialer` brings the socket (directly or through the route's
-/// proxy), this adds TLS, then HTTP/1.1 or HTTP/2 as ALPN decides. Requests that arrive while it dials
-/// wait in `waiting`. Over HTTP/1.1 it carries one exchange at a time (see UpstreamConnection+HTTP1.swift);
-/// over HTTP/2 many, one stream per `UpstreamUser` (HTTP2Session). Between exchanges it waits in the
+/// proxy), this adds TLS (`TLSStream`), then the protocol ALPN picks: `HTTP1Client` (one exchange at a
+/// time) or `HTTP2Session` (one stream per `UpstreamUser`). It moves bytes between the socket and the
+/// protocol; requests that arrive while it dials wait in `waiting`. Between exchanges it waits in the
 /// worker's pool.
 final class UpstreamConnection: EventHandler {
     enum State {
@@ -16,52 +15,50 @@ final class UpstreamConnection: EventHandler {
         case unknown, http1, http2
     }
 
+    /// The connection's timers; one is armed at a time.
+    private enum Timer: UInt8 {
+        /// PROXYD_TLS_TIMEOUT for the handshake.
+        case tlsHandshake
+        /// A PING checks an idle HTTP/2 connection before reuse; no answer in time closes it.
+        case ping
+        /// PROXYD_UPSTREAM_IDLE_CLOSE without requests.
+        case idle
+    }
+
     let origin: UpstreamOrigin
     let route: DialRoute
     unowned let worker: Worker
     private(set) var state = State.dialing
     private(set) var wireProtocol = WireProtocol.unknown
-    private var dialer: Dialer?
-    private var fd: Int32 = -1
-    private var tls: OpaquePointer?
-    private var setupTimings = SetupTimings()
+    // Set up in UpstreamConnection+Dial.swift.
+    var dialer: Dialer?
+    var fd: Int32 = -1
+    private(set) var tls: TLSStream?
+    var setupTimings = SetupTimings()
 
-    /// Bytes to send: HTTP/1.1 request bytes the client queued, or HTTP/2 frames.
-    var output = IOBuffer()
-    var input = IOBuffer()
+    /// HTTP/2 frames to send; HTTP/1.1 request bytes wait in `http1.output`.
+    private var output = IOBuffer()
+    private var input = IOBuffer()
     private var readable = false
     /// The peer's FIN or an error was reported: read to the end rather than trusting a short read,
     /// whose edge has already been consumed.
     private var peerHungUp = false
-    var readPaused = false
 
-    /// Clients that asked for this connection before it was open.
+    /// Requests that asked for this connection before it could start them.
     private var waiting: [UpstreamUser] = []
     private(set) var session: HTTP2Session?
+    private(set) var http1: HTTP1Client?
     private var sendingFrames = false
     /// A PING is out to check an idle HTTP/2 connection before the requests in `waiting` use it.
     private var pinging = false
     /// When the upstream last sent anything (loop milliseconds).
     private var lastActivity: UInt64 = 0
     private var framesPending = false
-    /// Inside nghttp2_session_mem_recv, whose callbacks must not make nghttp2 send.
+    /// Inside the protocol's receive: nghttp2's callbacks must not make nghttp2 send, and HTTP1Client
+    /// holds `input` meanwhile.
     private var receiving = false
 
-    // HTTP/1.1 exchange state (UpstreamConnection+HTTP1.swift).
-    var client: UpstreamUser?
-    var reused = false
-    var requestComplete = false
-    var phase = HTTP1Phase.idle
-    var requestMethod = "GET"
-    var responseKeepAlive = false
-    var headScanned = 0
-    var receivedResponseBytes = false
-    var chunked = ChunkedDecoder()
-
     private static let readSize = 16 * 1024
-    /// How often a request is sent again after a stale pooled connection or a refused stream, when none
-    /// of it reached the upstream.
-    static let maxRetries = 3
 
     init(origin: UpstreamOrigin, route: DialRoute, worker: Worker) {
         self.origin = origin
@@ -71,16 +68,16 @@ final class UpstreamConnection: EventHandler {
 
     var key: UpstreamPool.Key { UpstreamPool.Key(origin: origin, route: route) }
 
-    private var proxy: UpstreamProxy? {
+    var proxy: UpstreamProxy? {
         if case .proxy(let index) = route { return worker.proxies.proxies[index] }
         return nil
     }
 
     /// "socks5 proxy host:port", or "upstream" for a direct route.
-    private var proxyLabel: String { proxy?.label ?? "upstream" }
+    var proxyLabel: String { proxy?.label ?? "upstream" }
 
     /// An open HTTP/1.1 connection with no exchange.
-    var isIdleHTTP1: Bool { state == .open && wireProtocol == .http1 && client == nil }
+    var isIdleHTTP1: Bool { state == .open && http1?.isIdle == true }
 
     /// Whether a new request can be placed here now or once the dial completes.
     var canTakeRequest: Bool {
@@ -93,67 +90,62 @@ final class UpstreamConnection: EventHandler {
                 if pinging || !session.settingsReceived { return waiting.count < worker.pool.expectedStreams(origin) }
                 return session.hasCapacity
             }
-            return client == nil
+            return http1?.isIdle == true
         case .closed:
             return false
         }
     }
 
-    var activeStreams: Int { session?.activeStreams ?? (client == nil ? 0 : 1) }
+    var activeStreams: Int { session?.activeStreams ?? (http1?.isIdle == false ? 1 : 0) }
 
-    // MARK: requests (called by ClientConnection and FlowExchange)
+    // MARK: requests (through UpstreamPlacement)
 
     /// Places the request here: now if open, else when the dial completes.
-    func enqueue(_ client: UpstreamUser) {
+    func enqueue(_ user: UpstreamUser) {
         if state == .open, let session {
             if pinging || needsLivenessCheck {
-                waiting.append(client)
+                waiting.append(user)
                 if !pinging { ping() }
                 return
             }
             if !session.hasCapacity {
-                waiting.append(client)  // until SETTINGS tell how many streams fit
+                waiting.append(user)  // until SETTINGS tell how many streams fit
                 return
             }
         }
         if state == .open {
-            start(client)
+            start(user)
             return
         }
-        waiting.append(client)
-        if dialer == nil && fd < 0 { startDial() }
+        waiting.append(user)
+        if dialer == nil && fd < 0 { startDial() }  // UpstreamConnection+Dial.swift
     }
 
-    /// The client gives up its request (it left, or its request failed).
-    func cancel(_ client: UpstreamUser) {
-        if let index = waiting.firstIndex(where: { $0.isSame(as: client) }) {
-            waiting.remove(at: index)
-            // Nobody left to serve: a dial in progress would only open a connection no one holds.
-            if waiting.isEmpty && state != .open { close() }
-        } else if let session, client.http2Stream > 0 {
-            session.cancel(client.http2Stream)
-            sendFrames()
-        } else if self.client?.isSame(as: client) == true {
-            // An HTTP/1.1 request cannot be cancelled but by closing its connection.
-            self.client = nil
-            close()
-        }
+    /// A request that waited here and was not started is given up.
+    func withdraw(_ user: UpstreamUser) {
+        guard let index = waiting.firstIndex(where: { $0.isSame(as: user) }) else { return }
+        waiting.remove(at: index)
+        // Nobody left to serve: a dial in progress would only open a connection no one holds.
+        if waiting.isEmpty && state != .open { close() }
     }
 
-    private func start(_ client: UpstreamUser) {
+    private func start(_ user: UpstreamUser) {
+        guard let request = user.pendingRequest(worker.profile) else { return }
         if let session {
-            guard let request = client.pendingRequest(worker.profile) else { return }
-            switch session.submit(client, head: request.head, method: request.forward.method, target: request.forward.target,
-                                  origin: origin, plan: request.plan, hasBody: client.hasRequestBody) {
+            switch session.submit(user, head: request.head, method: request.forward.method,
+                                  target: request.forward.target, origin: origin, plan: request.plan,
+                                  hasBody: user.hasRequestBody) {
             case .success(let stream):
                 worker.loop.setDeadline(self, .max)  // no idle close while a stream runs
-                client.upstreamStarted(http2Stream: stream, on: self)
+                user.upstreamStarted(.http2(session, stream: stream))
                 sendFrames()
             case .failure(let error):
-                client.upstreamDidFail(error, retryable: false)
+                user.upstreamDidFail(error, retryable: false)
             }
-        } else {
-            startHTTP1(client)
+        } else if let http1 {
+            worker.loop.setDeadline(self, .max)
+            http1.start(user, request)
+            flush()
         }
     }
 
@@ -166,7 +158,7 @@ final class UpstreamConnection: EventHandler {
         guard let session else { return }
         pinging = true
         session.ping()
-        worker.loop.setTimeout(self, milliseconds: worker.configuration.connectTimeoutMs)
+        arm(.ping, worker.configuration.connectTimeoutMs)
         sendFrames()
     }
 
@@ -178,89 +170,44 @@ final class UpstreamConnection: EventHandler {
         dispatchWaiting()
     }
 
-    // MARK: dialing
-
-    private func startDial() {
-        // Captured strongly: while dialing, the dialer may be all that holds this connection. The cycle ends
-        // when the dialer finishes or is cancelled, both of which drop the completion.
-        let dialer = Dialer(worker: worker, host: origin.host, port: origin.port, proxy: proxy) { outcome in
-            self.dialFinished(outcome)
-        }
-        self.dialer = dialer
-        dialer.start()
+    private func arm(_ timer: Timer, _ milliseconds: UInt64) {
+        worker.loop.setTimer(self, kind: timer.rawValue, at: worker.loop.now &+ milliseconds)
     }
 
-    private func dialFinished(_ outcome: Dialer.Outcome) {
-        if let dialer { setupTimings = dialer.timings }
-        dialer = nil  // close() cancels a dial it interrupts, so the connection is still dialing here
-        switch outcome {
-        case .connected(let fd, let leftover):
-            if case .proxy(let index) = route {
-                worker.proxies.markUp(index)
-                Log.debug("upstream \(origin.authority) connected through \(proxyLabel)")
-            }
-            self.fd = fd
-            do {
-                try worker.loop.register(self, fd: fd)
-            } catch {
-                fail(ProxyError(502, "upstream connection to \(origin.authority): \(error)"))
-                return
-            }
-            if !leftover.isEmpty {
-                // Neither a TLS server nor an HTTP server speaks before we do: these bytes are the proxy's.
-                fail(ProxyError(502, "\(proxyLabel) sent \(leftover.count) unexpected bytes after its handshake"))
-                return
-            }
-            connected()
-        case .failed(let error, let proxyFault):
-            if proxyFault, case .proxy(let index) = route {
-                worker.proxies.markDown(index, reason: error.message)
-                if worker.proxies.anyUp {
-                    Log.info("\(error.message); trying another upstream proxy")
-                    close()  // the waiting requests go to the pool again, which picks a proxy that is up
-                    return
-                }
-            }
-            fail(error)
-        }
-    }
-
-    private func connected() {
+    /// The socket is connected: TLS starts over it, or for plain http:// HTTP/1.1 right away.
+    func connected() {
         guard origin.secure else {
             becomeOpen(.http1)
             return
         }
-        var message = [CChar](repeating: 0, count: 256)
-        guard let conn = tlsshim_conn_new(worker.tls.pointer, fd, origin.host, origin.port, route.sessionScope, &message,
-                                          message.count) else {
-            fail(ProxyError(502, "upstream TLS setup failed: \(String(cString: message))"))
+        do {
+            tls = try TLSStream(context: worker.tls, fd: fd, host: origin.host, port: origin.port,
+                                scope: route.sessionScope)
+        } catch {
+            fail(error)
             return
         }
-        tls = conn
         state = .handshaking
-        worker.loop.setTimeout(self, milliseconds: worker.configuration.tlsTimeoutMs)
+        arm(.tlsHandshake, worker.configuration.tlsTimeoutMs)
         handshake()
     }
 
     private func handshake() {
         guard let tls else { return }
-        switch tlsshim_handshake(tls) {
-        case Int32(TLSSHIM_OK):
+        switch tls.handshake() {
+        case .done:
             setupTimings.end(.tls)
-            var proto: UnsafePointer<UInt8>?
-            let length = tlsshim_alpn(tls, &proto)
-            let isH2 = length == 2 && proto![0] == UInt8(ascii: "h") && proto![1] == UInt8(ascii: "2")
-            becomeOpen(isH2 ? .http2 : .http1)
-        case Int32(TLSSHIM_WANT_READ), Int32(TLSSHIM_WANT_WRITE):
+            becomeOpen(tls.negotiatedHTTP2 ? .http2 : .http1)
+        case .pending:
             return
-        default:
-            fail(ProxyError(502, "upstream TLS handshake failed: \(String(cString: tlsshim_conn_error(tls))) (\(origin.authority))"))
+        case .failed(let reason):
+            fail(ProxyError(502, "upstream TLS handshake failed: \(reason) (\(origin.authority))"))
         }
     }
 
     private func becomeOpen(_ wire: WireProtocol) {
         Log.debug("upstream \(origin.authority) set up via \(proxy?.description ?? "direct") in ms: \(setupTimings.text)"
-                  + (tls.map { tlsshim_session_reused($0) != 0 ? " tls-resumed=yes" : " tls-resumed=no" } ?? ""))
+                  + (tls.map { $0.resumedSession ? " tls-resumed=yes" : " tls-resumed=no" } ?? ""))
         state = .open
         wireProtocol = wire
         readable = true
@@ -274,6 +221,8 @@ final class UpstreamConnection: EventHandler {
                 fail(error as? ProxyError ?? ProxyError(502, "upstream HTTP/2 setup failed"))
                 return
             }
+        } else {
+            http1 = HTTP1Client(connection: self)
         }
         dispatchWaiting()
         readLoop()
@@ -296,7 +245,7 @@ final class UpstreamConnection: EventHandler {
         } else if !ready.isEmpty {
             start(ready.removeFirst())
         }
-        for client in ready { client.upstreamRedirect() }
+        for user in ready { user.upstreamRedirect() }
     }
 
     // MARK: events
@@ -317,37 +266,44 @@ final class UpstreamConnection: EventHandler {
         }
     }
 
-    override func handleTimeout() {
-        switch state {
-        case .dialing:
-            break  // the dialer keeps its own deadlines
-        case .handshaking:
+    override func handleTimer(_ kind: UInt8) {
+        guard state != .closed, let timer = Timer(rawValue: kind) else { return }
+        switch timer {
+        case .tlsHandshake:
             let seconds = secondsText(worker.configuration.tlsTimeoutMs)
             let via = proxy == nil ? "" : " through \(proxyLabel)"
             fail(ProxyError(504, "upstream TLS handshake with \(origin.authority)\(via) did not complete within \(seconds) s (PROXYD_TLS_TIMEOUT)"))
-        case .open:
-            if pinging {
-                close()  // no PING answer: the waiting requests go to a fresh connection
-            } else if activeStreams == 0 {
-                // Idle too long in the pool; HTTP/2 says goodbye with GOAWAY as browsers do.
-                session?.goAway()
-                sendFrames()
-                close()
-            } else {
-                let seconds = secondsText(worker.configuration.upstreamTimeoutMs)
-                fail(ProxyError(504, "upstream timeout: no data from \(origin.authority) within \(seconds) s"))
-            }
-        case .closed:
-            break
+        case .ping:
+            close()  // no PING answer: the waiting requests go to a fresh connection
+        case .idle:
+            // Idle too long in the pool; HTTP/2 says goodbye with GOAWAY as browsers do.
+            session?.goAway()
+            sendFrames()
+            close()
         }
     }
 
     override func handleDeferred() {
         guard state == .open else { return }
         if !waiting.isEmpty && !pinging { dispatchWaiting() }
-        guard !readPaused else { return }
+        guard http1?.readPaused != true else { return }
         relayInput()
         readLoop()
+    }
+
+    /// HTTP/1.1 reading resumes after the caller's stack has unwound.
+    func resumeSoon() {
+        worker.loop.runSoon(self)
+    }
+
+    /// The HTTP/1.1 exchange is over: back to the pool when `reusable`, closed otherwise.
+    func exchangeFinished(reusable: Bool) {
+        if reusable {
+            arm(.idle, worker.configuration.upstreamIdleCloseMs)
+            worker.pool.checkIn(self)
+        } else {
+            close()
+        }
     }
 
     // MARK: HTTP/2 glue
@@ -383,7 +339,7 @@ final class UpstreamConnection: EventHandler {
         // Called from nghttp2's callbacks, where no new request may be submitted: later.
         if !waiting.isEmpty { worker.loop.runSoon(self) }
         if activeStreams == 0 {
-            worker.loop.setTimeout(self, milliseconds: worker.configuration.upstreamIdleCloseMs)
+            arm(.idle, worker.configuration.upstreamIdleCloseMs)
         } else {
             worker.loop.setDeadline(self, .max)
         }
@@ -393,88 +349,63 @@ final class UpstreamConnection: EventHandler {
         if let session, session.isFinished, state == .open { close() }
     }
 
-    // MARK: writing
+    // MARK: moving bytes
 
-    /// Writes queued bytes as far as the socket takes them.
-    func flush() {
-        guard state == .open else { return }
-        let queued = output.readableCount
-        while !output.isEmpty {
-            let chunk = output.readable
-            let n: Int
-            if let tls {
-                n = tlsshim_write(tls, chunk.baseAddress, chunk.count)
-                if n == Int(TLSSHIM_WANT_WRITE) || n == Int(TLSSHIM_WANT_READ) { break }
-                if n < 0 {
-                    fail(ProxyError(502, "upstream write to \(origin.authority) failed: \(String(cString: tlsshim_conn_error(tls)))"))
-                    return
-                }
-            } else {
-                n = Glibc.write(fd, chunk.baseAddress, chunk.count)
-                if n < 0 {
-                    let err = cepoll_errno()
-                    if err == EAGAIN || err == EINTR { break }
-                    fail(ProxyError(502, "upstream write to \(origin.authority) failed: \(errnoText(err))"))
-                    return
-                }
-            }
-            output.consume(n)
-        }
-        if output.isEmpty { output.releaseIfEmpty() }
-        if session == nil { http1DidFlush(progress: output.readableCount < queued) }
+    private func write(_ bytes: UnsafeRawBufferPointer) -> IOResult {
+        if let tls { return tls.write(bytes) }
+        return SocketIO.write(fd, bytes)
     }
 
-    // MARK: reading
+    /// Writes what the protocol queued as far as the socket takes it.
+    func flush() {
+        guard state == .open else { return }
+        let result: IOResult
+        if let http1 {
+            let queued = http1.output.readableCount
+            result = http1.output.drain(through: write)
+            http1.wrote(progress: http1.output.readableCount < queued)
+        } else {
+            result = output.drain(through: write)
+        }
+        if case .failed(let reason) = result {
+            fail(ProxyError(502, "upstream write to \(origin.authority) failed: \(reason)"))
+        }
+    }
 
     private func readLoop() {
-        while readable && !readPaused && state == .open {
+        while readable && http1?.readPaused != true && state == .open {
             let space = input.writableSpace(minimum: Self.readSize)
-            let n: Int
-            if let tls {
-                n = tlsshim_read(tls, space.baseAddress, space.count)
-                if n == Int(TLSSHIM_WANT_READ) || n == Int(TLSSHIM_WANT_WRITE) {
-                    readable = false
-                    break
-                }
-                if n == Int(TLSSHIM_CLOSED) {
-                    endOfStream()
-                    return
-                }
-                if n < 0 {
-                    readFailed(String(cString: tlsshim_conn_error(tls)))
-                    return
-                }
-                if !peerHungUp && tlsshim_read_drained(tls) != 0 { readable = false }
-            } else {
-                n = Glibc.read(fd, space.baseAddress, space.count)
-                if n == 0 {
-                    endOfStream()
-                    return
-                }
-                if n < 0 {
-                    let err = cepoll_errno()
-                    if err == EAGAIN || err == EINTR {
-                        readable = false
-                        break
-                    }
-                    readFailed(errnoText(err))
-                    return
-                }
-                if !peerHungUp && n < space.count { readable = false }
+            let result = tls.map { $0.read(into: space) } ?? SocketIO.read(fd, into: space)
+            switch result {
+            case .bytes(let n):
+                // A short read emptied the socket: the next arrival is a new edge.
+                if !peerHungUp && (tls.map { $0.readDrained } ?? (n < space.count)) { readable = false }
+                input.didWrite(n)
+                lastActivity = worker.loop.now
+                relayInput()
+            case .wouldBlock:
+                readable = false
+            case .end:
+                endOfStream()
+                return
+            case .failed(let reason):
+                readFailed(reason)
+                return
             }
-            input.didWrite(n)
-            lastActivity = worker.loop.now
-            relayInput()
         }
         if input.isEmpty { input.releaseIfEmpty() }
     }
 
-    /// Hands what `input` holds to the protocol, which relays it to the clients.
+    /// Hands what `input` holds to the protocol, which relays it to the users.
     private func relayInput() {
-        guard let session else {
-            relayHTTP1Input()
+        if let http1 {
+            receiving = true
+            http1.receive(&input)
+            receiving = false
+            if state == .closed { input.release() }  // closed by a callback: see close()
             return
         }
+        guard let session else { return }
         receiving = true
         let ok = session.receive(input.readable)
         receiving = false
@@ -487,34 +418,33 @@ final class UpstreamConnection: EventHandler {
     }
 
     private func endOfStream() {
-        if session != nil || client == nil && waiting.isEmpty {
+        guard let http1, !http1.isIdle || !waiting.isEmpty else {
             fail(ProxyError(502, "upstream \(origin.authority) closed the connection"))
             return
         }
-        http1EndOfStream()
+        http1.endOfStream(inputEmpty: input.isEmpty)
     }
 
     private func readFailed(_ reason: String) {
-        if session != nil || client == nil {
-            fail(ProxyError(502, "upstream read from \(origin.authority) failed: \(reason)"))
-        } else {
-            fail(ProxyError(502, "upstream read from \(origin.authority) failed: \(reason)"),
-                 retryable: reused && !receivedResponseBytes)
+        let error = ProxyError(502, "upstream read from \(origin.authority) failed: \(reason)")
+        guard let http1, !http1.isIdle else {
+            fail(error)
+            return
         }
+        fail(error, retryable: http1.reused && !http1.receivedResponseBytes)
     }
 
     // MARK: teardown
 
     /// Closes the connection and fails everything that depended on it.
     func fail(_ error: ProxyError, retryable: Bool = false) {
-        let client = self.client
-        self.client = nil
+        let user = http1?.detachUser()
         let queued = waiting
         waiting.removeAll()
         let session = self.session
         self.session = nil  // terminated below with this error, not close()'s generic one
         close()
-        client?.upstreamDidFail(error, retryable: retryable)
+        user?.upstreamDidFail(error, retryable: retryable)
         session?.terminate(error)
         for waiter in queued { waiter.upstreamDidFail(error, retryable: false) }
     }
@@ -529,18 +459,18 @@ final class UpstreamConnection: EventHandler {
         worker.pool.remove(self)
         if fd >= 0 {
             worker.loop.deregister(self, fd: fd)
-            if let tls {
-                tlsshim_shutdown(tls)
-                tlsshim_conn_free(tls)
-                self.tls = nil
-            }
+            tls?.shutdown()
+            tls = nil
             Glibc.close(fd)
             fd = -1
         }
         worker.loop.setDeadline(self, .max)
-        input.release()
+        // Inside HTTP1Client.receive, which holds `input`, a user's callback may close the connection:
+        // relayInput frees it once that returns.
+        if !receiving { input.release() }
         output.release()
-        client = nil
+        _ = http1?.detachUser()
+        http1?.output.release()
         if let session {
             self.session = nil
             session.terminate(ProxyError(502, "upstream connection to \(origin.authority) closed"))
@@ -549,9 +479,4 @@ final class UpstreamConnection: EventHandler {
         waiting.removeAll()
         for waiter in queued { waiter.upstreamRedirect() }
     }
-
-    deinit {
-        if let tls { tlsshim_conn_free(tls) }
-    }
-
 }

@@ -1,8 +1,9 @@
-/// Whose request an upstream exchange carries: a client connection's, relayed as it streams, or an
+/// Whose request an upstream exchange carries: a client's exchange, relayed as it streams, or an
 /// internal flow's (a login step), answered into memory. A closed set, so the upstream side
-/// dispatches with a switch on the data path rather than through an existential.
+/// dispatches with a switch on the data path rather than through an existential. Each holds its
+/// place upstream in an `UpstreamPlacement`.
 enum UpstreamUser {
-    case client(ClientConnection)
+    case client(ClientExchange)
     case flow(FlowExchange)
 
     func isSame(as other: UpstreamUser) -> Bool {
@@ -22,13 +23,6 @@ enum UpstreamUser {
         case .flow(let flow):
             guard let request = flow.pendingRequest else { return nil }
             return (request.head, request.forward, flow.kind == .navigation ? profile.navigation : profile.fetch)
-        }
-    }
-
-    var http2Stream: Int32 {
-        switch self {
-        case .client(let client): return client.http2Stream
-        case .flow(let flow): return flow.http2Stream
         }
     }
 
@@ -71,10 +65,11 @@ enum UpstreamUser {
         if case .client(let client) = self { client.deferAcknowledgement(count) }
     }
 
-    func upstreamStarted(http2Stream stream: Int32, on connection: UpstreamConnection) {
+    /// The upstream started the request; `request` is how its body and acknowledgements reach it.
+    func upstreamStarted(_ request: UpstreamRequest) {
         switch self {
-        case .client(let client): client.upstreamStarted(http2Stream: stream)
-        case .flow(let flow): flow.upstreamStarted(http2Stream: stream, on: connection)
+        case .client(let client): client.upstreamStarted(request)
+        case .flow(let flow): flow.upstreamStarted(request)
         }
     }
 
@@ -85,8 +80,9 @@ enum UpstreamUser {
         }
     }
 
-    func upstreamCanTakeBody() {
-        if case .client(let client) = self { client.upstreamCanTakeBody() }
+    /// The upstream took request body bytes (written to its socket, or pulled by nghttp2).
+    func upstreamTookBody() {
+        if case .client(let client) = self { client.upstreamTookBody() }
     }
 
     func upstreamDidReceiveHead(_ head: ResponseHead) {

@@ -1,0 +1,44 @@
+import Glibc
+
+/// PROXYD_ACCESS_LOG: one info line per answered request (client, method, path without query, status,
+/// milliseconds), as the original's gin log had.
+struct AccessLogLine {
+    private let enabled: Bool
+    /// The client's address, looked up once per connection when the log is on.
+    private var peer = ""
+    /// When the current request's head arrived (loop milliseconds).
+    private var started: UInt64 = 0
+
+    init(enabled: Bool, fd: Int32) {
+        self.enabled = enabled
+        if enabled { peer = Self.peerText(fd) }
+    }
+
+    mutating func requestStarted(now: UInt64) {
+        started = now
+    }
+
+    /// The line for `request`, answered `status`; `outcome` says how it ended if not normally.
+    func log(_ request: RequestHead?, status: Int, now: UInt64, outcome: String = "") {
+        guard enabled else { return }
+        let line = request.map { "\"\($0.method) \(pathOnly($0.target))\"" } ?? "\"-\""
+        Log.info("access \(peer) \(line) \(status) \(now &- started) ms\(outcome)")
+    }
+
+    private static func peerText(_ fd: Int32) -> String {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
+        }
+        guard named else { return "-" }
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0, length: length).description }
+        }
+    }
+}
+
+/// A request target without its query, which may carry what a log must not show.
+func pathOnly(_ target: String) -> Substring {
+    target.prefix { $0 != "?" }
+}

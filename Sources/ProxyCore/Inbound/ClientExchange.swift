@@ -1,0 +1,488 @@
+/// One forwarded request of a client connection and its response: the body streams up as the client
+/// sends it, the response streams back as the upstream sends it, decoded on the way when the client
+/// did not accept its coding, with backpressure both ways and retries on a fresh connection. The
+/// connection owns the socket and both buffers; this writes into its output and takes body bytes from
+/// its input. One per connection, reused for each of its requests, so a request costs no allocation.
+final class ClientExchange {
+    private unowned let connection: ClientConnection
+    private unowned let worker: Worker
+    private(set) var state = ExchangeState()
+    private var placement = UpstreamPlacement()
+    /// The request under way; nil between exchanges.
+    private(set) var request: RequestHead?
+    private var forward: Forward?
+    private var chunkDecoder = ChunkedDecoder()
+    /// HTTP/2: decoded request body waiting for nghttp2 to pull it under the server's window.
+    private var bodyQueue = IOBuffer()
+    /// HTTP/2: response bytes taken but not acknowledged to the server until our output drains.
+    private var unacknowledged = 0
+    private var responseFraming = ClientFraming.asIs
+    /// HTTP/2 trailer fields, for the last chunk of a chunked response (other framings have no place for them).
+    private var trailers: [HTTPField] = []
+    /// Set when the response's content coding is removed on the way (`ContentHandling.decode`).
+    private var decoder: ContentDecoder?
+    /// Coded response bytes taken from the upstream that the client had no room for yet; the
+    /// upstream stays paused (HTTP/2: unacknowledged) until they are decoded.
+    private var codedInput = IOBuffer()
+    /// Decoding rounds (each up to `highWater` of output) per flush before the loop serves others.
+    private static let decodeRoundsPerTurn = 4
+
+    init(connection: ClientConnection, worker: Worker) {
+        self.connection = connection
+        self.worker = worker
+    }
+
+    var isActive: Bool { request != nil }
+
+    private var me: UpstreamUser { .client(self) }
+    private var now: UInt64 { worker.loop.now }
+
+    // MARK: starting
+
+    func start(_ head: RequestHead, _ forward: Forward) {
+        request = head
+        self.forward = forward
+        let sendContinue = state.start(head.framing, expectsContinue: head.expectsContinue, now: now)
+        chunkDecoder = ChunkedDecoder()
+        trailers.removeAll()
+        placement.reset()
+        if sendContinue {
+            connection.output.append("HTTP/1.1 100 Continue\r\n\r\n")
+            connection.flushOutput()
+        }
+        attach()
+    }
+
+    /// Places the request on a shared, pooled or new upstream connection.
+    private func attach() {
+        guard let forward else { return }
+        let token = request?.fields.first { $0.known == .authorization }?.value
+        placement.attach(origin: forward.origin, route: worker.proxies.route(stickyKey: token), worker: worker).enqueue(me)
+    }
+
+    // MARK: the request body
+
+    /// Whether to read more from the client now.
+    func wantsInput(buffered: Int) -> Bool {
+        state.wantsClientInput(buffered: buffered, upstreamHasRoom: upstreamHasRoom)
+    }
+
+    private var upstreamHasRoom: Bool {
+        placement.request?.hasRoom(queued: bodyQueue.readableCount) ?? false
+    }
+
+    /// Body bytes handed to the upstream and not taken yet.
+    private var upstreamHoldsBody: Bool {
+        (placement.request?.heldBody(queued: bodyQueue.readableCount) ?? 0) > 0
+    }
+
+    /// Moves request body bytes from the connection's input towards the upstream while it has room.
+    func forwardBody() {
+        guard isActive, let upstream = placement.request else { return }
+        let limit = worker.configuration.maxBodyBytes
+        let wasComplete = state.body == .complete
+        loop: while !connection.input.isEmpty && upstreamHasRoom {
+            switch state.body {
+            case .complete:
+                break loop
+            case .fixed:
+                let available = connection.input.readable
+                let count = state.fixedBodyTake(available.count)
+                send(UnsafeRawBufferPointer(rebasing: available[0..<count]), to: upstream)
+                connection.input.consume(count)
+                _ = state.bodyReceived(count, limit: limit, now: now)
+            case .chunked:
+                let available = connection.input.readable
+                let step = chunkDecoder.next(available)
+                switch step.event {
+                case .needMore:
+                    connection.input.consume(step.consumed)
+                    break loop
+                case .data(let range):
+                    guard state.bodyReceived(range.count, limit: limit, now: now) else {
+                        failRequest(ProxyError(413, "request body is over the limit of \(limit) bytes"))
+                        return
+                    }
+                    send(UnsafeRawBufferPointer(rebasing: available[range]), to: upstream)
+                    connection.input.consume(step.consumed)
+                case .end:
+                    connection.input.consume(step.consumed)
+                    state.bodyEnded()
+                case .invalid(let reason):
+                    failRequest(ProxyError(400, "invalid chunked request body: \(reason)"))
+                    return
+                }
+            }
+        }
+        if connection.input.isEmpty { connection.input.releaseIfEmpty() }
+        if !wasComplete && state.body == .complete { upstream.endBody() }
+        upstream.push()
+    }
+
+    private func send(_ bytes: UnsafeRawBufferPointer, to upstream: UpstreamRequest) {
+        upstream.send(bytes, queue: &bodyQueue)
+        // Over HTTP/1.1 the bytes are in the request now; over HTTP/2 once nghttp2 pulls them.
+        if case .http1 = upstream { state.bodySent(bytes.count, now: now) }
+    }
+
+    /// The client's request went wrong mid-body: the upstream exchange cannot finish.
+    private func failRequest(_ error: ProxyError) {
+        release()
+        if state.responseStarted {
+            connection.abort()
+        } else {
+            end(answer: error, keepAlive: false)
+        }
+    }
+
+    // MARK: giving up
+
+    /// Gives up the exchange's place upstream (resets its stream, or closes an HTTP/1.1 connection).
+    func release() {
+        acknowledgeRest()
+        placement.detach().cancel(me)
+        state.upstreamDetached()
+        bodyQueue.release()
+    }
+
+    /// The client left or its connection failed: nothing more is relayed.
+    func abandon() {
+        guard isActive else { return }
+        release()
+        request = nil
+        forward = nil
+        dropDecoder()
+    }
+
+    /// HTTP/2: response bytes still unacknowledged when the stream ends count against the connection's
+    /// window, shared by every stream on it; acknowledged now, or that window is lost for good.
+    private func acknowledgeRest() {
+        if unacknowledged > 0, let upstream = placement.request {
+            upstream.acknowledge(unacknowledged)
+        }
+        unacknowledged = 0
+    }
+
+    /// The upstream's silence ran out (`ClientTimer.upstreamSilence`).
+    func upstreamTimedOut() {
+        let seconds = secondsText(worker.configuration.upstreamTimeoutMs)
+        let authority = forward?.origin.authority ?? "upstream"
+        release()
+        giveUp(ProxyError(504, "upstream timeout: no data from \(authority) within \(seconds) s"))
+    }
+
+    /// The exchange's timer, if one applies.
+    var timer: ArmedTimer? {
+        guard isActive else { return nil }
+        return state.timer(upstreamHoldsBody: upstreamHoldsBody, limits: connection.timeouts)
+    }
+
+    // MARK: what the upstream side asks (see UpstreamUser)
+
+    var pendingRequest: (head: RequestHead, forward: Forward)? {
+        guard let request, let forward, !state.placed else { return nil }
+        return (request, forward)
+    }
+
+    var requestMethod: String { forward?.method ?? "GET" }
+    var hasRequestBody: Bool { state.hasRequestBody }
+    var hasResponseHead: Bool { state.responseStarted }
+    var isSafeToRetry: Bool { state.isSafeToRetry }
+
+    /// HTTP/2: nghttp2 pulls request body bytes for a DATA frame.
+    func takeRequestBody(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, ended: Bool) {
+        let available = bodyQueue.readable
+        let count = min(available.count, buffer.count)
+        if count > 0 {
+            buffer.baseAddress!.copyMemory(from: available.baseAddress!, byteCount: count)
+            bodyQueue.consume(count)
+            state.bodySent(count, now: now)
+        }
+        if bodyQueue.isEmpty { bodyQueue.releaseIfEmpty() }
+        return (count, state.body == .complete && bodyQueue.isEmpty)
+    }
+
+    /// HTTP/2: response bytes we hold in the output, to acknowledge once they are written.
+    func deferAcknowledgement(_ count: Int) {
+        unacknowledged += count
+    }
+
+    // MARK: upstream events
+
+    func upstreamStarted(_ upstream: UpstreamRequest) {
+        guard isActive else { return }
+        placement.started(upstream)
+        state.upstreamStarted(now: now)
+        if case .http1(let client) = upstream, !bodyQueue.isEmpty {
+            // A retry moved from HTTP/2 to HTTP/1.1: what was queued for nghttp2 goes first.
+            client.sendBody(bodyQueue.readable)
+            state.bodySent(bodyQueue.readableCount, now: now)
+            bodyQueue.release()
+        }
+        if state.body == .complete { upstream.endBody() }
+        forwardBody()
+        // Reading may have stopped while the upstream was not there to take the body.
+        if state.body != .complete { worker.loop.runSoon(connection) }
+        connection.updateTimer()
+    }
+
+    /// The connection we waited on cannot take the request after all: find another.
+    func upstreamRedirect() {
+        guard isActive else { return }
+        placement.detach()
+        state.upstreamDetached()
+        attach()
+    }
+
+    /// The upstream took request body bytes: with room again, reading and forwarding the body go on,
+    /// after the caller's stack unwinds, since the caller is often our own forwardBody pushing to the
+    /// upstream. (Reading may have stopped with nothing left in the input, so this does not wait for a flag.)
+    func upstreamTookBody() {
+        guard isActive else { return }
+        state.upstreamActive(now: now)
+        if state.body != .complete && upstreamHasRoom { worker.loop.runSoon(connection) }
+    }
+
+    func upstreamDidReceiveHead(_ head: ResponseHead) {
+        guard isActive, let request else { return }
+        let hasBody = head.framing != .none
+        let handling = ContentHandling.decide(response: head.fields, request: request.fields,
+                                              decodes: worker.profile.fetch != nil, hasBody: hasBody)
+        switch handling {
+        case .passThrough:
+            break
+        case .decode(let coding):
+            guard hasBody else { break }
+            guard let made = ContentDecoder(coding) else {
+                refuseResponse(ProxyError(502, "cannot allocate a \(coding) decoder for the upstream's response"))
+                return
+            }
+            decoder = made
+        case .refuse(let message):
+            refuseResponse(ProxyError(502, message))
+            return
+        }
+        state.responseHeadReceived(now: now)
+        connection.responseStatus = head.status
+        // Unsent request body bytes would be misread as the next request: close after this answer.
+        if !state.bodyFullyRead { connection.mustClose() }
+        responseFraming = ClientResponseHead.write(head, clientMinorVersion: request.minorVersion,
+                                                   keepAlive: connection.keepAlive,
+                                                   decoded: handling != .passThrough, into: &connection.output)
+        if responseFraming == .untilClose { connection.mustClose() }
+    }
+
+    /// A response the client cannot read (a coding it did not accept and proxyd cannot remove):
+    /// answered with an error instead, before any byte of it goes out.
+    private func refuseResponse(_ error: ProxyError) {
+        release()
+        giveUp(error)
+    }
+
+    /// Queues body bytes; `upstreamBatchDone` writes them. Returns whether the upstream may keep
+    /// sending (false: our output is full, wait for the drain).
+    func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard isActive else { return false }
+        if decoder != nil { return decodeBody(bytes) }
+        if responseFraming == .chunked {
+            ChunkedEncoder.writeChunk(bytes, into: &connection.output)
+        } else {
+            connection.output.append(bytes)
+        }
+        return state.responseTaken(buffered: connection.output.readableCount, now: now)
+    }
+
+    /// Trailers of a body relayed as it came: one proxyd decoded no longer matches what they describe.
+    func upstreamTrailers(_ fields: [HTTPField]) {
+        guard isActive, responseFraming == .chunked, decoder == nil else { return }
+        state.upstreamActive(now: now)
+        // Framing and routing fields may not come as trailers (RFC 9110 6.5.1).
+        trailers = fields.filter { field in
+            if let known = field.known, known.isHopByHop || known == .contentLength || known == .host { return false }
+            return !field.hasName("content-encoding") && !field.hasName("content-type")
+        }
+    }
+
+    /// The upstream handed over everything one read produced: one write(2) for head and body.
+    func upstreamBatchDone() {
+        guard isActive else { return }
+        connection.flushOutput()
+        connection.updateTimer()
+    }
+
+    func upstreamDidFinish() {
+        guard isActive else { return }
+        acknowledgeRest()
+        placement.detach()
+        state.upstreamFinished()
+        if decoder != nil {
+            // The body ends once the client has taken what is still coded here: flushOutput ends it
+            // (now, when nothing waits) and watches the client meanwhile.
+            connection.flushOutput()
+        } else {
+            if responseFraming == .chunked { writeLastChunk() }
+            end()
+        }
+        connection.updateTimer()
+    }
+
+    func upstreamDidFail(_ error: ProxyError, retryable: Bool) {
+        guard isActive else { return }
+        acknowledgeRest()
+        placement.detach()
+        state.upstreamDetached()
+        giveUp(error, retrying: placement.retry(retryable: retryable, safe: state.isSafeToRetry))
+        connection.updateTimer()
+    }
+
+    /// After a failed attempt: place the request again (a stale pooled connection, or a stream the
+    /// server refused unprocessed), answer with proxyd's error, or cut the response if it started.
+    private func giveUp(_ error: ProxyError, retrying: Bool = false) {
+        let action = state.failure(retrying: retrying)
+        if action == .retry {
+            Log.debug("retrying on a new upstream connection: \(error.message)")
+            attach()
+            return
+        }
+        if let request { Log.info("\(error.status) \(request.method) \(pathOnly(request.target)): \(error.message)") }
+        if action == .truncate {
+            connection.abort()  // the client sees a truncated response
+        } else {
+            end(answer: error, keepAlive: state.bodyFullyRead)
+        }
+    }
+
+    private func writeLastChunk() {
+        ChunkedEncoder.writeLastChunk(trailers: trailers, into: &connection.output)
+        trailers.removeAll()
+    }
+
+    /// The response is complete in the output, or proxyd's own answer replaces it.
+    private func end(answer error: ProxyError? = nil, keepAlive: Bool = true) {
+        request = nil
+        forward = nil
+        dropDecoder()
+        if let error {
+            connection.answer(error, keepAlive: keepAlive)
+        } else {
+            connection.exchangeEnded()
+        }
+    }
+
+    // MARK: the client's side
+
+    /// The client took output: decode more of what is kept, a bounded amount per call (the rest in a
+    /// later loop turn, so other connections get their turn), let a paused upstream go on, and end a
+    /// decoded body once all of it is out.
+    func outputDrained() {
+        guard isActive else { return }
+        var rounds = 0
+        while connection.writable && decodingPending {
+            guard rounds < Self.decodeRoundsPerTurn else {
+                worker.loop.runSoon(connection)
+                break
+            }
+            rounds += 1
+            decodeCodedInput()
+            guard isActive else { return }
+            connection.writeOutput()
+        }
+        if state.upstreamEnded && !decodingPending {
+            finishDecodedBody()
+            return
+        }
+        resumeUpstream()
+    }
+
+    /// Our output drained: the upstream may send more (HTTP/1.1: read on; HTTP/2: acknowledge) once
+    /// nothing coded waits here.
+    private func resumeUpstream() {
+        guard let upstream = placement.request else { return }
+        if decodingPending {
+            state.holdUpstream()
+            return
+        }
+        guard state.shouldResumeUpstream(buffered: connection.output.readableCount, now: now) else { return }
+        let count = unacknowledged
+        unacknowledged = 0
+        upstream.acknowledge(count)
+    }
+
+    /// A decoded body continued in a later loop turn.
+    var decodingPending: Bool {
+        guard let decoder else { return false }
+        return !codedInput.isEmpty || decoder.hasOutput
+    }
+
+    // MARK: decoding
+
+    /// Decodes what fits below `highWater` and keeps the rest of the coded bytes (in order, after
+    /// any already kept). Returns whether the upstream may send more.
+    private func decodeBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if codedInput.isEmpty, let decoder {
+            switch DecodedBody.write(decoder, bytes, chunked: responseFraming == .chunked, into: &connection.output,
+                                     limit: ExchangeState.highWater) {
+            case .failure(let error):
+                decodingFailed(error)
+                // The client is gone: the upstream side counts the bytes as taken (HTTP/2 returns
+                // their window) and, seeing the exchange released, reads no further.
+                return true
+            case .success(let consumed):
+                if consumed < bytes.count { codedInput.append(UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
+            }
+        } else {
+            codedInput.append(bytes)
+            decodeCodedInput()
+            guard isActive else { return true }
+        }
+        guard !decodingPending else {
+            state.holdUpstream()
+            return false
+        }
+        return state.responseTaken(buffered: connection.output.readableCount, now: now)
+    }
+
+    /// Decodes kept coded bytes into the output, up to `highWater`.
+    private func decodeCodedInput() {
+        guard let decoder else { return }
+        switch DecodedBody.write(decoder, codedInput.readable, chunked: responseFraming == .chunked,
+                                 into: &connection.output, limit: ExchangeState.highWater) {
+        case .failure(let error):
+            decodingFailed(error)
+        case .success(let consumed):
+            codedInput.consume(consumed)
+            codedInput.releaseIfEmpty()
+            // Room was there and input too, yet nothing moved: waiting would never end.
+            if consumed == 0 && connection.output.readableCount < ExchangeState.highWater && !codedInput.isEmpty
+                && !decoder.hasOutput {
+                decodingFailed(ContentDecodingError(message: "\(decoder.coding) decoder takes no more input"))
+            }
+        }
+    }
+
+    /// Corrupt coded bytes after the head went out: the client can only be told by a truncated
+    /// response (no last chunk, the connection closes).
+    private func decodingFailed(_ error: ContentDecodingError) {
+        if let request {
+            Log.warning("\(request.method) \(pathOnly(request.target)): cannot decode the upstream's response body "
+                        + "(\(error.message)); the response to the client is cut short")
+        }
+        connection.abort()
+    }
+
+    /// Everything is decoded: the coded stream must have ended too, or the upstream's body was cut.
+    private func finishDecodedBody() {
+        guard let decoder else { return }
+        guard decoder.isComplete else {
+            decodingFailed(ContentDecodingError(message: "\(decoder.coding) stream ends early"))
+            return
+        }
+        if responseFraming == .chunked { writeLastChunk() }
+        end()
+    }
+
+    private func dropDecoder() {
+        decoder = nil
+        codedInput.release()
+    }
+}
