@@ -1,10 +1,10 @@
 /// The browser or library whose TLS, HTTP/2 and header fingerprint upstream requests carry.
-public enum TLSProfileName: String, CaseIterable, Sendable {
+package enum TLSProfileName: String, CaseIterable, Sendable {
     case chrome, firefox, safari, edge, okhttp, openssl
 }
 
 /// Comparable by severity, so `message <= configured` means "log it".
-public enum LogLevel: String, CaseIterable, Comparable, Sendable {
+package enum LogLevel: String, CaseIterable, Comparable, Sendable {
     case error, warning, info, debug
 
     private var rank: Int {
@@ -16,16 +16,16 @@ public enum LogLevel: String, CaseIterable, Comparable, Sendable {
         }
     }
 
-    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
+    package static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
 }
 
 /// Whether every answered request gets a log line (`PROXYD_ACCESS_LOG`).
-public enum AccessLog: String, CaseIterable, Sendable {
+package enum AccessLog: String, CaseIterable, Sendable {
     case off, on
 }
 
 /// How a request picks one of several upstream proxies (`PROXYD_PROXY_POLICY`).
-public enum ProxyPolicy: String, CaseIterable, Sendable {
+package enum ProxyPolicy: String, CaseIterable, Sendable {
     /// Each request takes the next proxy that is up.
     case roundRobin = "round-robin"
     /// A client token (its Authorization header) always maps to the same proxy while that one is up,

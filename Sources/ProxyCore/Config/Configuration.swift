@@ -3,50 +3,50 @@ import Glibc
 #endif
 
 /// Every setting of proxyd, parsed and validated; see `Configuration.settings` for names and defaults.
-public struct Configuration: Sendable {
-    public static let maxWorkers = 256
-    public static let maxLoginsPerWorker = 100_000
+package struct Configuration: Sendable {
+    package static let maxWorkers = 256
+    package static let maxLoginsPerWorker = 100_000
 
-    public var listenHost: String
-    public var listenPort: UInt16
+    package var listenHost: String
+    package var listenPort: UInt16
     /// Empty for direct connections; several are tried in order.
-    public var upstreamProxies: [UpstreamProxy]
-    public var proxyPolicy: ProxyPolicy
-    public var chatgpt: UpstreamOrigin
-    public var platform: UpstreamOrigin
-    public var auth: UpstreamOrigin
-    public var platformWeb: UpstreamOrigin
-    public var tlsProfile: TLSProfileName
+    package var upstreamProxies: [UpstreamProxy]
+    package var proxyPolicy: ProxyPolicy
+    package var chatgpt: UpstreamOrigin
+    package var platform: UpstreamOrigin
+    package var auth: UpstreamOrigin
+    package var platformWeb: UpstreamOrigin
+    package var tlsProfile: TLSProfileName
     /// Extra trusted CAs (PEM), checked readable at load time.
-    public var caFile: String?
-    public var resolve: [ResolveOverride]
+    package var caFile: String?
+    package var resolve: [ResolveOverride]
     /// Empty means the servers of /etc/resolv.conf.
-    public var dnsServers: [DNSServer]
-    public var dnsTimeoutMs: UInt64
+    package var dnsServers: [DNSServer]
+    package var dnsTimeoutMs: UInt64
     /// Bounds on how long a positive DNS answer is cached, whatever TTL the server gave.
-    public var dnsMinTTLMs: UInt64
-    public var dnsMaxTTLMs: UInt64
+    package var dnsMinTTLMs: UInt64
+    package var dnsMaxTTLMs: UInt64
     /// How long NXDOMAIN and NODATA are cached.
-    public var dnsNegativeTTLMs: UInt64
-    public var workers: Int
-    public var maxBodyBytes: UInt64
-    public var headerTimeoutMs: UInt64
-    public var idleTimeoutMs: UInt64
-    public var connectTimeoutMs: UInt64
-    public var proxyTimeoutMs: UInt64
-    public var tlsTimeoutMs: UInt64
-    public var upstreamTimeoutMs: UInt64
-    public var upstreamPingAfterMs: UInt64
-    public var upstreamIdleCloseMs: UInt64
-    public var logLevel: LogLevel
-    public var loginTimeoutMs: UInt64
-    public var maxLoginsPerWorker: Int
-    public var drainTimeoutMs: UInt64
-    public var accessLog: Bool
+    package var dnsNegativeTTLMs: UInt64
+    package var workers: Int
+    package var maxBodyBytes: UInt64
+    package var headerTimeoutMs: UInt64
+    package var idleTimeoutMs: UInt64
+    package var connectTimeoutMs: UInt64
+    package var proxyTimeoutMs: UInt64
+    package var tlsTimeoutMs: UInt64
+    package var upstreamTimeoutMs: UInt64
+    package var upstreamPingAfterMs: UInt64
+    package var upstreamIdleCloseMs: UInt64
+    package var logLevel: LogLevel
+    package var loginTimeoutMs: UInt64
+    package var maxLoginsPerWorker: Int
+    package var drainTimeoutMs: UInt64
+    package var accessLog: Bool
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
-    public static func load(_ values: [String: String]) throws -> Configuration {
+    package static func load(_ values: [String: String]) throws -> Configuration {
         let reader = SettingReader(values: values)
         try reader.rejectUnknownNames()
         let listen = try reader.listenAddress()
@@ -105,7 +105,7 @@ public struct Configuration: Sendable {
     /// from the first source that has it under its own name or an alias, so that `PORT` in the environment
     /// beats `PROXYD_LISTEN` in the file just as any environment value beats the file.
     /// Unknown `PROXYD_` names are kept so that `load` reports them.
-    public static func merge(_ sources: [[String: String]]) -> [String: String] {
+    package static func merge(_ sources: [[String: String]]) -> [String: String] {
         var merged: [String: String] = [:]
         for setting in settings {
             let names = [setting.envName] + setting.aliases

@@ -1,10 +1,10 @@
 /// A setting that cannot be used; `description` is the one line printed before startup stops.
-public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
+package struct ConfigurationError: Error, Equatable, CustomStringConvertible {
     /// The environment name the bad value came from (an alias when the alias was used).
-    public let setting: String
-    public let problem: String
+    package let setting: String
+    package let problem: String
 
-    public init(setting: String, problem: String) {
+    package init(setting: String, problem: String) {
         self.setting = setting
         self.problem = problem
     }
@@ -14,5 +14,5 @@ public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
         self.init(setting: setting, problem: "expected \(expected), got \"\(value)\"")
     }
 
-    public var description: String { "\(setting): \(problem)" }
+    package var description: String { "\(setting): \(problem)" }
 }

@@ -1,10 +1,10 @@
 /// A DNS server the resolver queries.
-public struct DNSServer: Hashable, Sendable {
+package struct DNSServer: Hashable, Sendable {
     /// A numeric IPv4 or IPv6 address, without brackets.
-    public var address: String
-    public var port: UInt16
+    package var address: String
+    package var port: UInt16
 
-    public init(address: String, port: UInt16 = 53) {
+    package init(address: String, port: UInt16 = 53) {
         self.address = address
         self.port = port
     }

@@ -1,17 +1,17 @@
 /// A `.env` file's syntax error; `description` names the file and line.
-public struct DotEnvError: Error, Equatable, CustomStringConvertible {
-    public let path: String
-    public let line: Int
-    public let problem: String
+package struct DotEnvError: Error, Equatable, CustomStringConvertible {
+    package let path: String
+    package let line: Int
+    package let problem: String
 
-    public var description: String { "\(path) line \(line): \(problem)" }
+    package var description: String { "\(path) line \(line): \(problem)" }
 }
 
 /// Reads `.env` files: `KEY=VALUE` lines, `#` comments, blank lines, an optional `export ` prefix,
 /// values optionally in single quotes (literal) or double quotes (`\"`, `\\`, `\n`, `\t` escapes).
 /// Nothing is interpolated: `$HOME` stays `$HOME`. A later line overrides an earlier one, as in a shell.
-public enum DotEnv {
-    public static func parse(_ text: String, path: String = ".env") throws -> [String: String] {
+package enum DotEnv {
+    package static func parse(_ text: String, path: String = ".env") throws -> [String: String] {
         var result: [String: String] = [:]
         // CRLF is one Character in Swift, and `isNewline` covers it as well as LF.
         for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {

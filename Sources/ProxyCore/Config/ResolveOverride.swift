@@ -1,12 +1,12 @@
 /// A static answer for one host and port, as curl's `--resolve host:port:address`.
-public struct ResolveOverride: Hashable, Sendable {
+package struct ResolveOverride: Hashable, Sendable {
     /// Lowercased, since host names compare case-insensitively.
-    public var host: String
-    public var port: UInt16
+    package var host: String
+    package var port: UInt16
     /// A numeric IPv4 or IPv6 address, without brackets.
-    public var address: String
+    package var address: String
 
-    public init(host: String, port: UInt16, address: String) {
+    package init(host: String, port: UInt16, address: String) {
         self.host = host
         self.port = port
         self.address = address

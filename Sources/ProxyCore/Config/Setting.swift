@@ -1,5 +1,5 @@
 /// Every configurable setting, named by its environment variable.
-public enum SettingKey: String, CaseIterable, Sendable {
+package enum SettingKey: String, CaseIterable, Sendable {
     case listen = "PROXYD_LISTEN"
     case upstreamProxy = "PROXYD_UPSTREAM_PROXY"
     case proxyPolicy = "PROXYD_PROXY_POLICY"
@@ -33,27 +33,27 @@ public enum SettingKey: String, CaseIterable, Sendable {
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
-public struct Setting: Sendable {
-    public var key: SettingKey
+package struct Setting: Sendable {
+    package var key: SettingKey
     /// The long flag without its dashes, e.g. `max-body-bytes`.
-    public var flag: String
-    public var placeholder: String
-    public var help: String
+    package var flag: String
+    package var placeholder: String
+    package var help: String
     /// The default as a human reads it.
-    public var defaultText: String
+    package var defaultText: String
     /// The default as a value `Configuration.load` parses; nil when the default is computed or "none".
-    public var defaultValue: String?
+    package var defaultValue: String?
     /// Other environment names read when the main one is absent, in order of preference.
-    public var aliases: [String]
+    package var aliases: [String]
 
-    public var envName: String { key.rawValue }
+    package var envName: String { key.rawValue }
 }
 
 extension Configuration {
-    public static var settings: [Setting] { SettingKey.allCases.map(setting) }
+    package static var settings: [Setting] { SettingKey.allCases.map(setting) }
 
     /// The single description of each setting; the switch is exhaustive so none can go undocumented.
-    public static func setting(_ key: SettingKey) -> Setting {
+    package static func setting(_ key: SettingKey) -> Setting {
         func make(_ placeholder: String, _ help: String, default value: String? = nil, describedDefault: String? = nil,
                   aliases: [String] = []) -> Setting {
             let flag = key.rawValue.dropFirst("PROXYD_".count).lowercased().replacing("_", with: "-")

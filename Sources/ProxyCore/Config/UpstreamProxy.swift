@@ -1,6 +1,6 @@
 /// One upstream proxy that connections to upstreams are tunnelled through.
-public struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
-    public enum Scheme: String, CaseIterable, Sendable {
+package struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
+    package enum Scheme: String, CaseIterable, Sendable {
         /// HTTP CONNECT.
         case http
         /// SOCKS5 with addresses resolved here.
@@ -9,13 +9,13 @@ public struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
         case socks5h
     }
 
-    public var scheme: Scheme
-    public var host: String
-    public var port: UInt16
-    public var username: String?
-    public var password: String?
+    package var scheme: Scheme
+    package var host: String
+    package var port: UInt16
+    package var username: String?
+    package var password: String?
 
-    public init(scheme: Scheme, host: String, port: UInt16, username: String? = nil, password: String? = nil) {
+    package init(scheme: Scheme, host: String, port: UInt16, username: String? = nil, password: String? = nil) {
         self.scheme = scheme
         self.host = host
         self.port = port
@@ -24,7 +24,7 @@ public struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses `scheme://[user[:pass]@]host:port[/]`; user and password may be percent-encoded.
-    public init?(url: Substring) {
+    package init?(url: Substring) {
         guard let sep = url.firstRange(of: "://"), let scheme = Scheme(rawValue: url[..<sep.lowerBound].lowercased())
         else { return nil }
         var rest = url[sep.upperBound...]
@@ -49,17 +49,17 @@ public struct UpstreamProxy: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Where to connect, for messages; never the credentials.
-    public var endpoint: String { "\(AddressText.bracketed(host)):\(port)" }
+    package var endpoint: String { "\(AddressText.bracketed(host)):\(port)" }
 
     /// The password is masked because descriptions end up in logs and error messages.
-    public var description: String {
+    package var description: String {
         let credentials = username.map { "\($0)\(password == nil ? "" : ":***")@" } ?? ""
         return "\(scheme.rawValue)://\(credentials)\(endpoint)"
     }
 
     /// How messages name the proxy: "socks5 proxy 127.0.0.1:1080". No user name either: messages reach
     /// API clients, and proxy providers put account and session keys in user names.
-    public var label: String { "\(scheme.rawValue) proxy \(endpoint)" }
+    package var label: String { "\(scheme.rawValue) proxy \(endpoint)" }
 
     /// Every comma-separated entry of a setting's value, in order; an empty value means none.
     static func parseList(_ value: String, setting: String) throws -> [UpstreamProxy] {

@@ -1,25 +1,25 @@
 import CTLSShim
 
 /// What an upstream saw of one connection: the fingerprints of its ClientHello and of its first request.
-public struct CapturedFingerprint: Sendable {
-    public var tlsVersion: String
-    public var alpn: String
-    public var tls: TLSFingerprint
+package struct CapturedFingerprint: Sendable {
+    package var tlsVersion: String
+    package var alpn: String
+    package var tls: TLSFingerprint
     /// Only when the client spoke HTTP/2.
-    public var http2: HTTP2Fingerprint?
+    package var http2: HTTP2Fingerprint?
     /// Request header names in the order sent (HTTP/2 pseudo-headers first, as sent).
-    public var headerOrder: [String]
+    package var headerOrder: [String]
 }
 
 /// A one-connection loopback TLS server (`tlsshim_capture_*`, OpenSSL) that records a client's ClientHello
 /// and first request and answers 200: the upstream of `proxyd fingerprint`. Blocking; not for the data path.
-public final class CaptureListener {
-    public let port: UInt16
+package final class CaptureListener {
+    package let port: UInt16
     /// The listener's self-signed certificate, for the client's CA file.
-    public let certificateFile: String
+    package let certificateFile: String
     private let capture: OpaquePointer
 
-    public init(certificateFile: String) throws {
+    package init(certificateFile: String) throws {
         var err = [CChar](repeating: 0, count: 256)
         guard let capture = tlsshim_capture_new(certificateFile, &err, err.count) else {
             throw CaptureError(String(cString: err))
@@ -32,7 +32,7 @@ public final class CaptureListener {
     deinit { tlsshim_capture_free(capture) }
 
     /// Waits for one connection and fingerprints it; each step may take up to `timeoutMilliseconds`.
-    public func accept(timeoutMilliseconds: Int32) throws -> CapturedFingerprint {
+    package func accept(timeoutMilliseconds: Int32) throws -> CapturedFingerprint {
         var result = tlsshim_capture_result()
         var err = [CChar](repeating: 0, count: 256)
         guard tlsshim_capture_accept(capture, timeoutMilliseconds, &result, &err, err.count) == 0 else {
@@ -68,7 +68,7 @@ public final class CaptureListener {
     }
 }
 
-public struct CaptureError: Error, CustomStringConvertible {
-    public let description: String
+package struct CaptureError: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

@@ -1,30 +1,30 @@
 /// The parts of a TLS ClientHello that fingerprints and operators look at. Code point lists keep wire
 /// order and GREASE values; the fingerprint functions decide what to drop.
-public struct ClientHello: Equatable, Sendable {
-    public struct Extension: Equatable, Sendable {
-        public var type: UInt16
-        public var data: [UInt8]
+package struct ClientHello: Equatable, Sendable {
+    package struct Extension: Equatable, Sendable {
+        package var type: UInt16
+        package var data: [UInt8]
     }
 
     /// The version in the first record header; nil when parsed from a bare handshake message.
-    public var recordVersion: UInt16?
-    public var legacyVersion: UInt16
-    public var sessionIDLength: Int
-    public var cipherSuites: [UInt16]
-    public var compressionMethods: [UInt8]
-    public var extensions: [Extension]
+    package var recordVersion: UInt16?
+    package var legacyVersion: UInt16
+    package var sessionIDLength: Int
+    package var cipherSuites: [UInt16]
+    package var compressionMethods: [UInt8]
+    package var extensions: [Extension]
     /// The first host_name entry of server_name.
-    public var serverName: String?
+    package var serverName: String?
     /// ALPN protocol names as raw bytes: JA4 looks at their first and last byte, which need not be text.
-    public var alpn: [[UInt8]]
-    public var supportedVersions: [UInt16]
-    public var signatureAlgorithms: [UInt16]
-    public var supportedGroups: [UInt16]
-    public var ecPointFormats: [UInt8]
+    package var alpn: [[UInt8]]
+    package var supportedVersions: [UInt16]
+    package var signatureAlgorithms: [UInt16]
+    package var supportedGroups: [UInt16]
+    package var ecPointFormats: [UInt8]
     /// Extension types whose body did not parse: the hello still fingerprints, as a server would see it.
-    public var malformedExtensions: [UInt16]
+    package var malformedExtensions: [UInt16]
 
-    public enum ParseResult: Equatable, Sendable {
+    package enum ParseResult: Equatable, Sendable {
         case complete(ClientHello)
         /// A prefix of a possible ClientHello: wait for more bytes.
         case incomplete
@@ -32,7 +32,7 @@ public struct ClientHello: Equatable, Sendable {
     }
 
     /// Parses the first bytes a TLS client sends: TLS records (reassembled) or a bare handshake message.
-    public static func parse(_ bytes: [UInt8]) -> ParseResult {
+    package static func parse(_ bytes: [UInt8]) -> ParseResult {
         switch ClientHelloRecords.extract(bytes) {
         case .incomplete: return .incomplete
         case .invalid(let reason): return .invalid(reason)

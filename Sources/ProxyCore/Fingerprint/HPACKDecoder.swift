@@ -1,21 +1,21 @@
 /// Decodes HPACK header blocks (RFC 7541) as a server receives them, keeping how each field was coded:
 /// the representation is part of a client's fingerprint. One decoder per connection, since the dynamic
 /// table carries over from block to block.
-public struct HPACKDecoder: Sendable {
-    public enum Representation: String, Equatable, Sendable {
+package struct HPACKDecoder: Sendable {
+    package enum Representation: String, Equatable, Sendable {
         case indexed, incremental, withoutIndexing, neverIndexed
     }
 
-    public struct Field: Equatable, Sendable {
-        public var name: String
-        public var value: String
-        public var representation: Representation
+    package struct Field: Equatable, Sendable {
+        package var name: String
+        package var value: String
+        package var representation: Representation
         /// Whether the value was Huffman-coded.
-        public var huffman: Bool
+        package var huffman: Bool
     }
 
-    public struct DecodingError: Error, Equatable, Sendable {
-        public var reason: String
+    package struct DecodingError: Error, Equatable, Sendable {
+        package var reason: String
     }
 
     /// Newest entry last; sizes count octets plus 32 per entry as the RFC defines.
@@ -27,13 +27,13 @@ public struct HPACKDecoder: Sendable {
     /// Bounds the decoded size of one block, since a few index bytes can name large table entries.
     private let maxHeaderListSize: Int
 
-    public init(tableSizeLimit: Int = 4096, maxHeaderListSize: Int = 256 * 1024) {
+    package init(tableSizeLimit: Int = 4096, maxHeaderListSize: Int = 256 * 1024) {
         self.tableSizeLimit = tableSizeLimit
         maxTableSize = tableSizeLimit
         self.maxHeaderListSize = maxHeaderListSize
     }
 
-    public mutating func decode(_ block: ArraySlice<UInt8>) -> Result<[Field], DecodingError> {
+    package mutating func decode(_ block: ArraySlice<UInt8>) -> Result<[Field], DecodingError> {
         var reader = WireReader(block)
         var fields: [Field] = []
         var listSize = 0

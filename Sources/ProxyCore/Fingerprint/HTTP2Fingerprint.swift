@@ -1,12 +1,12 @@
 /// The Akamai HTTP/2 fingerprint (Shuster, Black Hat EU 2017) of a client's preface:
 /// `SETTINGS|WINDOW_UPDATE|PRIORITY|pseudo-header order`, formatted as the reference capture tool
 /// writes it, e.g. `1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p`.
-public struct HTTP2Fingerprint: Equatable, Sendable {
-    public var preface: HTTP2Preface
-    public var akamai: String
-    public var akamaiMD5: String
+package struct HTTP2Fingerprint: Equatable, Sendable {
+    package var preface: HTTP2Preface
+    package var akamai: String
+    package var akamaiMD5: String
 
-    public init(_ preface: HTTP2Preface) {
+    package init(_ preface: HTTP2Preface) {
         self.preface = preface
         let settings = preface.settings.map { "\($0.id):\($0.value)" }.joined(separator: ";")
         // "00" marks an absent WINDOW_UPDATE, "0" absent PRIORITY frames: the format's own conventions.
@@ -22,11 +22,11 @@ public struct HTTP2Fingerprint: Equatable, Sendable {
 
     /// Fingerprints the bytes a client sent after the TLS handshake; nil until they hold the preface
     /// through the first complete HEADERS block, or when they cannot be one.
-    public init?(preface bytes: [UInt8]) {
+    package init?(preface bytes: [UInt8]) {
         guard case .complete(let preface) = HTTP2Preface.parse(bytes) else { return nil }
         self.init(preface)
     }
 
-    public var pseudoHeaderOrder: [String] { preface.pseudoHeaderOrder }
-    public var headerOrder: [String] { preface.headerOrder }
+    package var pseudoHeaderOrder: [String] { preface.pseudoHeaderOrder }
+    package var headerOrder: [String] { preface.headerOrder }
 }

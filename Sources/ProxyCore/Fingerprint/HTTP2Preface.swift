@@ -1,46 +1,46 @@
 /// What an HTTP/2 client sends before and with its first request: the connection preface, then its
 /// frames up to the end of the first HEADERS block (RFC 9113 sections 3.4, 6). Parsed from the bytes
 /// read after the TLS handshake; only the parts that fingerprint a client are kept.
-public struct HTTP2Preface: Equatable, Sendable {
-    public struct Setting: Equatable, Sendable {
-        public var id: UInt16
-        public var value: UInt32
+package struct HTTP2Preface: Equatable, Sendable {
+    package struct Setting: Equatable, Sendable {
+        package var id: UInt16
+        package var value: UInt32
     }
 
-    public struct Priority: Equatable, Sendable {
-        public var exclusive: Bool
-        public var dependsOn: UInt32
+    package struct Priority: Equatable, Sendable {
+        package var exclusive: Bool
+        package var dependsOn: UInt32
         /// 1...256, the wire value plus one.
-        public var weight: Int
+        package var weight: Int
     }
 
-    public struct PriorityFrame: Equatable, Sendable {
-        public var streamID: UInt32
-        public var priority: Priority
+    package struct PriorityFrame: Equatable, Sendable {
+        package var streamID: UInt32
+        package var priority: Priority
     }
 
-    public struct Frame: Equatable, Sendable {
-        public var type: UInt8
-        public var flags: UInt8
-        public var streamID: UInt32
-        public var length: Int
+    package struct Frame: Equatable, Sendable {
+        package var type: UInt8
+        package var flags: UInt8
+        package var streamID: UInt32
+        package var length: Int
     }
 
     /// The first non-ACK SETTINGS frame, in wire order.
-    public var settings: [Setting] = []
+    package var settings: [Setting] = []
     /// The first connection-level WINDOW_UPDATE increment.
-    public var windowUpdate: UInt32?
-    public var priorityFrames: [PriorityFrame] = []
-    public var frames: [Frame] = []
-    public var headersStreamID: UInt32 = 0
-    public var headersFlags: UInt8 = 0
-    public var headersPriority: Priority?
-    public var headers: [HPACKDecoder.Field] = []
+    package var windowUpdate: UInt32?
+    package var priorityFrames: [PriorityFrame] = []
+    package var frames: [Frame] = []
+    package var headersStreamID: UInt32 = 0
+    package var headersFlags: UInt8 = 0
+    package var headersPriority: Priority?
+    package var headers: [HPACKDecoder.Field] = []
 
-    public var pseudoHeaderOrder: [String] { headers.map(\.name).filter { $0.hasPrefix(":") } }
-    public var headerOrder: [String] { headers.map(\.name).filter { !$0.hasPrefix(":") } }
+    package var pseudoHeaderOrder: [String] { headers.map(\.name).filter { $0.hasPrefix(":") } }
+    package var headerOrder: [String] { headers.map(\.name).filter { !$0.hasPrefix(":") } }
 
-    public enum ParseResult: Equatable, Sendable {
+    package enum ParseResult: Equatable, Sendable {
         case complete(HTTP2Preface)
         case incomplete
         case invalid(String)

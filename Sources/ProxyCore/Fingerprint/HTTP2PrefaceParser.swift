@@ -9,7 +9,7 @@ extension HTTP2Preface {
         static let ack: UInt8 = 0x1, endHeaders: UInt8 = 0x4, padded: UInt8 = 0x8, priority: UInt8 = 0x20
     }
 
-    public static func parse(_ bytes: [UInt8], decoder: HPACKDecoder = HPACKDecoder()) -> ParseResult {
+    package static func parse(_ bytes: [UInt8], decoder: HPACKDecoder = HPACKDecoder()) -> ParseResult {
         let head = min(bytes.count, magic.count)
         guard bytes[..<head].elementsEqual(magic[..<head]) else { return .invalid("not an HTTP/2 connection preface") }
         var reader = WireReader(bytes)

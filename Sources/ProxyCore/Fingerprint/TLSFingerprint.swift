@@ -1,17 +1,17 @@
 /// Every ClientHello-derived fingerprint of one connection, in the forms the reference capture tool
 /// (shared/tools/fpcapture.py) records, so values compare as plain strings.
-public struct TLSFingerprint: Equatable, Sendable {
-    public var hello: ClientHello
-    public var ja4: String
-    public var ja4R: String
-    public var ja4O: String
-    public var ja4RO: String
-    public var ja3: String
-    public var ja3MD5: String
-    public var ja3n: String
-    public var ja3nMD5: String
+package struct TLSFingerprint: Equatable, Sendable {
+    package var hello: ClientHello
+    package var ja4: String
+    package var ja4R: String
+    package var ja4O: String
+    package var ja4RO: String
+    package var ja3: String
+    package var ja3MD5: String
+    package var ja3n: String
+    package var ja3nMD5: String
 
-    public init(_ hello: ClientHello) {
+    package init(_ hello: ClientHello) {
         self.hello = hello
         let ja4 = JA4(hello)
         self.ja4 = ja4.hashed
@@ -25,7 +25,7 @@ public struct TLSFingerprint: Equatable, Sendable {
     }
 
     /// Fingerprints the first bytes of a TLS connection; nil until they hold a whole, well-formed ClientHello.
-    public init?(clientHello bytes: [UInt8]) {
+    package init?(clientHello bytes: [UInt8]) {
         guard case .complete(let hello) = ClientHello.parse(bytes) else { return nil }
         self.init(hello)
     }

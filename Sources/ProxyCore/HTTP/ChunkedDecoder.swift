@@ -1,11 +1,11 @@
 /// Decodes a chunked body (RFC 9112 section 7.1) incrementally without copying: payload comes back as
 /// ranges of the caller's buffer. Strict, because a lenient decoder here is a request-smuggling vector.
-public struct ChunkedDecoder: Sendable {
+package struct ChunkedDecoder: Sendable {
     /// A size line with extensions longer than this is refused (a slow-drip memory and CPU guard).
-    public static let maxSizeLine = 4096
-    public static let maxTrailerBytes = 8192
+    package static let maxSizeLine = 4096
+    package static let maxTrailerBytes = 8192
 
-    public enum Event: Equatable, Sendable {
+    package enum Event: Equatable, Sendable {
         /// Everything given was consumed; call again with more bytes.
         case needMore
         /// Payload bytes at this range of the buffer passed in; call again with the bytes after `consumed`.
@@ -30,12 +30,12 @@ public struct ChunkedDecoder: Sendable {
     private var trailerBytes = 0
     private var failure = ""
 
-    public init() {}
+    package init() {}
 
     /// Whether the terminating chunk and trailers have been read.
-    public var isFinished: Bool { state == .done }
+    package var isFinished: Bool { state == .done }
 
-    public mutating func next(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, event: Event) {
+    package mutating func next(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, event: Event) {
         if state == .done { return (0, .end) }
         if state == .failed { return (0, .invalid(failure)) }
         let n = bytes.count

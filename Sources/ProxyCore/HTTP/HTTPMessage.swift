@@ -1,16 +1,16 @@
 /// The parts of HTTP/1.1 messages that both sides of the proxy share.
 
 /// One header field as received; names keep their case, compare them with `hasName`.
-public struct HTTPField: Equatable, Sendable {
-    public var name: String {
+package struct HTTPField: Equatable, Sendable {
+    package var name: String {
         didSet { known = FieldName(name) }
     }
-    public var value: String
+    package var value: String
     /// The name's classification, made once (by the parsers, from the received bytes) so that framing
     /// and head rewriting do not compare names again.
     private(set) var known: FieldName?
 
-    public init(_ name: String, _ value: String) {
+    package init(_ name: String, _ value: String) {
         self.init(name, value, known: FieldName(name))
     }
 
@@ -22,7 +22,7 @@ public struct HTTPField: Equatable, Sendable {
     }
 
     /// ASCII case-insensitive comparison with a lowercase name, without allocating.
-    public func hasName(_ lowercased: String) -> Bool {
+    package func hasName(_ lowercased: String) -> Bool {
         guard name.utf8.count == lowercased.utf8.count else { return false }
         var name = name, lowercased = lowercased
         return name.withUTF8 { name in
@@ -32,7 +32,7 @@ public struct HTTPField: Equatable, Sendable {
 }
 
 /// How the length of a message body is known (RFC 9112 section 6).
-public enum BodyFraming: Equatable, Sendable {
+package enum BodyFraming: Equatable, Sendable {
     case none
     case contentLength(UInt64)
     case chunked
@@ -41,20 +41,20 @@ public enum BodyFraming: Equatable, Sendable {
 }
 
 /// A request head as the inbound parser produced it: validated, framing decided.
-public struct RequestHead: Equatable, Sendable {
-    public var method: String
+package struct RequestHead: Equatable, Sendable {
+    package var method: String
     /// The origin-form target: path plus optional `?query`.
-    public var target: String
+    package var target: String
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
-    public var minorVersion: Int
-    public var fields: [HTTPField]
-    public var framing: BodyFraming
+    package var minorVersion: Int
+    package var fields: [HTTPField]
+    package var framing: BodyFraming
     /// Whether the connection may serve another request after this one.
-    public var keepAlive: Bool
+    package var keepAlive: Bool
     /// `Expect: 100-continue` was sent.
-    public var expectsContinue: Bool
+    package var expectsContinue: Bool
 
-    public init(method: String, target: String, minorVersion: Int, fields: [HTTPField],
+    package init(method: String, target: String, minorVersion: Int, fields: [HTTPField],
                 framing: BodyFraming, keepAlive: Bool, expectsContinue: Bool) {
         self.method = method
         self.target = target
@@ -66,22 +66,22 @@ public struct RequestHead: Equatable, Sendable {
     }
 
     /// The first value of a field, by lowercase name.
-    public func value(of lowercasedName: String) -> String? {
+    package func value(of lowercasedName: String) -> String? {
         fields.first { $0.hasName(lowercasedName) }?.value
     }
 }
 
 /// A response head from the upstream.
-public struct ResponseHead: Equatable, Sendable {
-    public var status: Int
-    public var reason: String
-    public var minorVersion: Int
-    public var fields: [HTTPField]
-    public var framing: BodyFraming
+package struct ResponseHead: Equatable, Sendable {
+    package var status: Int
+    package var reason: String
+    package var minorVersion: Int
+    package var fields: [HTTPField]
+    package var framing: BodyFraming
     /// Whether the upstream connection may be reused after this response's body.
-    public var keepAlive: Bool
+    package var keepAlive: Bool
 
-    public init(status: Int, reason: String, minorVersion: Int, fields: [HTTPField],
+    package init(status: Int, reason: String, minorVersion: Int, fields: [HTTPField],
                 framing: BodyFraming, keepAlive: Bool) {
         self.status = status
         self.reason = reason
@@ -93,11 +93,11 @@ public struct ResponseHead: Equatable, Sendable {
 }
 
 /// An error proxyd answers itself, as `{"errorMessage":"…"}` with `status`.
-public struct ProxyError: Error, Equatable, Sendable {
-    public var status: Int
-    public var message: String
+package struct ProxyError: Error, Equatable, Sendable {
+    package var status: Int
+    package var message: String
 
-    public init(_ status: Int, _ message: String) {
+    package init(_ status: Int, _ message: String) {
         self.status = status
         self.message = message
     }
@@ -105,7 +105,7 @@ public struct ProxyError: Error, Equatable, Sendable {
 
 /// The fields a message's own Connection header nominates (RFC 9110 section 7.6.1) are hop-by-hop too.
 /// The fixed hop-by-hop names are `FieldName.isHopByHop`.
-public enum HopByHop {
+package enum HopByHop {
     /// Whether a Connection value names any field, that is any option but "close" and "keep-alive".
     /// Checked once per message so that the common value costs no per-field work.
     static func nominatesFields(_ connectionValue: String?) -> Bool {

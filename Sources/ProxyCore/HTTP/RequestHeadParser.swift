@@ -1,20 +1,20 @@
 /// Parses a client's request head strictly by RFC 9112, so that proxyd and the upstream can never disagree
 /// about where a request ends (request smuggling). Stateless: the caller keeps the bytes and passes
 /// `scanned` back as `searchFrom`, so a head that arrives byte by byte is scanned once in total.
-public struct RequestHeadParser: Sendable {
-    public struct Limits: Sendable, Equatable {
-        public var maxRequestLine: Int
-        public var maxHeadBytes: Int
-        public var maxFields: Int
+package struct RequestHeadParser: Sendable {
+    package struct Limits: Sendable, Equatable {
+        package var maxRequestLine: Int
+        package var maxHeadBytes: Int
+        package var maxFields: Int
 
-        public init(maxRequestLine: Int = 8192, maxHeadBytes: Int = 32768, maxFields: Int = 128) {
+        package init(maxRequestLine: Int = 8192, maxHeadBytes: Int = 32768, maxFields: Int = 128) {
             self.maxRequestLine = maxRequestLine
             self.maxHeadBytes = maxHeadBytes
             self.maxFields = maxFields
         }
     }
 
-    public enum Result: Equatable, Sendable {
+    package enum Result: Equatable, Sendable {
         /// No complete head yet; pass `scanned` as `searchFrom` once more bytes have arrived.
         case incomplete(scanned: Int)
         /// The head occupies the first `length` bytes; the body, if any, follows.
@@ -22,13 +22,13 @@ public struct RequestHeadParser: Sendable {
         case invalid(ProxyError)
     }
 
-    public var limits: Limits
+    package var limits: Limits
 
-    public init(limits: Limits = Limits()) {
+    package init(limits: Limits = Limits()) {
         self.limits = limits
     }
 
-    public func parse(_ bytes: UnsafeRawBufferPointer, searchFrom: Int = 0) -> Result {
+    package func parse(_ bytes: UnsafeRawBufferPointer, searchFrom: Int = 0) -> Result {
         let count = bytes.count
         // RFC 9112 section 2.2: ignore one empty line before the request line (stray CRLF after a body).
         let lead = count >= 2 && bytes[0] == HTTPSyntax.cr && bytes[1] == HTTPSyntax.lf ? 2 : 0

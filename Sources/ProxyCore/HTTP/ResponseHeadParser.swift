@@ -1,20 +1,20 @@
 /// Parses an upstream's response head. Tolerant of what cannot change the message's meaning (bare LF line
 /// endings, an empty reason, obs-fold), strict on everything that decides where the body ends.
 /// Stateless like `RequestHeadParser`: pass `scanned` back as `searchFrom`.
-public struct ResponseHeadParser: Sendable {
-    public enum Result: Equatable, Sendable {
+package struct ResponseHeadParser: Sendable {
+    package enum Result: Equatable, Sendable {
         case incomplete(scanned: Int)
         case complete(ResponseHead, length: Int)
         case invalid(String)
     }
 
-    public var maxHeadBytes: Int
+    package var maxHeadBytes: Int
 
-    public init(maxHeadBytes: Int = 65536) {
+    package init(maxHeadBytes: Int = 65536) {
         self.maxHeadBytes = maxHeadBytes
     }
 
-    public func parse(_ bytes: UnsafeRawBufferPointer, requestMethod: String, searchFrom: Int = 0) -> Result {
+    package func parse(_ bytes: UnsafeRawBufferPointer, requestMethod: String, searchFrom: Int = 0) -> Result {
         let scanEnd = min(bytes.count, maxHeadBytes)
         var from = max(searchFrom, 1)
         while let i = HTTPSyntax.firstLF(bytes, from: from, end: scanEnd) {

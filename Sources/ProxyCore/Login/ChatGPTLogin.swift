@@ -1,13 +1,13 @@
 /// `POST /chatgpt/login`: next-auth's CSRF token and sign-in URL on the ChatGPT origin, auth0's
 /// identifier and password pages, the redirects back to ChatGPT's callback (which sets the session
 /// cookie), then the session JSON, answered to the client as it came.
-public final class ChatGPTLogin: LoginFlow {
+package final class ChatGPTLogin: LoginFlow {
     private let credentials: LoginRequest
     private let origins: LoginOrigins
     private let run: LoginRun
     private let pages: Auth0Pages
 
-    public init(_ credentials: LoginRequest, origins: LoginOrigins, transport: FlowTransport,
+    package init(_ credentials: LoginRequest, origins: LoginOrigins, transport: FlowTransport,
                 jar: CookieJar = CookieJar()) {
         self.credentials = credentials
         self.origins = origins
@@ -15,12 +15,12 @@ public final class ChatGPTLogin: LoginFlow {
         pages = Auth0Pages(run: run, auth: origins.auth)
     }
 
-    public func start(_ completion: @escaping (Result<FlowResponse, ProxyError>) -> Void) {
+    package func start(_ completion: @escaping (Result<FlowResponse, ProxyError>) -> Void) {
         run.start(completion)
         csrf()
     }
 
-    public func cancel() { run.cancel() }
+    package func cancel() { run.cancel() }
 
     private func csrf() {
         run.enter("csrf")

@@ -5,7 +5,7 @@ import Glibc
 /// The cookies of one login, as a browser keeps them (RFC 6265 sections 5.3 and 5.4): host-only or
 /// domain cookies, paths, Secure, expiry. One jar per login and never shared, so nothing of one
 /// user's session can reach another user's request.
-public final class CookieJar {
+package final class CookieJar {
     struct Cookie {
         var name: String
         var value: String
@@ -28,18 +28,18 @@ public final class CookieJar {
     private let now: () -> Int64
 
     /// `now` gives seconds since the epoch; tests inject a clock.
-    public init(now: @escaping () -> Int64 = { Int64(time(nil)) }) {
+    package init(now: @escaping () -> Int64 = { Int64(time(nil)) }) {
         self.now = now
     }
 
-    public var count: Int { cookies.count }
+    package var count: Int { cookies.count }
 
     /// Applies every `Set-Cookie` field of a response to `url`, redirects included.
-    public func store(_ response: FlowResponse, from url: FlowURL) {
+    package func store(_ response: FlowResponse, from url: FlowURL) {
         for value in response.values(of: "set-cookie") { store(value, from: url) }
     }
 
-    public func store(_ header: String, from url: FlowURL) {
+    package func store(_ header: String, from url: FlowURL) {
         guard header.utf8.count <= Self.maxCookieBytes, let parsed = SetCookie(header) else { return }
         let hostOnly = parsed.domain == nil
         let domain = parsed.domain ?? url.host
@@ -65,7 +65,7 @@ public final class CookieJar {
     }
 
     /// The `Cookie` value for a request to `url`, longer paths first then older first; nil when none apply.
-    public func cookieHeader(for url: FlowURL) -> String? {
+    package func cookieHeader(for url: FlowURL) -> String? {
         let time = now()
         cookies.removeAll { $0.expiry.map { $0 <= time } ?? false }
         let matching = cookies.filter { cookie in

@@ -1,21 +1,21 @@
 /// One upstream request of a login flow. It carries only the semantic fields (content-type, accept,
 /// cookie, origin/referer of navigations, authorization): the transport adds Host, framing and the
 /// browser profile's identity headers from the header plan that `kind` selects.
-public struct FlowRequest: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public enum Kind: Sendable, Equatable {
+package struct FlowRequest: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    package enum Kind: Sendable, Equatable {
         /// A page load or form submission: the profile's `navigation` plan.
         case navigation
         /// A page script calling an API: the profile's `fetch` plan.
         case api
     }
 
-    public var method: String
-    public var url: FlowURL
-    public var fields: [HTTPField]
-    public var body: [UInt8]
-    public var kind: Kind
+    package var method: String
+    package var url: FlowURL
+    package var fields: [HTTPField]
+    package var body: [UInt8]
+    package var kind: Kind
 
-    public init(_ method: String, _ url: FlowURL, kind: Kind, fields: [HTTPField] = [], body: [UInt8] = []) {
+    package init(_ method: String, _ url: FlowURL, kind: Kind, fields: [HTTPField] = [], body: [UInt8] = []) {
         self.method = method
         self.url = url
         self.kind = kind
@@ -23,7 +23,7 @@ public struct FlowRequest: Sendable, CustomStringConvertible, CustomDebugStringC
         self.body = body
     }
 
-    public func value(of lowercasedName: String) -> String? {
+    package func value(of lowercasedName: String) -> String? {
         fields.first { $0.hasName(lowercasedName) }?.value
     }
 
@@ -34,7 +34,7 @@ public struct FlowRequest: Sendable, CustomStringConvertible, CustomDebugStringC
     }
 
     /// Fields, body and query can hold passwords, tokens, codes and cookies: descriptions show none of them.
-    public var description: String { "\(method) \(url) (\(kind), \(fields.count) fields, \(body.count) body bytes)" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["request": description], displayStyle: .struct) }
+    package var description: String { "\(method) \(url) (\(kind), \(fields.count) fields, \(body.count) body bytes)" }
+    package var debugDescription: String { description }
+    package var customMirror: Mirror { Mirror(self, children: ["request": description], displayStyle: .struct) }
 }

@@ -6,6 +6,6 @@
 /// `request.kind`; it never follows redirects; it fails with `FlowResponse.bodyTooLarge` once a body
 /// passes `FlowResponse.maxBodyBytes`; its errors are proxyd's usual ones (502 unreachable or broken,
 /// 504 timeout) with messages that name the stage and never carry request fields or bodies.
-public protocol FlowTransport: AnyObject {
+package protocol FlowTransport: AnyObject {
     func send(_ request: FlowRequest, completion: @escaping (Result<FlowResponse, ProxyError>) -> Void)
 }

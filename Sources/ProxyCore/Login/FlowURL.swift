@@ -1,16 +1,16 @@
 /// An absolute http(s) URL as the login flows use it: parsed once into the parts a request and the
 /// cookie jar need. Fragments are dropped (never sent); userinfo is refused.
-public struct FlowURL: Equatable, Sendable, CustomStringConvertible {
-    public var secure: Bool
+package struct FlowURL: Equatable, Sendable, CustomStringConvertible {
+    package var secure: Bool
     /// Lowercase; IPv6 without brackets.
-    public var host: String
-    public var port: UInt16
+    package var host: String
+    package var port: UInt16
     /// Starts with `/`.
-    public var path: String
+    package var path: String
     /// Without the `?`; nil when the URL has none.
-    public var query: String?
+    package var query: String?
 
-    public init(secure: Bool, host: String, port: UInt16, path: String, query: String? = nil) {
+    package init(secure: Bool, host: String, port: UInt16, path: String, query: String? = nil) {
         self.secure = secure
         self.host = host.lowercased()
         self.port = port
@@ -19,12 +19,12 @@ public struct FlowURL: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// A path under a configured base URL, e.g. `{AUTH}/u/login/identifier` with `query`.
-    public init(_ origin: UpstreamOrigin, _ path: String, query: String? = nil) {
+    package init(_ origin: UpstreamOrigin, _ path: String, query: String? = nil) {
         self.init(secure: origin.secure, host: origin.host, port: origin.port, path: origin.basePath + path, query: query)
     }
 
     /// Parses `http[s]://host[:port][/path][?query][#fragment]`; nil for anything else.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let scheme = text.prefix { $0 != ":" }
         let text = scheme.lowercased() + text.dropFirst(scheme.count)
         let originText = Self.originPart(of: text)
@@ -54,24 +54,24 @@ public struct FlowURL: Equatable, Sendable, CustomStringConvertible {
         return String(text[..<end])
     }
 
-    public var origin: UpstreamOrigin { UpstreamOrigin(secure: secure, host: host, port: port) }
+    package var origin: UpstreamOrigin { UpstreamOrigin(secure: secure, host: host, port: port) }
 
     /// The request target.
-    public var pathAndQuery: String { query.map { path + "?" + $0 } ?? path }
+    package var pathAndQuery: String { query.map { path + "?" + $0 } ?? path }
 
-    public var text: String { origin.webOrigin + pathAndQuery }
+    package var text: String { origin.webOrigin + pathAndQuery }
 
     /// Queries carry states and authorization codes, so descriptions (and any log line) leave them out.
-    public var description: String { origin.webOrigin + path + (query == nil ? "" : "?…") }
+    package var description: String { origin.webOrigin + path + (query == nil ? "" : "?…") }
 
     /// Same scheme, host and port (RFC 6454).
-    public func isSameOrigin(_ other: FlowURL) -> Bool {
+    package func isSameOrigin(_ other: FlowURL) -> Bool {
         secure == other.secure && host == other.host && port == other.port
     }
 
     /// Resolves a `Location` value against this URL (RFC 3986 section 5.2): absolute, scheme-relative,
     /// absolute-path, query-only or relative-path references. Nil for other schemes or a malformed authority.
-    public func resolving(_ reference: String) -> FlowURL? {
+    package func resolving(_ reference: String) -> FlowURL? {
         let reference = reference.trimmingBlanks()
         let scheme = reference.prefix { $0 != ":" }.lowercased()
         if (scheme == "http" || scheme == "https") && reference.dropFirst(scheme.count).hasPrefix("://") {
@@ -119,7 +119,7 @@ public struct FlowURL: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The first value of a query parameter, percent-decoded (`+` as space, as forms encode it).
-    public func queryValue(_ name: String) -> String? {
+    package func queryValue(_ name: String) -> String? {
         guard let query else { return nil }
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

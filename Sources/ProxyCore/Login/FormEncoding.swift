@@ -1,13 +1,13 @@
 /// `application/x-www-form-urlencoded` bodies and query strings, fields in the caller's order.
-public enum FormEncoding {
+package enum FormEncoding {
     /// `name=value&...`. Letters, digits, `-._~` and `/` stay as they are (the spec's
     /// `callbackUrl=/` is sent byte for byte), a space becomes `+`, every other byte `%XX`.
-    public static func encode(_ fields: [(String, String)]) -> [UInt8] {
+    package static func encode(_ fields: [(String, String)]) -> [UInt8] {
         joined(fields, spaceAsPlus: true)
     }
 
     /// A query string; spaces as `%20`, which every server reads as a space (not all read `+` so in a URL).
-    public static func query(_ fields: [(String, String)]) -> String {
+    package static func query(_ fields: [(String, String)]) -> String {
         String(decoding: joined(fields, spaceAsPlus: false), as: UTF8.self)
     }
 
@@ -41,7 +41,7 @@ public enum FormEncoding {
     }
 
     /// Percent-decodes a form or query component; `+` is a space; malformed escapes stay literal.
-    public static func decode<S: StringProtocol>(_ text: S) -> String {
+    package static func decode<S: StringProtocol>(_ text: S) -> String {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

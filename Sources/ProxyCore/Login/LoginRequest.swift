@@ -1,17 +1,17 @@
 /// The body of `POST /chatgpt/login` and `POST /platform/login`: `{"username","password"}`, checked
 /// before any upstream request. Its descriptions never show the password.
-public struct LoginRequest: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public static let maxBodyBytes = 64 * 1024
+package struct LoginRequest: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    package static let maxBodyBytes = 64 * 1024
 
-    public let username: String
-    public let password: String
+    package let username: String
+    package let password: String
 
-    public init(username: String, password: String) {
+    package init(username: String, password: String) {
         self.username = username
         self.password = password
     }
 
-    public static func parse(_ body: [UInt8]) -> Result<LoginRequest, ProxyError> {
+    package static func parse(_ body: [UInt8]) -> Result<LoginRequest, ProxyError> {
         guard body.count <= maxBodyBytes else {
             return .failure(ProxyError(400, "login request body is larger than \(maxBodyBytes) bytes"))
         }
@@ -26,7 +26,7 @@ public struct LoginRequest: Sendable, CustomStringConvertible, CustomDebugString
         return .success(LoginRequest(username: username, password: password))
     }
 
-    public var description: String { "LoginRequest(credentials redacted)" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+    package var description: String { "LoginRequest(credentials redacted)" }
+    package var debugDescription: String { description }
+    package var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

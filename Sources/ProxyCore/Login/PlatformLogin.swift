@@ -1,7 +1,7 @@
 /// `POST /platform/login`: auth0's authorization-code flow for the platform web app (the identifier
 /// and password pages, the redirects to the app's callback), the code exchanged for an access token,
 /// then the dashboard login, answered to the client as it came.
-public final class PlatformLogin: LoginFlow {
+package final class PlatformLogin: LoginFlow {
     /// The platform web app's public auth0 client.
     static let clientID = "DRivsnm2Mu42T3KOpqdtwB3NYviHYzwD"
     static let audience = "https://api.openai.com/v1"
@@ -11,7 +11,7 @@ public final class PlatformLogin: LoginFlow {
     private let run: LoginRun
     private let pages: Auth0Pages
 
-    public init(_ credentials: LoginRequest, origins: LoginOrigins, transport: FlowTransport,
+    package init(_ credentials: LoginRequest, origins: LoginOrigins, transport: FlowTransport,
                 jar: CookieJar = CookieJar()) {
         self.credentials = credentials
         self.origins = origins
@@ -21,12 +21,12 @@ public final class PlatformLogin: LoginFlow {
 
     private var callbackURL: FlowURL { FlowURL(origins.platformWeb, "/auth/callback") }
 
-    public func start(_ completion: @escaping (Result<FlowResponse, ProxyError>) -> Void) {
+    package func start(_ completion: @escaping (Result<FlowResponse, ProxyError>) -> Void) {
         run.start(completion)
         logout()
     }
 
-    public func cancel() { run.cancel() }
+    package func cancel() { run.cancel() }
 
     /// Ends any auth0 session first, as the web app does; whatever happens, the login goes on.
     private func logout() {

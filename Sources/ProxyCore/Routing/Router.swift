@@ -1,5 +1,5 @@
 /// What the inbound side does with a request, decided from its method and target alone.
-public enum Route: Equatable, Sendable {
+package enum Route: Equatable, Sendable {
     /// proxyd's own liveness endpoint.
     case health
     case login(LoginKind)
@@ -7,18 +7,18 @@ public enum Route: Equatable, Sendable {
     case reject(ProxyError)
 }
 
-public enum LoginKind: Equatable, Sendable {
+package enum LoginKind: Equatable, Sendable {
     case chatgpt, platform
 }
 
 /// An upstream request: the client's body and semantic headers go with it unchanged.
-public struct Forward: Equatable, Sendable {
-    public var origin: UpstreamOrigin
-    public var method: String
+package struct Forward: Equatable, Sendable {
+    package var origin: UpstreamOrigin
+    package var method: String
     /// `origin.basePath` + upstream path + the client's `?query`.
-    public var target: String
+    package var target: String
 
-    public init(origin: UpstreamOrigin, method: String, target: String) {
+    package init(origin: UpstreamOrigin, method: String, target: String) {
         self.origin = origin
         self.method = method
         self.target = target
@@ -27,16 +27,16 @@ public struct Forward: Equatable, Sendable {
 
 /// The contract's route tables (API.md, "ChatGPT web" and "OpenAI platform"). Inbound paths are matched
 /// as received (no decoding), so what is routed is exactly what is forwarded.
-public struct Router: Sendable {
-    public let chatgpt: UpstreamOrigin
-    public let platform: UpstreamOrigin
+package struct Router: Sendable {
+    package let chatgpt: UpstreamOrigin
+    package let platform: UpstreamOrigin
 
-    public init(chatgpt: UpstreamOrigin, platform: UpstreamOrigin) {
+    package init(chatgpt: UpstreamOrigin, platform: UpstreamOrigin) {
         self.chatgpt = chatgpt
         self.platform = platform
     }
 
-    public func route(method: String, target: String) -> Route {
+    package func route(method: String, target: String) -> Route {
         var target = target
         return target.withUTF8 { route(method: method, target: UnsafeRawBufferPointer($0)) }
     }

@@ -1,19 +1,19 @@
 /// Where a class of routes goes: one of the configured base URLs, e.g. `https://chatgpt.com`.
-public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
-    public let secure: Bool
-    public let host: String
-    public let port: UInt16
+package struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
+    package let secure: Bool
+    package let host: String
+    package let port: UInt16
     /// A path prefix without a trailing slash ("" for none), prepended to every upstream path.
-    public let basePath: String
+    package let basePath: String
     /// The Host header value: the port is left out when it is the scheme's default. Stored because every
     /// forwarded request sends it.
-    public let authority: String
+    package let authority: String
     /// The web origin (RFC 6454) and its root page, which browser profiles send as Origin and Referer
     /// of a same-origin script's requests; stored for the same reason as `authority`.
-    public let webOrigin: String
-    public let rootPage: String
+    package let webOrigin: String
+    package let rootPage: String
 
-    public init(secure: Bool, host: String, port: UInt16, basePath: String = "") {
+    package init(secure: Bool, host: String, port: UInt16, basePath: String = "") {
         self.secure = secure
         self.host = host
         self.port = port
@@ -25,7 +25,7 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses `http[s]://host[:port][/base]`; IPv6 hosts in brackets. Returns nil when malformed.
-    public init?(url: String) {
+    package init?(url: String) {
         let secure: Bool
         var rest: Substring
         if url.hasPrefix("https://") {
@@ -71,16 +71,16 @@ public struct UpstreamOrigin: Hashable, Sendable, CustomStringConvertible {
 
     /// `authority` and the page texts follow from the rest, so hashing or comparing them too would only cost
     /// the pool's lookups (one per request) time.
-    public static func == (a: UpstreamOrigin, b: UpstreamOrigin) -> Bool {
+    package static func == (a: UpstreamOrigin, b: UpstreamOrigin) -> Bool {
         a.port == b.port && a.secure == b.secure && a.host == b.host && a.basePath == b.basePath
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(secure)
         hasher.combine(host)
         hasher.combine(port)
         hasher.combine(basePath)
     }
 
-    public var description: String { webOrigin + basePath }
+    package var description: String { webOrigin + basePath }
 }

@@ -3,7 +3,7 @@ import Glibc
 
 /// Starts one worker thread per configured core, each with its own SO_REUSEPORT listener, and
 /// waits for SIGINT or SIGTERM: the first drains the workers, a second stops them at once.
-public final class Server {
+package final class Server {
     private let configuration: Configuration
     private let tls: TLSContext
     private var listenFDs: [Int32] = []
@@ -13,7 +13,7 @@ public final class Server {
     private let resolveOverrides: [Resolver.Key: [SocketAddress]]
 
     /// Binds every worker's listener now, so a busy port or bad address stops startup with one line.
-    public init(configuration: Configuration) throws {
+    package init(configuration: Configuration) throws {
         self.configuration = configuration
         Log.level = configuration.logLevel
         do {
@@ -43,7 +43,7 @@ public final class Server {
 
     /// Serves until SIGINT or SIGTERM, drains the workers (until the requests under way are done, a
     /// second signal, or `PROXYD_DRAIN_TIMEOUT`), then stops them and returns.
-    public func run() throws {
+    package func run() throws {
         var stopSignals = sigset_t()
         sigemptyset(&stopSignals)
         sigaddset(&stopSignals, SIGINT)
@@ -70,7 +70,7 @@ public final class Server {
 
     /// Starts the workers and returns at once; for callers that decide themselves when to `stop`
     /// (the `fingerprint` diagnostic). `run` is this plus waiting for a signal.
-    public func start() throws {
+    package func start() throws {
         // Writes to closed sockets must fail with EPIPE, not kill the process.
         signal(SIGPIPE, SIG_IGN)
         for fd in listenFDs {
@@ -89,7 +89,7 @@ public final class Server {
     }
 
     /// Stops the started workers and waits for their threads to end.
-    public func stop() {
+    package func stop() {
         for worker in workers { worker.stop() }
         for thread in threads { pthread_join(thread, nil) }
         workers = []
@@ -118,7 +118,7 @@ private final class FinishedWorkers: @unchecked Sendable {
     }
 }
 
-public struct ServerError: Error, CustomStringConvertible {
-    public let description: String
+package struct ServerError: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

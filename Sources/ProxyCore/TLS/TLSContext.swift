@@ -1,19 +1,19 @@
 import CTLSShim
 
 /// Why a TLS client context could not be built; the description is the shim's message.
-public struct TLSContextError: Error, CustomStringConvertible, Sendable {
-    public let description: String
+package struct TLSContextError: Error, CustomStringConvertible, Sendable {
+    package let description: String
 }
 
 /// The shared client TLS settings (trust store, ALPN, profile) of one process. The shim context is
 /// read-only after creation, so every worker thread may open connections from it at once;
 /// connections use `pointer` with the tlsshim_conn_* functions directly.
-public final class TLSContext: @unchecked Sendable {
-    public let pointer: OpaquePointer
+package final class TLSContext: @unchecked Sendable {
+    package let pointer: OpaquePointer
 
     /// `caFile` adds PEM certificates to the system trust store; `alpnProtocols` are offered in order;
     /// `profile` decides the rest of the ClientHello.
-    public init(caFile: String?, alpnProtocols: [String], profile: TLSProfile) throws {
+    package init(caFile: String?, alpnProtocols: [String], profile: TLSProfile) throws {
         var wire: [UInt8] = []
         for name in alpnProtocols {
             let bytes = Array(name.utf8)

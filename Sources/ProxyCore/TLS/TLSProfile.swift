@@ -2,7 +2,7 @@ import CTLSShim
 
 /// The ClientHello an upstream sees; the shim picks the TLS library that can produce it. Each
 /// browser's table is Sources/CTLSShim/<name>_profile.c, which also says how close it comes.
-public enum TLSProfile: Sendable, CaseIterable {
+package enum TLSProfile: Sendable, CaseIterable {
     /// OpenSSL's own defaults: no impersonation.
     case openssl
     /// Chrome 156 through BoringSSL: JA4 `t13d1517h2_8daaf6152771_cb7bf5808d99`, extension order
@@ -18,7 +18,7 @@ public enum TLSProfile: Sendable, CaseIterable {
     case okhttp
 
     /// The TLS layer of a configured profile name.
-    public init(_ name: TLSProfileName) {
+    package init(_ name: TLSProfileName) {
         switch name {
         case .openssl: self = .openssl
         case .chrome: self = .chrome
