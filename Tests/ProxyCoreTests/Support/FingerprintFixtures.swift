@@ -56,7 +56,7 @@ struct FingerprintFixture: Decodable {
     var tls: TLS
     var http2: HTTP2?
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/Fingerprints")
 
     static func all() throws -> [FingerprintFixture] {

@@ -4,7 +4,7 @@ import XCTest
 /// The README table and the example env file are written by hand; these keep them in step with the settings table.
 final class SettingsDocsTests: XCTestCase {
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     func testReadmeTableListsEverySetting() throws {
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
