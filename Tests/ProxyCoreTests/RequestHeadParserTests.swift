@@ -212,6 +212,36 @@ final class RequestHeadParserTests: XCTestCase {
 
     // MARK: limits (431)
 
+    /// Issue 10: a 20 KB field went to an HTTP/2 upstream that ended the whole shared connection over it.
+    func testFieldSizeLimitCountsNameAndValue() {
+        let name = "X-Big"
+        let fits = name + ": " + String(repeating: "v", count: 8192 - name.utf8.count)
+        guard case .complete(let head, _) = parse(request("Host: h", fits)) else { return XCTFail() }
+        XCTAssertEqual(head.value(of: "x-big")?.utf8.count, 8192 - name.utf8.count)
+        // Surrounding whitespace is not part of the value.
+        guard case .complete = parse(request("Host: h", fits.replacingOccurrences(of: ": ", with: ":   ") + "  "))
+        else { return XCTFail() }
+
+        let over = name + ": " + String(repeating: "v", count: 8193 - name.utf8.count)
+        assertRejected(request("Host: h", over), 431, "header field X-Big is 8193 bytes, over the limit of 8192")
+        // A long name counts as much as a long value, and is shown shortened.
+        guard case .complete = parse(request("Host: h", String(repeating: "n", count: 8190) + ": ab")) else {
+            return XCTFail()
+        }
+        assertRejected(request("Host: h", String(repeating: "n", count: 8191) + ": ab"), 431,
+                       "header field \(String(repeating: "n", count: 64))... is 8193 bytes")
+        assertRejected(request("Host: h", "A: " + String(repeating: "a", count: 20_000)), 431, "over the limit")
+    }
+
+    func testFieldSizeLimitIsALimit() {
+        let limits = RequestHeadParser.Limits(maxFieldBytes: 10)
+        guard case .complete = parse(request("Host: h", "Abc: 1234567"), limits: limits) else { return XCTFail() }
+        assertRejected(request("Host: h", "Abc: 12345678"), 431, "Abc is 11 bytes, over the limit of 10", limits: limits)
+        // The same answer however the bytes arrive.
+        let text = request("Host: h", "Abc: 12345678", "X: y")
+        XCTAssertEqual(dribble(text, limits: limits).0, parse(text, limits: limits))
+    }
+
     func testRequestLineLimit() {
         let limits = RequestHeadParser.Limits(maxRequestLine: 20)
         let exact = "GET /" + String(repeating: "a", count: 6) + " HTTP/1.1" // 20 bytes
