@@ -178,6 +178,18 @@ final class RequestHeadParserTests: XCTestCase {
         assertRejected(request("Host: a", "Host: a", version: "HTTP/1.0"), 400, "duplicate Host header")
     }
 
+    // MARK: Authorization
+
+    /// Issue 10: both were forwarded, and which one the upstream (or the sticky proxy choice) used was anyone's guess.
+    func testDuplicateAuthorizationIsRejected() {
+        // Equal values too: intermediaries disagree on whether to merge them, as with Content-Length.
+        for pair in [("Authorization: Bearer a", "Authorization: Bearer b"), ("authorization: t", "AUTHORIZATION: t")] {
+            assertRejected(request("Host: h", pair.0, pair.1), 400, "duplicate Authorization header")
+        }
+        let head = head(request("Host: h", "Authorization: Bearer a", "Proxy-Authorization: b"))
+        XCTAssertEqual(head?.value(of: "authorization"), "Bearer a", "Proxy-Authorization is another field")
+    }
+
     // MARK: Content-Length and Transfer-Encoding (request smuggling shapes)
 
     func testContentLengthRejections() {

@@ -8,6 +8,7 @@ struct RequestFieldSemantics {
     }
 
     private var hostCount = 0
+    private var hasAuthorization = false
     private var contentLength: UInt64?
     private var transferCodings = TransferCodings()
     private var connection = HTTPSyntax.ConnectionOptions()
@@ -23,6 +24,11 @@ struct RequestFieldSemantics {
         case .host:
             hostCount += 1
             if hostCount > 1 { return Self.bad("duplicate Host header") }
+        case .authorization:
+            // A singleton (RFC 9110 section 5.3): which of two would the upstream use, and which did the route
+            // pick its proxy by? Neither is guessed.
+            if hasAuthorization { return Self.bad("duplicate Authorization header") }
+            hasAuthorization = true
         case .contentLength:
             // Even equal duplicates are refused: intermediaries disagree on how to merge them.
             guard contentLength == nil else { return Self.bad("duplicate Content-Length") }
