@@ -222,6 +222,30 @@ final class RequestHeadParserTests: XCTestCase {
         assertRejected(request("Transfer-Encoding: chunked", version: "HTTP/1.0"), 400, "HTTP/1.0")
     }
 
+    /// Issue 10: these went to HTTP/1.1 upstreams beside proxyd's own framing.
+    func testFramingLookalikesAreRejected() {
+        for name in ["Transfer_Encoding", "transfer_encoding", "TRANSFER_ENCODING", "Content_Length", "content_length"] {
+            assertRejected(request("Host: h", "\(name): chunked", "Content-Length: 0"), 400, "looks like a framing header")
+        }
+        // Other names with `_` are tokens like any other, and pass.
+        let head = head(request("Host: h", "X_Request_Id: 7", "Transfer_Encodings: x", "Content_Lengthy: 1"))
+        XCTAssertEqual(head?.value(of: "x_request_id"), "7")
+        XCTAssertEqual(head?.fields.count, 4)
+    }
+
+    func testChunkedAsAContentCodingIsRejected() {
+        for value in ["chunked", "Chunked", "gzip, chunked", " chunked ", "chunked,gzip"] {
+            assertRejected(request("Host: h", "Content-Encoding: \(value)", "Content-Length: 0"), 400,
+                           "not a Content-Encoding")
+        }
+        assertRejected(request("Host: h", "Content-Encoding: gzip", "content-encoding: CHUNKED"), 400,
+                       "not a Content-Encoding")
+        XCTAssertEqual(head(request("Host: h", "Content-Encoding: gzip, br", "Content-Length: 0"))?
+            .value(of: "content-encoding"), "gzip, br")
+        XCTAssertEqual(head(request("Host: h", "Content-Encoding: x-chunked"))?.value(of: "content-encoding"),
+                       "x-chunked")
+    }
+
     // MARK: limits (431)
 
     /// Issue 10: a 20 KB field went to an HTTP/2 upstream that ended the whole shared connection over it.

@@ -115,7 +115,7 @@ public struct RequestHeadParser: Sendable {
                 ? String(decoding: valueBytes, as: UTF8.self) : String(validating: valueBytes, as: UTF8.self)
             else { return Self.bad("header value is not valid UTF-8") }
             let known = FieldName(nameBytes)
-            if let error = semantics.add(known, value: valueBytes) { return .invalid(error) }
+            if let error = semantics.add(known, name: nameBytes, value: valueBytes) { return .invalid(error) }
             fields.append(HTTPField(String(decoding: nameBytes, as: UTF8.self), value, known: known))
             pos = lf + 1
         }
