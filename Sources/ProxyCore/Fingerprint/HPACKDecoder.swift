@@ -68,7 +68,7 @@ package struct HPACKDecoder: Sendable {
                 if representation == .incremental { insert(name: name, value: value) }
                 field = Field(name: text(name), value: text(value), representation: representation, huffman: literal.huffman)
             }
-            listSize += name.count + value.count + 32
+            listSize += HeaderListSize.field(nameCount: name.count, valueCount: value.count)
             guard listSize <= maxHeaderListSize else { return failure("header list larger than \(maxHeaderListSize) bytes") }
             fields.append(field)
         }

@@ -3,7 +3,7 @@
 enum FieldName: Equatable {
     case connection, keepAlive, proxyConnection, proxyAuthenticate, proxyAuthorization, te, trailer,
          transferEncoding, upgrade
-    case host, contentLength, expect, authorization
+    case host, contentLength, expect, authorization, contentEncoding
 
     /// nil for every other name; ASCII case-insensitive.
     init?(_ bytes: UnsafeRawBufferPointer) {
@@ -19,10 +19,32 @@ enum FieldName: Equatable {
         case 13 where named("authorization"): self = .authorization
         case 14 where named("content-length"): self = .contentLength
         case 16 where named("proxy-connection"): self = .proxyConnection
+        case 16 where named("content-encoding"): self = .contentEncoding
         case 17 where named("transfer-encoding"): self = .transferEncoding
         case 18 where named("proxy-authenticate"): self = .proxyAuthenticate
         case 19 where named("proxy-authorization"): self = .proxyAuthorization
         default: return nil
+        }
+    }
+
+    /// Whether a name that is not Transfer-Encoding or Content-Length reads as one when `_` is taken for `-`,
+    /// as CGI-style servers do (both become HTTP_TRANSFER_ENCODING): a second framing the upstream may obey.
+    /// Checked only for unclassified names of those two lengths, so other names cost one comparison.
+    static func isFramingLookalike(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        func reads(as lowercased: StaticString) -> Bool {
+            let expected = UnsafeRawBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
+            var underscore = false
+            for k in 0..<bytes.count {
+                let b = bytes[k] == 0x5F ? 0x2D : HTTPSyntax.foldCase(bytes[k])
+                guard b == expected[k] else { return false }
+                underscore = underscore || bytes[k] == 0x5F
+            }
+            return underscore
+        }
+        switch bytes.count {
+        case 14: return reads(as: "content-length")
+        case 17: return reads(as: "transfer-encoding")
+        default: return false
         }
     }
 
@@ -35,7 +57,7 @@ enum FieldName: Equatable {
     /// Hop-by-hop fields (RFC 9110 section 7.6.1) never cross the proxy in either direction.
     var isHopByHop: Bool {
         switch self {
-        case .host, .contentLength, .expect, .authorization: return false
+        case .host, .contentLength, .expect, .authorization, .contentEncoding: return false
         default: return true
         }
     }

@@ -8,6 +8,7 @@ struct RequestFieldSemantics {
     }
 
     private var hostCount = 0
+    private var hasAuthorization = false
     private var contentLength: UInt64?
     private var transferCodings = TransferCodings()
     private var connection = HTTPSyntax.ConnectionOptions()
@@ -17,12 +18,33 @@ struct RequestFieldSemantics {
         ProxyError(400, "invalid request: " + message)
     }
 
-    /// `name` is the field's classification, nil for names the proxy does not act on.
-    mutating func add(_ name: FieldName?, value: UnsafeRawBufferPointer) -> ProxyError? {
-        switch name {
+    /// `known` is the field's classification, nil for names the proxy does not act on; `name` its bytes.
+    mutating func add(_ known: FieldName?, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> ProxyError? {
+        switch known {
         case .host:
             hostCount += 1
             if hostCount > 1 { return Self.bad("duplicate Host header") }
+        case .authorization:
+            // A singleton (RFC 9110 section 5.3): which of two would the upstream use, and which did the route
+            // pick its proxy by? Neither is guessed.
+            if hasAuthorization { return Self.bad("duplicate Authorization header") }
+            hasAuthorization = true
+        case .contentEncoding:
+            // `chunked` is a transfer coding (RFC 9112 section 7); as a content coding it only serves to make an
+            // upstream that mistakes the two frame the body differently from proxyd.
+            var chunked = false
+            HTTPSyntax.forEachListElement(value) { coding in
+                chunked = HTTPSyntax.equalsLowercase(coding, "chunked")
+                return !chunked
+            }
+            if chunked { return Self.bad("chunked is a transfer coding, not a Content-Encoding") }
+        case nil:
+            // nginx drops such names (underscores_in_headers off) and HAProxy forwards them; proxyd refuses the
+            // framing lookalikes: forwarded, an upstream that reads `_` as `-` sees two framings; dropped, the
+            // client never learns why its field had no effect. Other names with `_` pass as the tokens they are.
+            if FieldName.isFramingLookalike(name) {
+                return Self.bad("\(String(decoding: name, as: UTF8.self)) looks like a framing header")
+            }
         case .contentLength:
             // Even equal duplicates are refused: intermediaries disagree on how to merge them.
             guard contentLength == nil else { return Self.bad("duplicate Content-Length") }

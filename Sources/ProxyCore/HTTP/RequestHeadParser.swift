@@ -6,11 +6,17 @@ package struct RequestHeadParser: Sendable {
         package var maxRequestLine: Int
         package var maxHeadBytes: Int
         package var maxFields: Int
+        /// A field's name and value together. A field the upstream would refuse must be refused here: an HTTP/2
+        /// server refuses an oversized field by ending the whole connection (nginx: its 8 KB buffer, the
+        /// `large_client_header_buffers` default), and that connection carries other clients' streams.
+        package var maxFieldBytes: Int
 
-        package init(maxRequestLine: Int = 8192, maxHeadBytes: Int = 32768, maxFields: Int = 128) {
+        package init(maxRequestLine: Int = 8192, maxHeadBytes: Int = 32768, maxFields: Int = 128,
+                    maxFieldBytes: Int = 8192) {
             self.maxRequestLine = maxRequestLine
             self.maxHeadBytes = maxHeadBytes
             self.maxFields = maxFields
+            self.maxFieldBytes = maxFieldBytes
         }
     }
 
@@ -62,6 +68,13 @@ package struct RequestHeadParser: Sendable {
     private static let headTooLarge = Result.invalid(ProxyError(431, "request header fields too large"))
     private static let requestLineTooLong = Result.invalid(ProxyError(431, "request line too long"))
 
+    /// Names the field (its first 64 bytes: a name may be the oversized part) so the client can tell which.
+    private func fieldTooLarge(_ name: UnsafeRawBufferPointer, size: Int) -> ProxyError {
+        let shown = String(decoding: name.prefix(64), as: UTF8.self) + (name.count > 64 ? "..." : "")
+        return ProxyError(431, "header field \(shown) is \(size) bytes, over the limit of \(limits.maxFieldBytes) "
+                          + "for a name and value")
+    }
+
     /// `bytes[from..<length]` is a request line and field lines, each ending in CRLF, then an empty line.
     private func parseHead(_ b: UnsafeRawBufferPointer, from: Int, length: Int) -> Result {
         guard let lineLF = HTTPSyntax.firstLF(b, from: from, end: length), lineLF > from,
@@ -93,13 +106,16 @@ package struct RequestHeadParser: Sendable {
             case .failure(let failure): return Self.bad(failure.message)
             }
             let nameBytes = UnsafeRawBufferPointer(rebasing: b[parsed.name])
+            if parsed.name.count + parsed.value.count > limits.maxFieldBytes {
+                return .invalid(fieldTooLarge(nameBytes, size: parsed.name.count + parsed.value.count))
+            }
             let valueBytes = UnsafeRawBufferPointer(rebasing: b[parsed.value])
             // Validating is much slower than decoding, and ASCII needs no validation.
             guard let value = parsed.valueIsASCII
                 ? String(decoding: valueBytes, as: UTF8.self) : String(validating: valueBytes, as: UTF8.self)
             else { return Self.bad("header value is not valid UTF-8") }
             let known = FieldName(nameBytes)
-            if let error = semantics.add(known, value: valueBytes) { return .invalid(error) }
+            if let error = semantics.add(known, name: nameBytes, value: valueBytes) { return .invalid(error) }
             fields.append(HTTPField(String(decoding: nameBytes, as: UTF8.self), value, known: known))
             pos = lf + 1
         }

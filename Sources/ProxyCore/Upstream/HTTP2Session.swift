@@ -91,6 +91,9 @@ final class HTTP2Session {
     func submit(_ client: UpstreamUser, head: RequestHead, method: String, target: String,
                 origin: UpstreamOrigin, plan: HeaderPlan?, hasBody: Bool) -> Result<Int32, ProxyError> {
         buildHeaders(head, method: method, target: target, origin: origin, plan: plan)
+        // Past the server's limit the request fails alone, before it can end a connection others share.
+        let limit = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE)
+        if let error = HeaderListSize.check(HeaderListSize.of(headerSpans), peerLimit: limit) { return .failure(error) }
         var provider = nghttp2_data_provider()
         provider.read_callback = Self.readBody
         var priorityBuffer = nghttp2_priority_spec()

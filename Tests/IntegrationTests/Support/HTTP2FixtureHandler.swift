@@ -6,7 +6,9 @@ import NIOHTTP2
 /// Answers the streams of one HTTP/2 connection at the frame level (no stream multiplexer), so the fixture sees
 /// and controls every RST_STREAM, GOAWAY and WINDOW_UPDATE itself. Behaviour is chosen by the last path segment,
 /// as in `FixtureHandler` (`__encoded` and `__sse?coding=` included), plus `__rst` (RST_STREAM before any HEADERS; `?code=` picks the error code, default
-/// INTERNAL_ERROR) and `__rst_mid` (HEADERS promising 1000 bytes, 100 of them, then RST_STREAM(INTERNAL_ERROR)).
+/// INTERNAL_ERROR), `__rst_mid` (HEADERS promising 1000 bytes, 100 of them, then RST_STREAM(INTERNAL_ERROR)),
+/// `__stall` (HEADERS without a length and 100 bytes, then silence) and `__late_body` (HEADERS now, a 4-byte body
+/// `?after_ms=` later).
 final class HTTP2FixtureHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -164,6 +166,16 @@ final class HTTP2FixtureHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: trailers,
                                                                                                    endStream: true)))),
                                   promise: nil)
+        case "__stall":
+            writeHeaders(on: id, status: 200, ["content-type": "application/octet-stream"], context: context)
+            writeData(on: id, context.channel.allocator.buffer(bytes: TestPattern.bytes(count: 100)), end: false,
+                      context: context)
+        case "__late_body":
+            writeHeaders(on: id, status: 200, ["content-type": "text/plain"], context: context)
+            let delay = Int64(query["after_ms"] ?? "") ?? 1000
+            context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
+                self.writeData(on: id, context.channel.allocator.buffer(string: "late"), end: true, context: context)
+            }
         case "__rst":
             reset(id, code: HTTP2ErrorCode(networkCode: Int(query["code"] ?? "") ?? 2), context: context)
         case "__rst_mid":

@@ -43,7 +43,9 @@ final class NginxServer {
         return directories.map { $0 + "/nginx" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    init(executable: String, pki: TestPKI, sites: [Site]) throws {
+    /// `streamingUpstream` (an `http(s)://127.0.0.1:port` base) answers the paths ending in `/__sse` instead of the
+    /// plain listener, unbuffered, so that nginx relays a fixture's event stream as it comes.
+    init(executable: String, pki: TestPKI, sites: [Site], streamingUpstream: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("proxyd-itest-nginx-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("temp"),
@@ -53,7 +55,8 @@ final class NginxServer {
         self.ports = ports
         let backendPort = try LoopbackSocket.unusedPort()
         let configPath = directory.appendingPathComponent("nginx.conf").path
-        try Self.configuration(directory: directory.path, pki: pki, sites: sites, ports: ports, backendPort: backendPort)
+        try Self.configuration(directory: directory.path, pki: pki, sites: sites, ports: ports, backendPort: backendPort,
+                               streamingUpstream: streamingUpstream)
             .write(toFile: configPath, atomically: true, encoding: .utf8)
 
         process = Process()
@@ -124,7 +127,16 @@ final class NginxServer {
 
     /// The answer is `{"site":NAME,"method":METHOD}`; X-Seen-UA and X-Seen-Body echo what arrived.
     private static func configuration(directory: String, pki: TestPKI, sites: [Site], ports: [String: Int],
-                                      backendPort: Int) -> String {
+                                      backendPort: Int, streamingUpstream: String?) -> String {
+        let streaming = streamingUpstream.map { upstream in
+            """
+                    location ~ /__sse$ {
+                        proxy_pass \(upstream);
+                        proxy_http_version 1.1;
+                        proxy_buffering off;
+                    }
+            """
+        } ?? ""
         let servers = sites.map { site in
             """
                 server {
@@ -137,6 +149,7 @@ final class NginxServer {
                         add_header X-Seen-UA $http_user_agent always;
                         add_header X-Seen-Body $request_body always;
                     }
+            \(streaming)
                 }
             """
         }.joined(separator: "\n")

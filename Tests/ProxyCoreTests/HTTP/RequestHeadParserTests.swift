@@ -178,6 +178,18 @@ final class RequestHeadParserTests: XCTestCase {
         assertRejected(request("Host: a", "Host: a", version: "HTTP/1.0"), 400, "duplicate Host header")
     }
 
+    // MARK: Authorization
+
+    /// Issue 10: both were forwarded, and which one the upstream (or the sticky proxy choice) used was anyone's guess.
+    func testDuplicateAuthorizationIsRejected() {
+        // Equal values too: intermediaries disagree on whether to merge them, as with Content-Length.
+        for pair in [("Authorization: Bearer a", "Authorization: Bearer b"), ("authorization: t", "AUTHORIZATION: t")] {
+            assertRejected(request("Host: h", pair.0, pair.1), 400, "duplicate Authorization header")
+        }
+        let head = head(request("Host: h", "Authorization: Bearer a", "Proxy-Authorization: b"))
+        XCTAssertEqual(head?.value(of: "authorization"), "Bearer a", "Proxy-Authorization is another field")
+    }
+
     // MARK: Content-Length and Transfer-Encoding (request smuggling shapes)
 
     func testContentLengthRejections() {
@@ -210,7 +222,61 @@ final class RequestHeadParserTests: XCTestCase {
         assertRejected(request("Transfer-Encoding: chunked", version: "HTTP/1.0"), 400, "HTTP/1.0")
     }
 
+    /// Issue 10: these went to HTTP/1.1 upstreams beside proxyd's own framing.
+    func testFramingLookalikesAreRejected() {
+        for name in ["Transfer_Encoding", "transfer_encoding", "TRANSFER_ENCODING", "Content_Length", "content_length"] {
+            assertRejected(request("Host: h", "\(name): chunked", "Content-Length: 0"), 400, "looks like a framing header")
+        }
+        // Other names with `_` are tokens like any other, and pass.
+        let head = head(request("Host: h", "X_Request_Id: 7", "Transfer_Encodings: x", "Content_Lengthy: 1"))
+        XCTAssertEqual(head?.value(of: "x_request_id"), "7")
+        XCTAssertEqual(head?.fields.count, 4)
+    }
+
+    func testChunkedAsAContentCodingIsRejected() {
+        for value in ["chunked", "Chunked", "gzip, chunked", " chunked ", "chunked,gzip"] {
+            assertRejected(request("Host: h", "Content-Encoding: \(value)", "Content-Length: 0"), 400,
+                           "not a Content-Encoding")
+        }
+        assertRejected(request("Host: h", "Content-Encoding: gzip", "content-encoding: CHUNKED"), 400,
+                       "not a Content-Encoding")
+        XCTAssertEqual(head(request("Host: h", "Content-Encoding: gzip, br", "Content-Length: 0"))?
+            .value(of: "content-encoding"), "gzip, br")
+        XCTAssertEqual(head(request("Host: h", "Content-Encoding: x-chunked"))?.value(of: "content-encoding"),
+                       "x-chunked")
+    }
+
     // MARK: limits (431)
+
+    /// Issue 10: a 20 KB field went to an HTTP/2 upstream that ended the whole shared connection over it.
+    func testFieldSizeLimitCountsNameAndValue() {
+        let name = "X-Big"
+        let fits = name + ": " + String(repeating: "v", count: 8192 - name.utf8.count)
+        guard case .complete(let head, _) = parse(request("Host: h", fits)) else { return XCTFail() }
+        XCTAssertEqual(head.value(of: "x-big")?.utf8.count, 8192 - name.utf8.count)
+        // Surrounding whitespace is not part of the value.
+        guard case .complete = parse(request("Host: h", fits.replacingOccurrences(of: ": ", with: ":   ") + "  "))
+        else { return XCTFail() }
+
+        let over = name + ": " + String(repeating: "v", count: 8193 - name.utf8.count)
+        assertRejected(request("Host: h", over), 431, "header field X-Big is 8193 bytes, over the limit of 8192")
+        // A long name counts as much as a long value, and is shown shortened.
+        guard case .complete = parse(request("Host: h", String(repeating: "n", count: 8190) + ": ab")) else {
+            return XCTFail()
+        }
+        assertRejected(request("Host: h", String(repeating: "n", count: 8191) + ": ab"), 431,
+                       "header field \(String(repeating: "n", count: 64))... is 8193 bytes")
+        assertRejected(request("Host: h", "A: " + String(repeating: "a", count: 20_000)), 431, "over the limit")
+    }
+
+    func testFieldSizeLimitIsALimit() {
+        let limits = RequestHeadParser.Limits(maxFieldBytes: 10)
+        guard case .complete = parse(request("Host: h", "Abc: 1234567"), limits: limits) else { return XCTFail() }
+        assertRejected(request("Host: h", "Abc: 12345678"), 431, "Abc is 11 bytes, over the limit of 10", limits: limits)
+        // The same answer however the bytes arrive.
+        let text = request("Host: h", "Abc: 12345678", "X: y")
+        XCTAssertEqual(dribble(text, limits: limits).0, parse(text, limits: limits))
+    }
 
     func testRequestLineLimit() {
         let limits = RequestHeadParser.Limits(maxRequestLine: 20)
