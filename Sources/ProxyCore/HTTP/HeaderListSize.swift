@@ -18,11 +18,17 @@ enum HeaderListSize {
         return total
     }
 
+    /// The limit assumed when a server advertises none (nghttp2 reports that as `UInt32.max`): nginx sends no
+    /// SETTINGS_MAX_HEADER_LIST_SIZE yet ends the whole connection past 32 KB of names and values (its
+    /// `large_client_header_buffers`, 4 × 8 KB), so a list is kept under that whatever the server says.
+    static let assumedPeerLimit: UInt32 = 32 * 1024
+
     /// nil when a list of `size` octets may go to a peer that advertised `peerLimit`; otherwise the answer for the
-    /// client. nghttp2 reports a setting the peer never sent as `UInt32.max`, which admits every list.
+    /// client.
     static func check(_ size: Int, peerLimit: UInt32) -> ProxyError? {
-        guard UInt64(size) > UInt64(peerLimit) else { return nil }
+        let limit = peerLimit == .max ? assumedPeerLimit : peerLimit
+        guard UInt64(size) > UInt64(limit) else { return nil }
         return ProxyError(431, "request header fields too large: \(size) bytes by HTTP/2's count, over the "
-                          + "upstream's SETTINGS_MAX_HEADER_LIST_SIZE of \(peerLimit)")
+                          + "upstream's limit of \(limit)")
     }
 }

@@ -36,7 +36,9 @@ final class ClientConnection: EventHandler {
         self.fd = fd
         self.worker = worker
         server = HTTP1ServerState(now: worker.loop.now)
-        timeouts = ClientTimeouts(worker.configuration)
+        let settings = worker.configuration
+        timeouts = ClientTimeouts(idle: settings.idleTimeoutMs, head: settings.headerTimeoutMs,
+                                  login: settings.loginTimeoutMs, upstream: settings.upstreamTimeoutMs)
         log = AccessLogLine(enabled: worker.configuration.accessLog, fd: fd)
     }
 
@@ -104,7 +106,7 @@ final class ClientConnection: EventHandler {
 
     override func handleTimer(_ kind: UInt8) {
         guard let timer = ClientTimer(rawValue: kind) else { return }
-        switch server.timeout(timer, inputEmpty: input.isEmpty) {
+        switch server.timeout(timer) {
         case .close:
             close()
         case .abort:
@@ -138,7 +140,7 @@ final class ClientConnection: EventHandler {
 
     private var wantsInput: Bool {
         switch server.phase {
-        case .awaitingHead: return output.readableCount < ExchangeState.highWater
+        case .awaitingHead: return output.readableCount < Backpressure.highWater
         case .exchanging: return exchange.wantsInput(buffered: input.readableCount)
         case .login: return login?.wantsBody == true || input.readableCount < ExchangeState.maxReadAhead
         case .closingAfterWrite, .lingering: return true
@@ -177,7 +179,7 @@ final class ClientConnection: EventHandler {
                 input.releaseIfEmpty()
                 return
             }
-            if output.readableCount >= ExchangeState.highWater {
+            if output.readableCount >= Backpressure.highWater {
                 waitingForOutputRoom = true
                 return
             }
@@ -270,6 +272,7 @@ final class ClientConnection: EventHandler {
             worker.loop.runSoon(self)  // pipelined requests go on
         }
         flushOutput()
+        updateTimer()  // a login's answer comes from the upstream side's events, not this connection's
     }
 
     // MARK: writing

@@ -421,7 +421,7 @@ final class ClientExchange {
     private func decodeBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if codedInput.isEmpty, let decoder {
             switch DecodedBody.write(decoder, bytes, chunked: responseFraming == .chunked, into: &connection.output,
-                                     limit: ExchangeState.highWater) {
+                                     limit: Backpressure.highWater) {
             case .failure(let error):
                 decodingFailed(error)
                 // The client is gone: the upstream side counts the bytes as taken (HTTP/2 returns
@@ -446,14 +446,14 @@ final class ClientExchange {
     private func decodeCodedInput() {
         guard let decoder else { return }
         switch DecodedBody.write(decoder, codedInput.readable, chunked: responseFraming == .chunked,
-                                 into: &connection.output, limit: ExchangeState.highWater) {
+                                 into: &connection.output, limit: Backpressure.highWater) {
         case .failure(let error):
             decodingFailed(error)
         case .success(let consumed):
             codedInput.consume(consumed)
             codedInput.releaseIfEmpty()
             // Room was there and input too, yet nothing moved: waiting would never end.
-            if consumed == 0 && connection.output.readableCount < ExchangeState.highWater && !codedInput.isEmpty
+            if consumed == 0 && connection.output.readableCount < Backpressure.highWater && !codedInput.isEmpty
                 && !decoder.hasOutput {
                 decodingFailed(ContentDecodingError(message: "\(decoder.coding) decoder takes no more input"))
             }

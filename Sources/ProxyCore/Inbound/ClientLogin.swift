@@ -58,6 +58,11 @@ final class ClientLogin {
     func expire() {
         if let call {
             call.expire()
+            // The flow answers as it is cancelled; should it not, the deadline must still end the login.
+            if connection.login === self {
+                abandon()
+                connection.answer(ProxyError(504, "login did not finish in time"), keepAlive: false)
+            }
         } else {
             let seconds = secondsText(worker.configuration.loginTimeoutMs)
             connection.answer(ProxyError(408, "login request body not received within \(seconds) s"), keepAlive: false)

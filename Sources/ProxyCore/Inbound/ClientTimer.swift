@@ -25,13 +25,6 @@ struct ClientTimeouts {
     var upstream: UInt64
     var linger: UInt64 = 2_000
 
-    init(_ configuration: Configuration) {
-        idle = configuration.idleTimeoutMs
-        head = configuration.headerTimeoutMs
-        login = configuration.loginTimeoutMs
-        upstream = configuration.upstreamTimeoutMs
-    }
-
     init(idle: UInt64, head: UInt64, login: UInt64, upstream: UInt64) {
         self.idle = idle
         self.head = head

@@ -19,9 +19,6 @@ struct ExchangeState {
         case truncate
     }
 
-    /// Buffered bytes above which the producing side pauses, and below which it resumes.
-    static let highWater = UpstreamRequest.highWater
-    static let lowWater = UpstreamRequest.lowWater
     /// Pipelined bytes read ahead while an exchange runs.
     static let maxReadAhead = 64 * 1024
 
@@ -130,14 +127,14 @@ struct ExchangeState {
     /// more (false: we hold it back until the output drains below `lowWater`).
     mutating func responseTaken(buffered: Int, now: UInt64) -> Bool {
         lastUpstreamActivity = now
-        let more = buffered < Self.highWater
+        let more = buffered < Backpressure.highWater
         if !more { holdingUpstream = true }
         return more
     }
 
     /// Our output drained to `buffered`: whether to let the upstream go on.
     mutating func shouldResumeUpstream(buffered: Int, now: UInt64) -> Bool {
-        guard holdingUpstream && buffered < Self.lowWater else { return false }
+        guard holdingUpstream && buffered < Backpressure.lowWater else { return false }
         holdingUpstream = false
         lastUpstreamActivity = now  // its silence counts from here, not from when we stopped it
         return true

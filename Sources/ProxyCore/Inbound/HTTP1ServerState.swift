@@ -65,11 +65,14 @@ struct HTTP1ServerState {
         self.keepAlive = keepAlive && !draining
     }
 
+    /// A forwarded request's exchange starts (only from `awaitingHead`: one exchange at a time).
     mutating func exchangeStarted() {
+        guard phase == .awaitingHead else { return }
         phase = .exchanging
     }
 
     mutating func loginStarted(now: UInt64) {
+        guard phase == .awaitingHead else { return }
         phase = .login
         loginStartedAt = now
     }
@@ -155,10 +158,11 @@ struct HTTP1ServerState {
         }
     }
 
-    /// What a fired timer means in the current phase.
-    func timeout(_ kind: ClientTimer, inputEmpty: Bool) -> Action {
+    /// What a fired timer means in the current phase. Every timer `timer` derives for a phase leads to an
+    /// action that leaves it, so a timer that has run out is never derived again.
+    func timeout(_ kind: ClientTimer) -> Action {
         switch kind {
-        case .idle: return phase == .awaitingHead && inputEmpty ? .close : .none
+        case .idle: return phase == .awaitingHead ? .close : .none
         case .head: return phase == .awaitingHead ? .requestTimeout : .none
         case .login: return phase == .login ? .loginTimeout : .none
         case .upstreamSilence: return phase == .exchanging ? .upstreamTimeout : .none

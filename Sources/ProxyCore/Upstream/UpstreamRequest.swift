@@ -6,10 +6,6 @@ enum UpstreamRequest {
     case http1(HTTP1Client)
     case http2(HTTP2Session, stream: Int32)
 
-    /// Buffered body bytes above which the sender pauses, and below which it resumes.
-    static let highWater = 256 * 1024
-    static let lowWater = 64 * 1024
-
     /// The HTTP/2 stream id; 0 on HTTP/1.1.
     var stream: Int32 {
         if case .http2(_, let stream) = self { return stream }
@@ -27,7 +23,7 @@ enum UpstreamRequest {
 
     /// Whether more body may be handed over now.
     func hasRoom(queued: Int) -> Bool {
-        heldBody(queued: queued) < Self.highWater
+        heldBody(queued: queued) < Backpressure.highWater
     }
 
     /// Hands over body bytes. HTTP/1.1 frames them into the request (a chunk, when the request is

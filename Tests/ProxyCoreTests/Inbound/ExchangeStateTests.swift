@@ -57,11 +57,11 @@ final class ExchangeStateTests: XCTestCase {
     func testBackpressureHoldsTheUpstreamAtHighWaterAndResumesBelowLowWater() {
         var (state, _) = started(.none)
         state.upstreamStarted(now: 0)
-        XCTAssertTrue(state.responseTaken(buffered: ExchangeState.highWater - 1, now: 1))
-        XCTAssertFalse(state.responseTaken(buffered: ExchangeState.highWater, now: 2))
+        XCTAssertTrue(state.responseTaken(buffered: Backpressure.highWater - 1, now: 1))
+        XCTAssertFalse(state.responseTaken(buffered: Backpressure.highWater, now: 2))
         XCTAssertTrue(state.holdingUpstream)
-        XCTAssertFalse(state.shouldResumeUpstream(buffered: ExchangeState.lowWater, now: 3))
-        XCTAssertTrue(state.shouldResumeUpstream(buffered: ExchangeState.lowWater - 1, now: 4))
+        XCTAssertFalse(state.shouldResumeUpstream(buffered: Backpressure.lowWater, now: 3))
+        XCTAssertTrue(state.shouldResumeUpstream(buffered: Backpressure.lowWater - 1, now: 4))
         XCTAssertFalse(state.shouldResumeUpstream(buffered: 0, now: 5), "resumed once")
     }
 
@@ -83,7 +83,7 @@ final class ExchangeStateTests: XCTestCase {
         _ = state.responseTaken(buffered: 10, now: 700)
         // Our output draining does not move it: only the upstream's bytes do.
         XCTAssertEqual(state.timer(upstreamHoldsBody: false, limits: limits), ArmedTimer(kind: .upstreamSilence, at: 2_700))
-        _ = state.responseTaken(buffered: ExchangeState.highWater, now: 800)
+        _ = state.responseTaken(buffered: Backpressure.highWater, now: 800)
         XCTAssertNil(state.timer(upstreamHoldsBody: false, limits: limits), "held back by us: the client's timer applies")
         XCTAssertTrue(state.shouldResumeUpstream(buffered: 0, now: 5_000))
         XCTAssertEqual(state.timer(upstreamHoldsBody: false, limits: limits), ArmedTimer(kind: .upstreamSilence, at: 7_000))

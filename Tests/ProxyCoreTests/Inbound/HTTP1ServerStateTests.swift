@@ -13,7 +13,7 @@ final class HTTP1ServerStateTests: XCTestCase {
     func testAnIdleConnectionArmsTheIdleTimerAndClosesWhenItFires() {
         let state = HTTP1ServerState(now: 1_000)
         XCTAssertEqual(timer(state), ArmedTimer(kind: .idle, at: 76_000))
-        XCTAssertEqual(state.timeout(.idle, inputEmpty: true), .close)
+        XCTAssertEqual(state.timeout(.idle), .close)
     }
 
     func testAPartialHeadArmsTheHeadTimerFromItsFirstByteAnd408sWhenItFires() {
@@ -21,7 +21,7 @@ final class HTTP1ServerStateTests: XCTestCase {
         state.headIncomplete(now: 500)
         state.headIncomplete(now: 9_000)  // more bytes of the same head do not move it
         XCTAssertEqual(timer(state, inputEmpty: false), ArmedTimer(kind: .head, at: 10_500))
-        XCTAssertEqual(state.timeout(.head, inputEmpty: false), .requestTimeout)
+        XCTAssertEqual(state.timeout(.head), .requestTimeout)
     }
 
     func testPipelinedRequestsAreProcessedInTurnAfterEachAnswer() {
@@ -45,7 +45,7 @@ final class HTTP1ServerStateTests: XCTestCase {
         XCTAssertEqual(state.outputDrained(now: 20), .shutdownAndLinger)
         XCTAssertEqual(state.phase, .lingering)
         XCTAssertEqual(timer(state), ArmedTimer(kind: .linger, at: 2_020))
-        XCTAssertEqual(state.timeout(.linger, inputEmpty: true), .close)
+        XCTAssertEqual(state.timeout(.linger), .close)
     }
 
     func testALocalAnswerThatLeavesTheBodyUnreadCloses() {
@@ -88,10 +88,10 @@ final class HTTP1ServerStateTests: XCTestCase {
         state.exchangeStarted()
         let upstream = ArmedTimer(kind: .upstreamSilence, at: 120_000)
         XCTAssertEqual(timer(state, exchange: upstream), upstream)
-        XCTAssertEqual(state.timeout(.upstreamSilence, inputEmpty: true), .upstreamTimeout)
+        XCTAssertEqual(state.timeout(.upstreamSilence), .upstreamTimeout)
         state.wroteProgress(now: 1_000)
         XCTAssertEqual(timer(state, outputBlocked: true, exchange: upstream), ArmedTimer(kind: .stalledClient, at: 76_000))
-        XCTAssertEqual(state.timeout(.stalledClient, inputEmpty: true), .abort)
+        XCTAssertEqual(state.timeout(.stalledClient), .abort)
         XCTAssertNil(timer(state), "waiting for a dial: the dialer keeps its own deadlines")
     }
 
@@ -100,15 +100,15 @@ final class HTTP1ServerStateTests: XCTestCase {
         state.headReceived(keepAlive: true)
         state.loginStarted(now: 4_000)
         XCTAssertEqual(timer(state), ArmedTimer(kind: .login, at: 34_000))
-        XCTAssertEqual(state.timeout(.login, inputEmpty: true), .loginTimeout)
+        XCTAssertEqual(state.timeout(.login), .loginTimeout)
     }
 
     func testATimerOfAnotherPhaseDoesNothing() {
         var state = HTTP1ServerState(now: 0)
         state.headReceived(keepAlive: true)
         state.exchangeStarted()
-        XCTAssertEqual(state.timeout(.head, inputEmpty: false), .none)
-        XCTAssertEqual(state.timeout(.idle, inputEmpty: true), .none)
-        XCTAssertEqual(state.timeout(.login, inputEmpty: true), .none)
+        XCTAssertEqual(state.timeout(.head), .none)
+        XCTAssertEqual(state.timeout(.idle), .none)
+        XCTAssertEqual(state.timeout(.login), .none)
     }
 }
