@@ -6,7 +6,7 @@
 final class ClientExchange {
     private unowned let connection: ClientConnection
     private unowned let worker: Worker
-    private(set) var state = ExchangeState()
+    private var state = ExchangeState()
     private var placement = UpstreamPlacement()
     /// The request under way; nil between exchanges.
     private(set) var request: RequestHead?

@@ -85,7 +85,7 @@ struct HTTP1ServerState {
 
     /// The answer is complete in the output (relayed, or proxyd's own with `keepAlive` for it).
     mutating func answered(keepAlive: Bool, now: UInt64) -> Action {
-        guard phase != .closed && phase != .lingering else { return .none }
+        guard phase == .awaitingHead || phase == .exchanging || phase == .login else { return .none }
         if keepAlive && self.keepAlive && !draining {
             phase = .awaitingHead
             idleSince = now

@@ -46,8 +46,8 @@ final class UpstreamConnection: EventHandler {
 
     /// Requests that asked for this connection before it could start them.
     private var waiting: [UpstreamUser] = []
-    private(set) var session: HTTP2Session?
-    private(set) var http1: HTTP1Client?
+    private var session: HTTP2Session?
+    private var http1: HTTP1Client?
     private var sendingFrames = false
     /// A PING is out to check an idle HTTP/2 connection before the requests in `waiting` use it.
     private var pinging = false

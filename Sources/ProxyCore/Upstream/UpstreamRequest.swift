@@ -76,13 +76,11 @@ struct UpstreamPlacement {
     private(set) var connection: UpstreamConnection?
     /// Set once the upstream started the request.
     private(set) var request: UpstreamRequest?
-    private(set) var retries = 0
+    private var retries = 0
 
     /// How often a request is sent again after a stale pooled connection or a refused stream, when
     /// none of it reached the upstream.
     static let maxRetries = 3
-
-    var isPlaced: Bool { connection != nil }
 
     /// A fresh request: no retries used.
     mutating func reset() {
