@@ -36,6 +36,10 @@ usage: Benchmarks/run.sh [options]
   --upstream-port N    port of the TLS upstream that speaks HTTP/2 and HTTP/1.1 (default: a free one)
   --certs DIR          keep the CA and certificate in DIR, reused on later runs (default: throwaway)
   --no-build           use the existing release build of proxyd
+  --proxyd-bin PATH    measure this proxyd binary instead of the checkout's release build (no build)
+  --baseline PATH      also measure this proxyd binary (a build of an earlier commit) with the same settings, as
+                       baseline-h1 / baseline-h2 beside whichever of proxyd-h1 / proxyd-h2 --only selects, each
+                       right after its counterpart; its rows say "proxyd baseline"
   --record             append the table with date and machine to Benchmarks/RESULTS.md
   --keep               keep the run directory (configs, logs, wrk output) under Benchmarks/out/
 environment: DURATION (seconds per case, 10), WARMUP (seconds before each case, 2), CONNECTIONS (64),
@@ -55,6 +59,7 @@ die() {
 }
 
 only=nginx,proxyd,proxyd-socks cases=json,sse extras=() upstream_port="" certs="" build=1 record=0 keep=0
+proxyd_bin="" baseline_bin=""
 while (($#)); do
     case $1 in
     --only) only=${2:?--only needs a list} && shift ;;
@@ -63,6 +68,8 @@ while (($#)); do
     --upstream-port) upstream_port=${2:?--upstream-port needs a port} && shift ;;
     --certs) certs=${2:?--certs needs a directory} && shift ;;
     --no-build) build=0 ;;
+    --proxyd-bin) proxyd_bin=${2:?--proxyd-bin needs a path} && build=0 && shift ;;
+    --baseline) baseline_bin=${2:?--baseline needs a path} && shift ;;
     --record) record=1 ;;
     --keep) keep=1 ;;
     -h | --help) usage && exit 0 ;;
@@ -80,6 +87,12 @@ done
 for extra in "${extras[@]}"; do
     [[ $extra =~ ^[A-Za-z0-9_.-]+=[^:]+:[0-9]+:[0-9]+$ ]] || die "--extra '$extra' is not NAME=HOST:PORT:PID"
 done
+for path in "$proxyd_bin" "$baseline_bin"; do
+    [[ -z $path || -x $path ]] || die "$path is not an executable proxyd"
+done
+# Absolute, because the proxies run in the run directory.
+[[ -z $proxyd_bin ]] || proxyd_bin=$(realpath "$proxyd_bin")
+[[ -z $baseline_bin ]] || baseline_bin=$(realpath "$baseline_bin")
 wants() { [[ ,$only, == *,$1,* ]]; }
 wants_proxyd() { wants proxyd || wants "proxyd-$1"; }
 runs() { [[ ,$cases, == *,$1,* ]]; }
@@ -191,13 +204,27 @@ start_proxyd() {
     proxy_label[$name]=proxyd upstream_label[$name]=$3 upstream_port_of[$name]=$up_port
 }
 
+# start_baseline NAME UPSTREAM_PORT UPSTREAM_LABEL: start_proxyd with the --baseline binary (bash's dynamic
+# scope: launch_proxyd sees this function's bin), its rows labelled "proxyd baseline".
+start_baseline() {
+    local bin=$baseline_bin
+    start_proxyd "$@"
+    proxy_label[$1]="proxyd baseline"
+}
+
 # The proxies. proxyd starts first so a broken build fails the run before minutes of measuring.
 targets=()
 if needs_proxyd; then
-    bin=$(cd "$root" && swift build -c release --show-bin-path)/proxyd
+    bin=${proxyd_bin:-$(cd "$root" && swift build -c release --show-bin-path)/proxyd}
     [[ -x $bin ]] || die "no proxyd binary at $bin (build it with swift build -c release, or run without --no-build)"
-    if wants_proxyd h1; then start_proxyd proxyd-h1 "$upstream_h1_port" HTTP/1.1; fi
-    if wants_proxyd h2; then start_proxyd proxyd-h2 "$upstream_port" HTTP/2; fi
+    if wants_proxyd h1; then
+        start_proxyd proxyd-h1 "$upstream_h1_port" HTTP/1.1
+        if [[ -n $baseline_bin ]]; then start_baseline baseline-h1 "$upstream_h1_port" HTTP/1.1; fi
+    fi
+    if wants_proxyd h2; then
+        start_proxyd proxyd-h2 "$upstream_port" HTTP/2
+        if [[ -n $baseline_bin ]]; then start_baseline baseline-h2 "$upstream_port" HTTP/2; fi
+    fi
     if wants proxyd-socks; then
         # The same HTTP/2 upstream, every connection through microsocks: the dialer's cost beside direct.
         command -v microsocks >/dev/null || die "microsocks is not installed (scripts/install-deps --test)"
@@ -270,6 +297,8 @@ if ((record)); then
         echo "- machine: $(uname -srm), $(lscpu | sed -n 's/^Model name: *//p'), nproc $(nproc)"
         echo "- load average before the run: $load_before (other work on the machine inflates CPU per request)"
         echo "- commit: $commit; proxyd PROXYD_WORKERS=$WORKERS; nginx $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes $WORKERS"
+        if [[ -n $proxyd_bin ]]; then echo "- proxyd binary: $proxyd_bin (not this checkout's build)"; fi
+        if [[ -n $baseline_bin ]]; then echo "- proxyd baseline binary: $baseline_bin"; fi
         if [[ -n $table ]]; then
             echo "- wrk -t2 -c$CONNECTIONS -d${DURATION}s after a ${WARMUP}s warm-up; wrk, the upstream nginx and the proxy share the cores"
         fi
