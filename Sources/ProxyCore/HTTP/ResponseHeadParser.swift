@@ -58,7 +58,11 @@ package struct ResponseHeadParser: Sendable {
                 while start < end, HTTPSyntax.isWhitespace(b[start]) { start += 1 }
                 if let failure = FieldLine.checkValue(b, start..<end) { return Self.bad(failure.message) }
                 while end > start, HTTPSyntax.isWhitespace(b[end - 1]) { end -= 1 }
-                if start < end { fields[last].value += " " + HTTPSyntax.string(b, start..<end) }
+                // One SP joins the parts; a value that was empty gets none, so no value starts with whitespace.
+                if start < end {
+                    let part = HTTPSyntax.string(b, start..<end)
+                    fields[last].value += fields[last].value.isEmpty ? part : " " + part
+                }
                 continue
             }
             switch FieldLine.parse(b, line) {

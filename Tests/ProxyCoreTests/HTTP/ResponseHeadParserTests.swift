@@ -98,6 +98,9 @@ final class ResponseHeadParserTests: XCTestCase {
         let folded = head(response("200 OK", "X-Long: first", "   second", "\tthird", "Content-Length: 0"))
         XCTAssertEqual(folded?.fields.first, HTTPField("X-Long", "first second third"))
         XCTAssertEqual(head(response("200 OK", "X:   padded \t"))?.fields.first?.value, "padded")
+        // Found by the ResponseHead fuzz target: folded onto an empty value, the value began with the joining SP.
+        let foldedOntoEmpty = head(response("200 OK", "X-Empty:", " \tafter", "Content-Length: 0"))
+        XCTAssertEqual(foldedOntoEmpty?.fields.first, HTTPField("X-Empty", "after"))
     }
 
     func testRejections() {

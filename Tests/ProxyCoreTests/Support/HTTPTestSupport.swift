@@ -6,47 +6,10 @@ func withBytes<R>(_ text: String, _ body: (UnsafeRawBufferPointer) throws -> R) 
     try Array(text.utf8).withUnsafeBytes(body)
 }
 
-/// A small deterministic generator (SplitMix64), so a failing fuzz case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 extension String {
     /// The first `count` UTF-8 bytes ("\r\n" is one Character, so `prefix` would count it once).
     func bytePrefix(_ count: Int) -> String {
         String(decoding: utf8.prefix(count), as: UTF8.self)
-    }
-}
-
-/// A head parser's answer, as far as incremental feeding cares.
-protocol IncrementalParseResult: Equatable {
-    /// The position to resume from when the head is incomplete; nil for a final answer.
-    var resumeFrom: Int? { get }
-}
-
-extension RequestHeadParser.Result: IncrementalParseResult {
-    var resumeFrom: Int? {
-        if case .incomplete(let scanned) = self { return scanned }
-        return nil
-    }
-}
-
-extension ResponseHeadParser.Result: IncrementalParseResult {
-    var resumeFrom: Int? {
-        if case .incomplete(let scanned) = self { return scanned }
-        return nil
     }
 }
 

@@ -1,4 +1,8 @@
+// Shared with the fuzz targets (Fuzz/, scripts/fuzz), which compile this file without XCTest and with the
+// ProxyCore sources in the same module.
+#if canImport(ProxyCore)
 @testable import ProxyCore
+#endif
 
 /// Huffman-codes `bytes` with the library's table, padding with 1 bits (RFC 7541 section 5.2).
 func huffmanEncode(_ bytes: [UInt8]) -> [UInt8] {
