@@ -92,17 +92,6 @@ public struct ResponseHead: Equatable, Sendable {
     }
 }
 
-/// An error proxyd answers itself, as `{"errorMessage":"…"}` with `status`.
-public struct ProxyError: Error, Equatable, Sendable {
-    public var status: Int
-    public var message: String
-
-    public init(_ status: Int, _ message: String) {
-        self.status = status
-        self.message = message
-    }
-}
-
 /// The fields a message's own Connection header nominates (RFC 9110 section 7.6.1) are hop-by-hop too.
 /// The fixed hop-by-hop names are `FieldName.isHopByHop`.
 public enum HopByHop {
