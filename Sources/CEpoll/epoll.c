@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -134,3 +135,5 @@ uint64_t cepoll_now_ms(void) {
 }
 
 int cepoll_errno(void) { return errno; }
+
+int cepoll_malloc_trim(void) { return malloc_trim(0); }

@@ -1,5 +1,5 @@
 // Chrome 156's ClientHello as BoringSSL settings, measured against chromium_headless.json in
-// ../shared/fingerprints. Updating Chrome means editing these tables, not the backend.
+// Tests/ProxyCoreTests/Fixtures/Fingerprints. Updating Chrome means editing these tables, not the backend.
 #include "boring_profile.h"
 
 #include <CNIOBoringSSL.h>

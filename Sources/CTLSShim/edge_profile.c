@@ -1,6 +1,6 @@
 // Edge 101's ClientHello as BoringSSL settings, measured against curl_cffi_edge101.json in
-// ../shared/fingerprints (curl-impersonate's Edge 101 on an older BoringSSL). Updating Edge means
-// editing these tables, not the backend.
+// Tests/ProxyCoreTests/Fixtures/Fingerprints (curl-impersonate's Edge 101 on an older BoringSSL).
+// Updating Edge means editing these tables, not the backend.
 //
 // Reference JA4 t13d1516h2_8daaf6152771_e5627efa2ab1, and this table sends exactly that (JA4_r and
 // JA3N too). The reference's padding extension (21) came from its BoringSSL padding 256-511 byte hellos

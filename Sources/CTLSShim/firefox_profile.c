@@ -1,5 +1,5 @@
 // Firefox ESR 153's ClientHello as BoringSSL settings, measured against firefox_esr_headless.json in
-// ../shared/fingerprints (a real Firefox, NSS). Updating Firefox means editing these tables.
+// Tests/ProxyCoreTests/Fixtures/Fingerprints (a real Firefox, NSS). Updating Firefox means editing these tables.
 //
 // Reference JA4 t13d1617h2_86a278354501_3cbfd9057e0d; this table gives t13d1615h2_86a278354501_c1eccb039341.
 // Ciphers (so the cipher hash) and signature algorithms are the reference's; BoringSSL in swift-nio-ssl

@@ -1,6 +1,6 @@
 // OkHttp 4 on Android 13's ClientHello as BoringSSL settings, measured against
-// tls_client_okhttp4_android_13.json in ../shared/fingerprints (the profile go-chatgpt-api sent from
-// mid-2023). Android's TLS is BoringSSL too. Updating it means editing these tables.
+// tls_client_okhttp4_android_13.json in Tests/ProxyCoreTests/Fixtures/Fingerprints (the profile
+// go-chatgpt-api sent from mid-2023). Android's TLS is BoringSSL too. Updating it means editing these tables.
 //
 // Reference JA4 t13d1513h2_8daaf6152771_eca864cca44a, and this table sends exactly that (JA4_r and
 // JA3N too). The reference's padding extension (21) came from older BoringSSL padding 256-511 byte

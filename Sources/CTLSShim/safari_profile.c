@@ -1,6 +1,6 @@
 // Safari's ClientHello as BoringSSL settings, measured against curl_cffi_safari270.json in
-// ../shared/fingerprints (curl-impersonate's Safari 26, patched BoringSSL). Updating Safari means
-// editing these tables, not the backend.
+// Tests/ProxyCoreTests/Fixtures/Fingerprints (curl-impersonate's Safari 27, patched BoringSSL).
+// Updating Safari means editing these tables, not the backend.
 //
 // Reference JA4 t13d2013h2_a09f3c656075_7f0f34a4126d; this table gives t13d1813h2_e8a523a41297_2590684db98f.
 // The 13 extensions are the reference's in its order; two things BoringSSL in swift-nio-ssl 2.37.6

@@ -5,7 +5,7 @@ import XCTest
 /// fpcapture.py, a loopback TLS server that fingerprints what it receives) sees it: Chrome 156's JA4,
 /// with the extension order changing between connections as Chrome's does.
 final class ChromeFingerprintTests: XCTestCase {
-    /// chromium_headless.json in ../shared/fingerprints: a real Chromium 156 against the same tool.
+    /// Tests/ProxyCoreTests/Fixtures/Fingerprints/chromium_headless.json: a real Chromium 156 against the same tool.
     private static let chromeJA4 = "t13d1517h2_8daaf6152771_cb7bf5808d99"
 
     /// The same record's ClientHello lists, each with one GREASE value first (written here as 0x0a0a)

@@ -50,4 +50,8 @@ int cepoll_socket_error(int fd);
 uint64_t cepoll_now_ms(void);
 int cepoll_errno(void);
 
+/// glibc's malloc_trim(0) (<malloc.h> is not in Swift's Glibc module): every arena gives its free
+/// whole pages back to the system, not only its top. Returns 1 when memory was released.
+int cepoll_malloc_trim(void);
+
 #endif

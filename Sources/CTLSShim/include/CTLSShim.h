@@ -24,7 +24,7 @@ typedef enum {
     TLSSHIM_PROFILE_CHROME = 1,  // Chrome 156 (BoringSSL): JA4 t13d1517h2_8daaf6152771_cb7bf5808d99
     // The others are BoringSSL too; each *_profile.c says how close it comes to its reference.
     TLSSHIM_PROFILE_EDGE = 2,    // Edge 101
-    TLSSHIM_PROFILE_SAFARI = 3,  // Safari 26
+    TLSSHIM_PROFILE_SAFARI = 3,  // Safari 27
     TLSSHIM_PROFILE_FIREFOX = 4, // Firefox ESR 153
     TLSSHIM_PROFILE_OKHTTP = 5,  // OkHttp 4 on Android 13
 } tlsshim_profile;

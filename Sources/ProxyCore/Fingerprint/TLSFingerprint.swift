@@ -1,5 +1,5 @@
-/// Every ClientHello-derived fingerprint of one connection, in the forms the reference capture tool
-/// (shared/tools/fpcapture.py) records, so values compare as plain strings.
+/// Every ClientHello-derived fingerprint of one connection, in the forms the reference captures record
+/// (Tests/ProxyCoreTests/Fixtures/Fingerprints), so values compare as plain strings.
 package struct TLSFingerprint: Equatable, Sendable {
     package var hello: ClientHello
     package var ja4: String

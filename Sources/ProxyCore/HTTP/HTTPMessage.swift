@@ -91,17 +91,6 @@ package struct ResponseHead: Equatable, Sendable {
     }
 }
 
-/// An error proxyd answers itself, as `{"errorMessage":"…"}` with `status`.
-package struct ProxyError: Error, Equatable, Sendable {
-    package var status: Int
-    package var message: String
-
-    package init(_ status: Int, _ message: String) {
-        self.status = status
-        self.message = message
-    }
-}
-
 /// The fields a message's own Connection header nominates (RFC 9110 section 7.6.1) are hop-by-hop too.
 /// The fixed hop-by-hop names are `FieldName.isHopByHop`.
 package enum HopByHop {

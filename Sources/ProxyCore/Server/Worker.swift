@@ -21,6 +21,8 @@ final class Worker {
     /// SIGTERM arrived: no new connections, none kept alive; the loop ends when the last one closes.
     private(set) var draining = false
     private var drainDeadline: DrainDeadline?
+    /// Gives what closed connections freed back to the system after a burst (issue 10).
+    private let memoryTrim: MemoryTrim
 
     init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]]) throws {
         loop = try EventLoop()
@@ -30,6 +32,7 @@ final class Worker {
         loginSlots = LoginSlots(limit: configuration.maxLoginsPerWorker)
         router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
         resolver = try Resolver(loop: loop, overrides: resolveOverrides, configuration: configuration)
+        memoryTrim = MemoryTrim(loop: loop)
     }
 
     /// Runs the loop on the calling thread until `stop`.
@@ -66,10 +69,12 @@ final class Worker {
 
     func adopt(_ client: ClientConnection) {
         clients[ObjectIdentifier(client)] = client
+        memoryTrim.connectionsChanged(clients.count)
     }
 
     func release(_ client: ClientConnection) {
         clients[ObjectIdentifier(client)] = nil
+        memoryTrim.connectionsChanged(clients.count)
         if draining && clients.isEmpty { loop.stop() }
     }
 

@@ -10,7 +10,7 @@ package enum TLSProfile: Sendable, CaseIterable {
     case chrome
     /// Edge 101 through BoringSSL (GREASE, old ALPS code point, no permutation).
     case edge
-    /// Safari 26 through BoringSSL (X25519MLKEM768, zlib certificate compression, no session tickets).
+    /// Safari 27 through BoringSSL (X25519MLKEM768, zlib certificate compression, no session tickets).
     case safari
     /// Firefox ESR 153 through BoringSSL (no GREASE, ECH GREASE, three certificate compressions).
     case firefox

@@ -1,5 +1,5 @@
-/// What proxyd's chrome profile sends: Chrome 156's preface from ../shared/fingerprints/chromium_headless.json and
-/// Google Chrome's identity (the capture's headless build names itself; see BrowserProfiles). Proxied routes are
+/// What proxyd's chrome profile sends: Chrome 156's preface from
+/// Tests/ProxyCoreTests/Fixtures/Fingerprints/chromium_headless.json and Google Chrome's identity (the capture's headless build names itself; see BrowserProfiles). Proxied routes are
 /// API calls, so the headers are those of a script on the upstream's own site calling it (fetch), not the
 /// capture's navigation; the navigation layout is checked against the capture in BrowserProfileTests.
 enum ChromeReference {

@@ -1,7 +1,7 @@
 import XCTest
 @testable import ProxyCore
 
-/// The profile tables against the reference captures (values copied from ../shared/fingerprints), and
+/// The profile tables against the reference captures (values copied from Fixtures/Fingerprints), and
 /// the order in which a client's headers are merged into a profile's.
 final class BrowserProfileTests: XCTestCase {
     /// The `akamai` field of each reference file.

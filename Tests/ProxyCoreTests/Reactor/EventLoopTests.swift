@@ -41,6 +41,43 @@ final class EventLoopTimerTests: XCTestCase {
         XCTAssertEqual(moved.fired, 0, "a deadline moved later must not fire at the old time")
         XCTAssertEqual(cancelled.fired, 0)
     }
+
+    /// Issue 10: a closed connection (its deadline cancelled, an earlier head timer superseding its idle one)
+    /// must not stay alive in the timer heap until the idle timer would have come due, while a handler with
+    /// a deadline among them still fires.
+    func testHeapDoesNotKeepCancelledHandlersAlive() throws {
+        final class Stopper: EventHandler {
+            let loop: EventLoop
+            var fired = 0
+            init(_ loop: EventLoop) { self.loop = loop }
+            override func handleTimeout() {
+                fired += 1
+                loop.stop()
+            }
+        }
+        final class WeakHandler {
+            weak var handler: EventHandler?
+            init(_ handler: EventHandler) { self.handler = handler }
+        }
+        let loop = try EventLoop()
+        let live = Stopper(loop), backstop = Stopper(loop)
+        loop.setTimeout(live, milliseconds: 30)
+        loop.setTimeout(backstop, milliseconds: 5_000)  // ends the run if `live` was lost
+        var closed: [WeakHandler] = []
+        for _ in 0..<(4 * TimerHeap.smallestCompaction) {
+            let connection = Probe()
+            loop.setTimeout(connection, milliseconds: 75_000)  // idle
+            loop.setTimeout(connection, milliseconds: 10_000)  // head: a second, earlier entry
+            loop.setDeadline(connection, .max)                 // closed
+            closed.append(WeakHandler(connection))
+        }
+        let alive = closed.filter { $0.handler != nil }.count
+        XCTAssertLessThanOrEqual(alive, TimerHeap.smallestCompaction / 2,
+                                 "\(alive) of \(closed.count) closed handlers still held by the timer heap")
+        loop.run()
+        XCTAssertEqual(live.fired, 1, "a live deadline among the dropped entries must still fire")
+        XCTAssertEqual(backstop.fired, 0)
+    }
 }
 
 final class EventLoopMailboxTests: XCTestCase {

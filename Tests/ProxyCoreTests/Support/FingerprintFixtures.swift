@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// One reference record from shared/fingerprints, trimmed to what the Swift fingerprint code derives
+/// One reference capture in Fixtures/Fingerprints, trimmed to what the Swift fingerprint code derives
 /// (Fixtures/Fingerprints/README.md says how they were made).
 struct FingerprintFixture: Decodable {
     struct TLS: Decodable {
