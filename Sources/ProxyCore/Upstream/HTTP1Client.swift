@@ -95,15 +95,13 @@ final class HTTP1Client {
 
     // MARK: the response
 
-    /// Parses and relays what `input` holds, until it needs more bytes or the user is full, then lets
-    /// the user write what it got in one go.
-    func receive(_ input: inout IOBuffer) {
-        let receiver = user
-        process(&input)
-        receiver?.upstreamBatchDone()
+    /// The end of a batch of reads: the user writes what it got in one go.
+    func finishBatch() {
+        user?.upstreamBatchDone()
     }
 
-    private func process(_ input: inout IOBuffer) {
+    /// Parses and relays what `input` holds, until it needs more bytes or the user is full.
+    func receive(_ input: inout IOBuffer) {
         while !input.isEmpty && !readPaused, let user {
             switch phase {
             case .idle:

@@ -13,7 +13,7 @@ final class HTTP2Session {
     private var partialHeads: [Int32: ResponseHead] = [:]
     /// Trailer fields being received: HEADERS after the response head.
     private var partialTrailers: [Int32: [HTTPField]] = [:]
-    /// Clients that received data in the current read, written out once at its end.
+    /// Users that received a head or data in the current batch of reads, written out once at its end.
     private var touched: [UpstreamUser] = []
     /// Users whose queued request body nghttp2 took from while frames were produced.
     private var bodyTaken: [UpstreamUser] = []
@@ -193,9 +193,15 @@ final class HTTP2Session {
         if result < 0 {
             protocolError = String(cString: nghttp2_strerror(Int32(result)))
         }
-        for client in touched { client.upstreamBatchDone() }
-        touched.removeAll(keepingCapacity: true)
         return result >= 0
+    }
+
+    /// The end of a batch of reads: each user that got a head or body bytes writes them out, once, so a
+    /// HEADERS frame read apart from its first DATA still leaves in one write with it when both came in
+    /// the batch, and goes out alone when the DATA is not there yet.
+    func finishBatch() {
+        for user in touched { user.upstreamBatchDone() }
+        touched.removeAll(keepingCapacity: true)
     }
 
     /// Moves the frames nghttp2 wants to send into `output`.

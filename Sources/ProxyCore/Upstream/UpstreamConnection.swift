@@ -59,6 +59,8 @@ final class UpstreamConnection: EventHandler {
     private var receiving = false
 
     private static let readSize = 16 * 1024
+    /// Reads (of up to `readSize`) after which the users write out what they got, within one batch.
+    private static let batchReads = 16
 
     init(origin: UpstreamOrigin, route: DialRoute, worker: Worker) {
         self.origin = origin
@@ -372,7 +374,11 @@ final class UpstreamConnection: EventHandler {
         }
     }
 
+    /// Reads until the socket is empty (or the HTTP/1.1 user is full), handing each read to the protocol;
+    /// the users write out what they got once per batch (`batchReads` reads at most, so a fast upstream
+    /// cannot pile up output before the clients' sockets see any of it).
     private func readLoop() {
+        var reads = 0
         while readable && http1?.readPaused != true && state == .open {
             let space = input.writableSpace(minimum: Self.readSize)
             let result = tls.map { $0.read(into: space) } ?? SocketIO.read(fd, into: space)
@@ -383,6 +389,8 @@ final class UpstreamConnection: EventHandler {
                 input.didWrite(n)
                 lastActivity = worker.loop.now
                 relayInput()
+                reads += 1
+                if reads % Self.batchReads == 0 { finishBatch() }
             case .wouldBlock:
                 readable = false
             case .end:
@@ -393,7 +401,12 @@ final class UpstreamConnection: EventHandler {
                 return
             }
         }
+        finishBatch()
         if input.isEmpty { input.releaseIfEmpty() }
+    }
+
+    private func finishBatch() {
+        if let http1 { http1.finishBatch() } else { session?.finishBatch() }
     }
 
     /// Hands what `input` holds to the protocol, which relays it to the users.
@@ -438,6 +451,7 @@ final class UpstreamConnection: EventHandler {
 
     /// Closes the connection and fails everything that depended on it.
     func fail(_ error: ProxyError, retryable: Bool = false) {
+        finishBatch()  // what the users got before the failure goes out first, then they learn of it
         let user = http1?.detachUser()
         let queued = waiting
         waiting.removeAll()
