@@ -9,7 +9,7 @@ final class ClientExchange {
     private var state = ExchangeState()
     private var placement = UpstreamPlacement()
     /// The request under way; nil between exchanges.
-    private(set) var request: RequestHead?
+    private var request: RequestHead?
     private var forward: Forward?
     private var chunkDecoder = ChunkedDecoder()
     /// HTTP/2: decoded request body waiting for nghttp2 to pull it under the server's window.
@@ -47,7 +47,7 @@ final class ClientExchange {
         trailers.removeAll()
         placement.reset()
         if sendContinue {
-            connection.output.append("HTTP/1.1 100 Continue\r\n\r\n")
+            LocalResponse.writeContinue(into: &connection.output)
             connection.flushOutput()
         }
         attach()

@@ -27,7 +27,7 @@ final class ClientLogin {
         self.worker = worker
         if case .contentLength(let n) = head.framing { remaining = Int(n) } else { remaining = 0 }
         if head.expectsContinue && remaining > 0 {
-            connection.output.append("HTTP/1.1 100 Continue\r\n\r\n")
+            LocalResponse.writeContinue(into: &connection.output)
             connection.flushOutput()
         }
     }

@@ -10,6 +10,11 @@ enum LocalResponse {
         out.append(body)
     }
 
+    /// The interim answer to `Expect: 100-continue` (the parser sets that for HTTP/1.1 requests only).
+    static func writeContinue(into out: inout IOBuffer) {
+        out.append("HTTP/1.1 100 Continue\r\n\r\n")
+    }
+
     static func errorBody(_ message: String) -> String {
         "{\"errorMessage\":\"\(jsonEscaped(message))\"}"
     }
