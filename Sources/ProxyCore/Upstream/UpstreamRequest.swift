@@ -6,12 +6,6 @@ enum UpstreamRequest {
     case http1(HTTP1Client)
     case http2(HTTP2Session, stream: Int32)
 
-    /// The HTTP/2 stream id; 0 on HTTP/1.1.
-    var stream: Int32 {
-        if case .http2(_, let stream) = self { return stream }
-        return 0
-    }
-
     /// Body bytes handed over but not on the wire yet: HTTP/1.1's output, or on HTTP/2 `queued`, the
     /// user's queue that nghttp2 pulls from.
     func heldBody(queued: Int) -> Int {
