@@ -117,7 +117,8 @@ final class ClientConnection: EventHandler {
         case .upstreamTimeout:
             exchange.upstreamTimedOut()
         case .loginTimeout:
-            login?.expire()
+            // A fired timer must lead out of its phase, or it would be derived again at once.
+            if let login { login.expire() } else { abort() }
         case .none, .processInput, .shutdownAndLinger:
             break
         }
