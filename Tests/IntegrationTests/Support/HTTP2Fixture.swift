@@ -18,6 +18,8 @@ final class HTTP2Fixture: RecordingUpstream {
         var goAwayAfterStreams: Int?
         /// Leaves PINGs unanswered, as a dead or wedged peer would.
         var ignorePings = false
+        /// SETTINGS_MAX_HEADER_LIST_SIZE to advertise instead of swift-nio-http2's default (16 KB).
+        var maxHeaderListSize: Int?
     }
 
     let recorder = RequestRecorder()
@@ -35,8 +37,11 @@ final class HTTP2Fixture: RecordingUpstream {
                                                 alpn: ["h2"], minimum: .tlsv12)
         let recorder = self.recorder
         let log = self.log
-        let settings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
+        var settings = nioDefaultSettings.filter { $0.parameter != .maxConcurrentStreams }
             + [HTTP2Setting(parameter: .maxConcurrentStreams, value: options.maxConcurrentStreams)]
+        if let limit = options.maxHeaderListSize {
+            settings = settings.filter { $0.parameter != .maxHeaderListSize } + [HTTP2Setting(parameter: .maxHeaderListSize, value: limit)]
+        }
 
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         (channel, port) = try TLSTestServer.listen(on: "127.0.0.1", group: group, what: "HTTP/2 fixture") { channel in
