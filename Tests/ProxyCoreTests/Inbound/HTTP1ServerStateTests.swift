@@ -78,8 +78,11 @@ final class HTTP1ServerStateTests: XCTestCase {
         state.headReceived(keepAlive: true)
         state.exchangeStarted()
         XCTAssertEqual(state.peerClosed(), .abort)
-        state.loginStarted(now: 0)
-        XCTAssertEqual(state.peerClosed(), .abort)
+        var login = HTTP1ServerState(now: 0)
+        login.headReceived(keepAlive: true)
+        login.loginStarted(now: 0)
+        XCTAssertEqual(login.phase, .login)
+        XCTAssertEqual(login.peerClosed(), .abort)
     }
 
     func testTheExchangeTimerAppliesWhileExchangingUnlessTheClientStallsFirst() {
