@@ -21,8 +21,6 @@ final class ClientConnection: EventHandler {
     private var server: HTTP1ServerState
     let timeouts: ClientTimeouts
     private var headScanned = 0
-    /// Pipelined requests wait because our answers to earlier ones are not read yet.
-    private var waitingForOutputRoom = false
     private var log: AccessLogLine
     /// The request being answered, for the access log and local answers' HTTP version.
     private var request: RequestHead?
@@ -180,10 +178,8 @@ final class ClientConnection: EventHandler {
                 input.releaseIfEmpty()
                 return
             }
-            if output.readableCount >= Backpressure.highWater {
-                waitingForOutputRoom = true
-                return
-            }
+            // Pipelined requests wait while our answers to earlier ones are not read; the drain resumes them.
+            if output.readableCount >= Backpressure.highWater { return }
             switch worker.requestParser.parse(input.readable, searchFrom: headScanned) {
             case .incomplete(let scanned):
                 headScanned = scanned
@@ -208,7 +204,7 @@ final class ClientConnection: EventHandler {
     private func startRequest(_ head: RequestHead) {
         request = head
         responseStatus = 0
-        server.headReceived(keepAlive: head.keepAlive && !worker.draining)
+        server.headReceived(keepAlive: head.keepAlive)  // the state knows whether the worker drains
         let hasBody: Bool
         switch head.framing {
         case .none, .contentLength(0): hasBody = false
@@ -289,9 +285,8 @@ final class ClientConnection: EventHandler {
             Glibc.shutdown(fd, Int32(SHUT_WR))
             input.release()
             readLoop()
-        } else if server.phase == .awaitingHead && waitingForOutputRoom {
-            waitingForOutputRoom = false
-            worker.loop.runSoon(self)
+        } else if server.phase == .awaitingHead && (readable || !input.isEmpty) {
+            worker.loop.runSoon(self)  // parsing or reading stopped while our answers waited to be read
         }
     }
 

@@ -24,13 +24,6 @@ struct ClientTimeouts {
     var login: UInt64
     var upstream: UInt64
     var linger: UInt64 = 2_000
-
-    init(idle: UInt64, head: UInt64, login: UInt64, upstream: UInt64) {
-        self.idle = idle
-        self.head = head
-        self.login = login
-        self.upstream = upstream
-    }
 }
 
 /// A timer to arm: its kind and when it fires (loop milliseconds).
