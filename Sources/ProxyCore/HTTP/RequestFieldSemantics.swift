@@ -43,7 +43,10 @@ struct RequestFieldSemantics {
             // framing lookalikes: forwarded, an upstream that reads `_` as `-` sees two framings; dropped, the
             // client never learns why its field had no effect. Other names with `_` pass as the tokens they are.
             if FieldName.isFramingLookalike(name) {
-                return Self.bad("\(String(decoding: name, as: UTF8.self)) looks like a framing header")
+                let text = String(decoding: name, as: UTF8.self)
+                let dashed = String(text.map { $0 == "_" ? "-" : $0 })
+                return Self.bad("\(text) looks like a framing header: servers that read _ as - see \(dashed); "
+                                + "send it with - or not at all")
             }
         case .contentLength:
             // Even equal duplicates are refused: intermediaries disagree on how to merge them.
