@@ -32,6 +32,9 @@ final class FakeAuthClient {
 
     deinit { try? group.syncShutdownGracefully() }
 
+    /// Puts a cookie in the jar, as one a browser had stored before.
+    func setCookie(_ name: String, _ value: String, host: String) { cookies[host, default: [:]][name] = value }
+
     /// `url` is `https://host:port/path?query` as the fake writes it.
     func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String = "") throws -> Response {
         guard let components = URLComponents(string: url), let host = components.host else {

@@ -7,39 +7,26 @@ final class FakeAuthHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let flows: FakeAuthFlows
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
+    private var assembler = FakeRequestAssembler()
 
     init(flows: FakeAuthFlows) { self.flows = flows }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let requestHead):
-            head = requestHead
-            body = []
-        case .body(let buffer):
-            body.append(contentsOf: buffer.readableBytesView)
-        case .end:
-            guard let requestHead = head else { return }
-            head = nil
-            let authority = requestHead.headers["host"].first ?? ""
-            let host = authority.split(separator: ":").first.map { $0.lowercased() } ?? ""
-            var request = FakeAuthRequest(host: host, method: requestHead.method.rawValue, uri: requestHead.uri,
-                                          headers: requestHead.headers.map { (name: $0.name, value: $0.value) }, body: body)
-            if let client = context.channel.remoteAddress?.port, let server = context.channel.localAddress?.port {
-                request.senderPID = SocketOwner.pid(clientPort: client, serverPort: server)
-            }
-            let answer = flows.answer(request)
-            var responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: answer.status))
-            for (name, value) in answer.headers { responseHead.headers.add(name: name, value: value) }
-            responseHead.headers.add(name: "content-length", value: String(answer.body.utf8.count))
-            context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))),
-                          promise: nil)
-            let keepAlive = requestHead.isKeepAlive
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if !keepAlive { context.close(promise: nil) }
-            }
+        guard let assembled = assembler.add(unwrapInboundIn(data)) else { return }
+        var request = assembled.request
+        if let client = context.channel.remoteAddress?.port, let server = context.channel.localAddress?.port {
+            request.senderPID = SocketOwner.pid(clientPort: client, serverPort: server)
+        }
+        let answer = flows.answer(request)
+        var responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: answer.status))
+        for (name, value) in answer.headers { responseHead.headers.add(name: name, value: value) }
+        responseHead.headers.add(name: "content-length", value: String(answer.body.utf8.count))
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))),
+                      promise: nil)
+        let keepAlive = assembled.head.isKeepAlive
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
         }
     }
 

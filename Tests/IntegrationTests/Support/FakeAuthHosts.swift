@@ -19,18 +19,18 @@ final class FakeAuthHosts {
         let context = try TLSTestServer.context(certificatePath: pki.serverCertificatePath, keyPath: pki.serverKeyPath,
                                                 alpn: ["http/1.1"])
         // The port is only known after binding, and the flows put it in their URLs: they look it up lazily.
-        let box = FlowsBox()
+        let box = LateBox<FakeAuthFlows>()
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         (channel, port) = try TLSTestServer.listen(on: "127.0.0.1", group: group, what: "login fake") { channel in
             channel.eventLoop.makeCompletedFuture {
-                guard let flows = box.flows else { throw TestSetupError("login fake not ready") }
+                guard let flows = box.value else { throw TestSetupError("login fake not ready") }
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                 try channel.pipeline.syncOperations.addHandler(FakeAuthHandler(flows: flows))
             }
         }
         flows = FakeAuthFlows(port: port)
-        box.flows = flows
+        box.value = flows
     }
 
     /// proxyd's base URLs and name overrides for the fake.
@@ -47,14 +47,5 @@ final class FakeAuthHosts {
     func shutdown() {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
-    }
-
-    private final class FlowsBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: FakeAuthFlows?
-        var flows: FakeAuthFlows? {
-            get { lock.withLock { value } }
-            set { lock.withLock { value = newValue } }
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// One request as the login fake received it, with what the flows' checks need already decoded.
 struct FakeAuthRequest {
@@ -49,6 +50,32 @@ struct FakeAuthRequest {
 
     private static func decode(_ text: Substring) -> String {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+    }
+}
+
+/// Collects the parts of one request into a `FakeAuthRequest`, for the fakes' NIO handlers.
+struct FakeRequestAssembler {
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+
+    /// The whole request and its head once `part` ends it; nil before.
+    mutating func add(_ part: HTTPServerRequestPart) -> (request: FakeAuthRequest, head: HTTPRequestHead)? {
+        switch part {
+        case .head(let requestHead):
+            head = requestHead
+            body = []
+        case .body(let buffer):
+            body.append(contentsOf: buffer.readableBytesView)
+        case .end:
+            guard let requestHead = head else { return nil }
+            head = nil
+            let authority = requestHead.headers["host"].first ?? ""
+            let host = authority.split(separator: ":").first.map { $0.lowercased() } ?? ""
+            let request = FakeAuthRequest(host: host, method: requestHead.method.rawValue, uri: requestHead.uri,
+                                          headers: requestHead.headers.map { (name: $0.name, value: $0.value) }, body: body)
+            return (request, requestHead)
+        }
+        return nil
     }
 }
 
