@@ -1,0 +1,30 @@
+import XCTest
+
+/// PROXYD_CHATGPT_SENTINEL=off: a pure relay, which the strict fake refuses as the site refuses a 2023 client.
+final class ChatGPTSentinelOffTests: ChatGPTTestCase {
+    /// A proxyd that predates the setting rejects it as unknown; it has no handshake at all, so it is this
+    /// relay by construction and runs without the setting.
+    override class func chatGPTSettings() throws -> [String: String] {
+        let help = try Command.run(try ProxydProcess.binaryPath(), ["--help"])
+        return help.output.contains("PROXYD_CHATGPT_SENTINEL") ? ["PROXYD_CHATGPT_SENTINEL": "off"] : [:]
+    }
+
+    func testTheConversationIsRelayedUntouchedAndTheSitesRefusalComesBack() throws {
+        for (route, upstreamPath) in [("/chatgpt/conversation", "/backend-api/conversation"),
+                                      ("/chatgpt/backend-api/f/conversation", "/backend-api/f/conversation")] {
+            let mark = fake.mark
+            let turn = try turn(route)
+            XCTAssertEqual(turn.response.status, 403, explain(turn, since: mark))
+            XCTAssertEqual(turn.response.bodyText, FakeChatGPTState.unusualActivity)
+            let records = fake.records(since: mark)
+            XCTAssertEqual(records.map(\.path), [upstreamPath], "no handshake step in off mode")
+            guard let record = records.first else { continue }
+            XCTAssertEqual(record.request.body, turn.clientBody)
+            XCTAssertEqual(record.header("authorization"), "Bearer " + Self.accountA)
+            XCTAssertTrue(record.refusal?.contains("chat-requirements token missing") == true, record.refusal ?? "")
+            for added in ["openai-sentinel-chat-requirements-token", "openai-sentinel-proof-token", "oai-device-id"] {
+                XCTAssertNil(record.header(added), "\(added) added in off mode")
+            }
+        }
+    }
+}
