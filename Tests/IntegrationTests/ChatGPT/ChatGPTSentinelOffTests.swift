@@ -20,6 +20,8 @@ final class ChatGPTSentinelOffTests: ChatGPTTestCase {
             XCTAssertEqual(records.map(\.path), [upstreamPath], "no handshake step in off mode")
             guard let record = records.first else { continue }
             XCTAssertEqual(record.request.body, turn.clientBody)
+            // The Chrome profile offers h2 and the fake prefers it: this also exercises the fake's HTTP/2 side.
+            XCTAssertEqual(fake.connection(of: record)?.protocolName, "h2")
             XCTAssertEqual(record.header("authorization"), "Bearer " + Self.accountA)
             XCTAssertTrue(record.refusal?.contains("chat-requirements token missing") == true, record.refusal ?? "")
             for added in ["openai-sentinel-chat-requirements-token", "openai-sentinel-proof-token", "oai-device-id"] {

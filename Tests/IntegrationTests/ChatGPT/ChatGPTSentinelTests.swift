@@ -99,6 +99,7 @@ final class ChatGPTSentinelTests: ChatGPTTestCase {
     /// A client doing its own handshake is relayed as it is; the site's 403 for its spent token comes back unchanged.
     func testAClientsOwnSpentTokenIsRelayedUntouchedAndTheSites403ReachesIt() throws {
         let reference = try FakeChatGPTReferenceClient(site: fake, pki: env.pki, accountID: "acct-itest-own")
+        reference.buildNumber = Self.buildNumber
         try reference.bootstrap()
         let spent = try reference.handshakeC()
         _ = try reference.converse(FakeChatGPTTurnBody.make(), tokens: spent)

@@ -45,6 +45,8 @@ final class FakeChatGPTReferenceClient {
     var userAgent = FakeChatGPTReferenceClient.userAgent
     /// The config's User-Agent; set it apart from `userAgent` to spoil proofs.
     var configUserAgent = FakeChatGPTReferenceClient.userAgent
+    /// `oai-client-build-number`, for a fake that expects a given one.
+    var buildNumber = "5540000"
     /// From the bootstrap; a test may set it to skip one.
     var build = ""
 
@@ -73,7 +75,7 @@ final class FakeChatGPTReferenceClient {
     private func clientHeaders(_ path: String) -> [(String, String)] {
         [("authorization", "Bearer " + accessToken), ("user-agent", userAgent), ("content-type", "application/json"),
          ("oai-device-id", deviceID), ("oai-session-id", sessionID), ("oai-language", "en-US"),
-         ("oai-client-version", build), ("oai-client-build-number", "5540000"),
+         ("oai-client-version", build), ("oai-client-build-number", buildNumber),
          ("x-openai-target-path", path), ("x-openai-target-route", path)]
     }
 
