@@ -95,12 +95,13 @@ int pow_fnv_uses_avx2(void) {
 
 int pow_fnv_search(const pow_frame *frame, uint32_t prefix_state, uint64_t first_nonce, int lanes,
                    uint32_t threshold) {
-    uint8_t var[POW_MAX_VAR_BASE64][POW_MAX_LANES];
+    if (lanes < 1) return -1;
+    uint8_t common[POW_MAX_VAR_BASE64], var[POW_MAX_VAR_BASE64][POW_MAX_LANES];
     uint32_t hashes[POW_MAX_LANES];
     // Every lane is encoded, so that the unused ones hash initialized bytes; their results are not read.
-    pow_encode_lanes(frame, first_nonce, POW_MAX_LANES, &var[0][0], POW_MAX_LANES, 1);
-    fnv_lanes()(prefix_state, (const uint8_t(*)[POW_MAX_LANES])var, pow_var_base64_len(frame), frame->tail,
-                frame->tail_len, hashes);
+    size_t from = pow_encode_lanes(frame, first_nonce, POW_MAX_LANES, common, &var[0][0], POW_MAX_LANES, 1);
+    fnv_lanes()(pow_fnv_update(prefix_state, common, from), (const uint8_t(*)[POW_MAX_LANES])var,
+                pow_var_base64_len(frame) - from, frame->tail, frame->tail_len, hashes);
     for (int lane = 0; lane < lanes; lane++) {
         if (hashes[lane] <= threshold) return lane;
     }

@@ -9,9 +9,10 @@ enum { POW_MAX_VAR_BASE64 = POW_MAX_VAR_JSON / 3 * 4 };
 
 size_t pow_var_base64_len(const pow_frame *frame);
 
-/// Writes the base64 of var_json with nonce first_nonce + lane in its digits, for each lane: character i
-/// of lane l goes to out[i * char_stride + l * lane_stride].
-void pow_encode_lanes(const pow_frame *frame, uint64_t first_nonce, int lanes, uint8_t *out, size_t char_stride,
-                      size_t lane_stride);
+/// The base64 of var_json with nonce first_nonce + lane in its digits, for each lane. Returns `from`: the
+/// leading characters that are the same in every lane go once to common[0 ..< from]; character i >= from
+/// of lane l goes to out[(i - from) * char_stride + l * lane_stride].
+size_t pow_encode_lanes(const pow_frame *frame, uint64_t first_nonce, int lanes, uint8_t *common, uint8_t *out,
+                        size_t char_stride, size_t lane_stride);
 
 #endif

@@ -37,13 +37,15 @@ int pow_sha3_set_prefix(pow_sha3 *sha3, const uint8_t *bytes, size_t count) {
 }
 
 int pow_sha3_search(pow_sha3 *sha3, const pow_frame *frame, uint64_t first_nonce, int lanes, uint64_t threshold) {
-    uint8_t var[POW_MAX_LANES][POW_MAX_VAR_BASE64];
+    if (lanes < 1) return -1;
+    uint8_t common[POW_MAX_VAR_BASE64], var[POW_MAX_LANES][POW_MAX_VAR_BASE64];
     if (lanes > POW_MAX_LANES) lanes = POW_MAX_LANES;
-    pow_encode_lanes(frame, first_nonce, lanes, &var[0][0], 1, POW_MAX_VAR_BASE64);
-    size_t var_len = pow_var_base64_len(frame);
+    size_t from = pow_encode_lanes(frame, first_nonce, lanes, common, &var[0][0], 1, POW_MAX_VAR_BASE64);
+    size_t var_len = pow_var_base64_len(frame) - from;
     for (int lane = 0; lane < lanes; lane++) {
         uint8_t digest[64];
-        if (EVP_MD_CTX_copy_ex(sha3->work, sha3->prefix) != 1 || EVP_DigestUpdate(sha3->work, var[lane], var_len) != 1 ||
+        if (EVP_MD_CTX_copy_ex(sha3->work, sha3->prefix) != 1 || EVP_DigestUpdate(sha3->work, common, from) != 1 ||
+            EVP_DigestUpdate(sha3->work, var[lane], var_len) != 1 ||
             EVP_DigestUpdate(sha3->work, frame->tail, frame->tail_len) != 1 ||
             EVP_DigestFinal_ex(sha3->work, digest, NULL) != 1) {
             return -2;

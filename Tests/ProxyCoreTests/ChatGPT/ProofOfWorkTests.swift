@@ -57,37 +57,61 @@ final class ProofOfWorkTests: XCTestCase {
         let seed = Array("0.4385212345".utf8)
         let digitCount = String(start).count
         let frame = ProofFrame(template: config.template, seed: seed, elapsedMs: elapsedMs, digitCount: digitCount)
+        let json = ProofOfWorkReference.base64Decode(frame.base64(nonce: start))!
+        XCTAssertEqual(String(decoding: json, as: UTF8.self), config.json(nonce: start, elapsed: Double(elapsedMs)))
+        frame.withCFrame { cFrame in
+            checkKernel(cFrame, prefix: frame.prefix, start: start, generation: generation,
+                        "\(generation) from \(start), \(config.dateText.count) date chars") { nonce in
+                seed + Array(frame.base64(nonce: nonce).utf8)
+            }
+        }
+    }
+
+    /// The JSON may end inside the groups that hold the digits (the site's layout never does): the lanes
+    /// then end in base64 padding.
+    func testKernelLanesPadARegionThatEndsTheJSON() {
+        let seed = Array("seed".utf8)
+        for (text, digitsAt, start) in [("ab", 2, 10), ("a", 1, 100), ("", 0, 5), ("abc", 3, 1000)] {
+            let prefix = Array(text.utf8)
+            let digitCount = String(start).count
+            var varJSON = prefix + Array(repeating: UInt8(ascii: "0"), count: digitCount)
+            varJSON.withUnsafeMutableBufferPointer { varBytes in
+                var frame = pow_frame(var_json: varBytes.baseAddress, var_json_len: varBytes.count, digits_at: digitsAt,
+                                      digit_count: digitCount, tail: nil, tail_len: 0)
+                for generation in [SentinelGeneration.c2026, .b2024] {
+                    checkKernel(&frame, prefix: seed, start: start, generation: generation, "\(text) \(start)") { nonce in
+                        seed + Array(Base64.encode(prefix + Array(String(nonce).utf8)).utf8)
+                    }
+                }
+            }
+        }
+    }
+
+    /// For each lane k, a threshold equal to k's digest finds the first lane whose digest is at most that;
+    /// below the smallest digest, none. `reference` gives the whole text a nonce's try hashes.
+    private func checkKernel(_ frame: UnsafePointer<pow_frame>, prefix: [UInt8], start: Int,
+                             generation: SentinelGeneration, _ message: String, reference: (Int) -> [UInt8]) {
         var limit = 1
-        for _ in 0..<digitCount { limit *= 10 }
+        for _ in 0..<frame.pointee.digit_count { limit *= 10 }
         let lanes = min(generation == .c2026 ? Int(POW_MAX_LANES) : 6, limit - start)
         let digests: [UInt64] = (start..<start + lanes).map { nonce in
-            let base64 = frame.base64(nonce: nonce)
-            let json = ProofOfWorkReference.base64Decode(base64)!
-            XCTAssertEqual(String(decoding: json, as: UTF8.self), config.json(nonce: nonce, elapsed: Double(elapsedMs)))
-            let hex = ProofOfWorkReference.hashHex(seed + Array(base64.utf8), generation)
+            let hex = ProofOfWorkReference.hashHex(reference(nonce), generation)
             return UInt64(hex.prefix(generation == .c2026 ? 8 : 16), radix: 16)!
         }
         let sha3 = pow_sha3_new()!
         defer { pow_sha3_free(sha3) }
-        XCTAssertEqual(frame.prefix.withUnsafeBufferPointer { pow_sha3_set_prefix(sha3, $0.baseAddress, $0.count) }, 1)
-        let state = frame.prefix.withUnsafeBufferPointer { pow_fnv_update(POW_FNV_OFFSET, $0.baseAddress, $0.count) }
-        for digest in digests {
-            let expected = digests.firstIndex { $0 <= digest }!
-            let lane = frame.withCFrame { cFrame in
-                generation == .c2026
-                    ? pow_fnv_search(cFrame, state, UInt64(start), Int32(lanes), UInt32(digest))
-                    : pow_sha3_search(sha3, cFrame, UInt64(start), Int32(lanes), digest)
-            }
-            XCTAssertEqual(Int(lane), expected, "\(generation) from \(start), \(config.dateText.count) date chars")
+        XCTAssertEqual(prefix.withUnsafeBufferPointer { pow_sha3_set_prefix(sha3, $0.baseAddress, $0.count) }, 1)
+        let state = prefix.withUnsafeBufferPointer { pow_fnv_update(POW_FNV_OFFSET, $0.baseAddress, $0.count) }
+        func search(_ threshold: UInt64) -> Int {
+            Int(generation == .c2026
+                ? pow_fnv_search(frame, state, UInt64(start), Int32(lanes), UInt32(threshold))
+                : pow_sha3_search(sha3, frame, UInt64(start), Int32(lanes), threshold))
         }
-        // Nothing passes below the smallest digest.
+        for digest in digests {
+            XCTAssertEqual(search(digest), digests.firstIndex { $0 <= digest }!, message)
+        }
         if let smallest = digests.min(), smallest > 0 {
-            let lane = frame.withCFrame { cFrame in
-                generation == .c2026
-                    ? pow_fnv_search(cFrame, state, UInt64(start), Int32(lanes), UInt32(smallest - 1))
-                    : pow_sha3_search(sha3, cFrame, UInt64(start), Int32(lanes), smallest - 1)
-            }
-            XCTAssertEqual(lane, -1)
+            XCTAssertEqual(search(smallest - 1), -1, message)
         }
     }
 
