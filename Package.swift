@@ -75,6 +75,8 @@ let package = Package(
         ),
         // Instruction counts of the per-request work: Benchmarks/Microbench/count.sh.
         .executableTarget(name: "HotPathBench", dependencies: ["ProxyCore"], path: "Benchmarks/Microbench/HotPathBench"),
+        // Proof-of-work tries per second and solve times: Benchmarks/pow.sh.
+        .executableTarget(name: "PoWBench", dependencies: ["ProxyCore", "CProofOfWork"], path: "Benchmarks/ProofOfWork"),
         .testTarget(
             name: "ProxyCoreTests",
             // BoringSSL and the brotli encoder for a test server that honours ALPS and certificate compression.
