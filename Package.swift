@@ -60,7 +60,12 @@ let package = Package(
             // zlib and zstd decompress certificates for the profiles that offer them (Safari, Firefox).
             linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]
         ),
-        .target(name: "ProxyCore", dependencies: ["CEpoll", "CTLSShim", "CNghttp2", "CAres", "CBrotli", "CZlib", "CZstd"]),
+        // The inner loops of the sentinel's proof of work: SIMD lanes picked at run time, SHA3 from OpenSSL 3.
+        .target(name: "CProofOfWork", dependencies: ["COpenSSL"]),
+        .target(
+            name: "ProxyCore",
+            dependencies: ["CEpoll", "CTLSShim", "CNghttp2", "CAres", "CBrotli", "CZlib", "CZstd", "CProofOfWork"]
+        ),
         .executableTarget(
             name: "proxyd",
             dependencies: [
@@ -70,6 +75,8 @@ let package = Package(
         ),
         // Instruction counts of the per-request work: Benchmarks/Microbench/count.sh.
         .executableTarget(name: "HotPathBench", dependencies: ["ProxyCore"], path: "Benchmarks/Microbench/HotPathBench"),
+        // Proof-of-work tries per second and solve times: Benchmarks/pow.sh.
+        .executableTarget(name: "PoWBench", dependencies: ["ProxyCore", "CProofOfWork"], path: "Benchmarks/ProofOfWork"),
         .testTarget(
             name: "ProxyCoreTests",
             // BoringSSL and the brotli encoder for a test server that honours ALPS and certificate compression.
