@@ -196,3 +196,7 @@ void tlsshim_sha256(const void *data, size_t len, uint8_t out[32]) {
 void tlsshim_md5(const void *data, size_t len, uint8_t out[16]) {
     EVP_Digest(data, len, out, NULL, EVP_md5(), NULL);
 }
+
+void tlsshim_sha1(const void *data, size_t len, uint8_t out[20]) {
+    EVP_Digest(data, len, out, NULL, EVP_sha1(), NULL);
+}

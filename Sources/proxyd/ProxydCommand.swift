@@ -46,6 +46,12 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.maxLoginsPerWorker), help: .setting(.maxLoginsPerWorker)) var maxLoginsPerWorker: String?
     @Option(name: .setting(.drainTimeout), help: .setting(.drainTimeout)) var drainTimeout: String?
     @Option(name: .setting(.accessLog), help: .setting(.accessLog)) var accessLog: String?
+    @Option(name: .setting(.chatgptSentinel), help: .setting(.chatgptSentinel)) var chatgptSentinel: String?
+    @Option(name: .setting(.powMaxDifficulty), help: .setting(.powMaxDifficulty)) var powMaxDifficulty: String?
+    @Option(name: .setting(.powMaxSolves), help: .setting(.powMaxSolves)) var powMaxSolves: String?
+    @Option(name: .setting(.chatgptBuildNumber), help: .setting(.chatgptBuildNumber)) var chatgptBuildNumber: String?
+    @Option(name: .setting(.chatgptMaxAccounts), help: .setting(.chatgptMaxAccounts)) var chatgptMaxAccounts: String?
+    @Option(name: .setting(.chatgptAccountIdle), help: .setting(.chatgptAccountIdle)) var chatgptAccountIdle: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
@@ -61,7 +67,9 @@ struct ProxydCommand: ParsableCommand {
             (.tlsTimeout, tlsTimeout), (.upstreamTimeout, upstreamTimeout),
             (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel),
             (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker), (.drainTimeout, drainTimeout),
-            (.accessLog, accessLog),
+            (.accessLog, accessLog), (.chatgptSentinel, chatgptSentinel), (.powMaxDifficulty, powMaxDifficulty),
+            (.powMaxSolves, powMaxSolves), (.chatgptBuildNumber, chatgptBuildNumber),
+            (.chatgptMaxAccounts, chatgptMaxAccounts), (.chatgptAccountIdle, chatgptAccountIdle),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

@@ -71,5 +71,7 @@ const char *tlsshim_conn_error(tlsshim_conn *conn);
 /// linked OpenSSL rather than a hand-written copy.
 void tlsshim_sha256(const void *data, size_t len, uint8_t out[32]);
 void tlsshim_md5(const void *data, size_t len, uint8_t out[16]);
+/// UUIDv5 (RFC 9562) is defined over SHA-1: the ChatGPT device id.
+void tlsshim_sha1(const void *data, size_t len, uint8_t out[20]);
 
 #endif

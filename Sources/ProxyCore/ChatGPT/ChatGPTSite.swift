@@ -35,6 +35,8 @@ package enum ChatGPTSite {
     static let targetPathHeader = "x-openai-target-path"
     static let targetRouteHeader = "x-openai-target-route"
     static let turnTraceHeader = "x-oai-turn-trace-id"
+    /// `oai-client-build-number`: the site publishes no way to read it, so it is a setting with this default.
+    static let defaultBuildNumber = "3810449"
     /// The cookie that must carry the device id.
     static let deviceCookie = "oai-did"
 
@@ -113,4 +115,10 @@ package enum ChatGPTSite {
     /// `navigator.language` and `navigator.languages`, as the profiles' `accept-language` (en-US,en;q=0.9) says.
     static let language = "en-US"
     static let languages = "en-US,en"
+    /// The profile's time zone: what `String(new Date())` names, and the conduit body's `timezone` and
+    /// `timezone_offset_min` when the client sent none. UTC, as a server's browser would be; a zone with
+    /// daylight saving would need its rules here.
+    static let timeZone = "UTC"
+    static let timeZoneLongName = "Coordinated Universal Time"
+    static let timeZoneOffsetMinutes = 0
 }

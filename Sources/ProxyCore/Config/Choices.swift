@@ -32,3 +32,19 @@ package enum ProxyPolicy: String, CaseIterable, Sendable {
     /// so one user keeps one egress IP.
     case sticky
 }
+
+/// Which sentinel handshake runs before a ChatGPT conversation (`PROXYD_CHATGPT_SENTINEL`).
+package enum SentinelMode: String, CaseIterable, Sendable {
+    case c2026 = "2026"
+    case b2024 = "2024"
+    case off
+
+    /// The handshake to perform; nil: relay the client's request as it is.
+    package var generation: SentinelGeneration? {
+        switch self {
+        case .c2026: return .c2026
+        case .b2024: return .b2024
+        case .off: return nil
+        }
+    }
+}

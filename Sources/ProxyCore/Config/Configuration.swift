@@ -43,6 +43,13 @@ package struct Configuration: Sendable {
     package var maxLoginsPerWorker: Int
     package var drainTimeoutMs: UInt64
     package var accessLog: Bool
+    package var sentinel: SentinelMode
+    /// Lowercase hex; a difficulty with more expected tries is refused.
+    package var powMaxDifficulty: String
+    package var powMaxSolves: Int
+    package var chatgptBuildNumber: String
+    package var chatgptMaxAccounts: Int
+    package var chatgptAccountIdleMs: UInt64
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -97,7 +104,23 @@ package struct Configuration: Sendable {
             drainTimeoutMs: try reader.milliseconds(.drainTimeout),
             accessLog: try reader.withDefault(.accessLog, expected: "one of \(names(AccessLog.self))") {
                 AccessLog(rawValue: $0.lowercased())
-            } == .on
+            } == .on,
+            sentinel: try reader.withDefault(.chatgptSentinel, expected: "one of \(names(SentinelMode.self))") {
+                SentinelMode(rawValue: $0.lowercased())
+            },
+            powMaxDifficulty: try reader.withDefault(.powMaxDifficulty, expected: "1 to 16 hex digits") {
+                ProofSearch.expectedTries($0) != nil ? $0.lowercased() : nil
+            },
+            powMaxSolves: try reader.withDefault(.powMaxSolves, expected: "a whole number from 1 to 1024") {
+                wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...1024).contains($0) ? $0 : nil }
+            },
+            chatgptBuildNumber: try reader.withDefault(.chatgptBuildNumber, expected: "a whole number") {
+                wholeNumber($0) != nil ? $0 : nil
+            },
+            chatgptMaxAccounts: try reader.withDefault(.chatgptMaxAccounts, expected: "a whole number from 1 to 1000000") {
+                wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...1_000_000).contains($0) ? $0 : nil }
+            },
+            chatgptAccountIdleMs: try reader.milliseconds(.chatgptAccountIdle)
         )
     }
 

@@ -30,6 +30,12 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case maxLoginsPerWorker = "PROXYD_MAX_LOGINS_PER_WORKER"
     case drainTimeout = "PROXYD_DRAIN_TIMEOUT"
     case accessLog = "PROXYD_ACCESS_LOG"
+    case chatgptSentinel = "PROXYD_CHATGPT_SENTINEL"
+    case powMaxDifficulty = "PROXYD_POW_MAX_DIFFICULTY"
+    case powMaxSolves = "PROXYD_POW_MAX_SOLVES"
+    case chatgptBuildNumber = "PROXYD_CHATGPT_BUILD_NUMBER"
+    case chatgptMaxAccounts = "PROXYD_CHATGPT_MAX_ACCOUNTS"
+    case chatgptAccountIdle = "PROXYD_CHATGPT_ACCOUNT_IDLE"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -141,6 +147,25 @@ extension Configuration {
             return make(AccessLog.allCases.map(\.rawValue).joined(separator: "|"),
                         "One info line per answered request: client, method, path, status, milliseconds.",
                         default: AccessLog.off.rawValue)
+        case .chatgptSentinel:
+            return make(SentinelMode.allCases.map(\.rawValue).joined(separator: "|"),
+                        "The handshake before a ChatGPT conversation: 2026 (conduit, sentinel prepare and finalize, /f/conversation), 2024 (one requirements call, /conversation), off (relay as sent).",
+                        default: SentinelMode.c2026.rawValue)
+        case .powMaxDifficulty:
+            return make("hex", "Hardest proof of work solved; a harder one fetches new requirements twice, then gets 503.",
+                        default: "000032")
+        case .powMaxSolves:
+            return make("n", "Proofs of work one worker searches at once (in slices between its other work); more get 503.",
+                        default: "8")
+        case .chatgptBuildNumber:
+            return make("number", "The web app's build number sent as oai-client-build-number (the site does not publish it).",
+                        default: ChatGPTSite.defaultBuildNumber)
+        case .chatgptMaxAccounts:
+            return make("n", "ChatGPT accounts whose device id, cookies and session one worker keeps; the least recently used goes first.",
+                        default: "1024")
+        case .chatgptAccountIdle:
+            return make("seconds", "An account's device state unused this long is forgotten (its device id comes back the same).",
+                        default: "3600")
         }
     }
 }

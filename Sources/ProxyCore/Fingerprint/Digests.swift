@@ -17,3 +17,12 @@ enum MD5 {
         return digest
     }
 }
+
+/// SHA-1, only because UUIDv5 is defined over it (`UUIDText.version5`).
+enum SHA1 {
+    static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 20)
+        bytes.withUnsafeBytes { tlsshim_sha1($0.baseAddress, $0.count, &digest) }
+        return digest
+    }
+}

@@ -227,19 +227,30 @@ final class ClientConnection: EventHandler {
         case .reject(let error):
             answer(error, keepAlive: keepAfterLocal)
         case .forward(let forward):
-            guard let token = head.value(of: "authorization"), !token.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) else {
-                answer(ProxyError(401, "Missing accessToken."), keepAlive: keepAfterLocal)
-                return
-            }
-            let limit = worker.configuration.maxBodyBytes
-            if case .contentLength(let length) = head.framing, length > limit {
-                answer(ProxyError(413, "request body of \(length) bytes is over the limit of \(limit) bytes"),
-                       keepAlive: false)
-                return
-            }
-            server.exchangeStarted()
-            exchange.start(head, forward)
+            startExchange(head, forward, keepAfterLocal: keepAfterLocal)
+        case .conversation(let forward):
+            // A client that brings its own requirements token does its own handshake.
+            let ownTokens = head.value(of: ChatGPTSite.requirementsTokenHeader) != nil
+            startExchange(head, forward, keepAfterLocal: keepAfterLocal,
+                          turn: ownTokens ? nil : worker.configuration.sentinel.generation)
         }
+    }
+
+    private func startExchange(_ head: RequestHead, _ forward: Forward, keepAfterLocal: Bool,
+                               turn: SentinelGeneration? = nil) {
+        guard let token = head.value(of: "authorization"), !token.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) else {
+            answer(ProxyError(401, "Missing accessToken."), keepAlive: keepAfterLocal)
+            return
+        }
+        // A turn's body is read whole before its handshake: bounded tighter than a relayed one.
+        let limit = turn == nil ? worker.configuration.maxBodyBytes : ConversationBody.limit(worker.configuration)
+        if case .contentLength(let length) = head.framing, length > limit {
+            answer(ProxyError(413, "request body of \(length) bytes is over the limit of \(limit) bytes"),
+                   keepAlive: false)
+            return
+        }
+        server.exchangeStarted()
+        exchange.start(head, forward, turn: turn)
     }
 
     // MARK: answers

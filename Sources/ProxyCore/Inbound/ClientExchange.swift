@@ -24,6 +24,13 @@ final class ClientExchange {
     /// Coded response bytes taken from the upstream that the client had no room for yet; the
     /// upstream stays paused (HTTP/2: unacknowledged) until they are decoded.
     private var codedInput = IOBuffer()
+    /// A conversation turn's body, read whole for its handshake (`collectTurnBody`).
+    private var turnBody: [UInt8] = []
+    private var turn: SentinelTurn?
+    /// Set while a turn's body is collected: the handshake to run once it is complete.
+    private var turnGeneration: SentinelGeneration?
+    /// The proxy route a turn's handshake took; nil: the request picks one as usual.
+    private var turnRoute: DialRoute?
     /// Decoding rounds (each up to `highWater` of output) per flush before the loop serves others.
     private static let decodeRoundsPerTurn = 4
 
@@ -39,25 +46,88 @@ final class ClientExchange {
 
     // MARK: starting
 
-    func start(_ head: RequestHead, _ forward: Forward) {
+    /// Starts relaying a request; with `turn`, a conversation turn whose handshake of that generation
+    /// runs first, once the body is read.
+    func start(_ head: RequestHead, _ forward: Forward, turn generation: SentinelGeneration? = nil) {
         request = head
         self.forward = forward
         let sendContinue = state.start(head.framing, expectsContinue: head.expectsContinue, now: now)
         chunkDecoder = ChunkedDecoder()
         trailers.removeAll()
         placement.reset()
+        turnRoute = nil
+        turnGeneration = generation
         if sendContinue {
             LocalResponse.writeContinue(into: &connection.output)
             connection.flushOutput()
         }
-        attach()
+        if generation != nil {
+            state.startPreparing()
+            collectTurnBody()
+        } else {
+            attach()
+        }
     }
 
     /// Places the request on a shared, pooled or new upstream connection.
     private func attach() {
         guard let forward else { return }
-        let token = request?.fields.first { $0.known == .authorization }?.value
-        placement.attach(origin: forward.origin, route: worker.proxies.route(stickyKey: token), worker: worker).enqueue(me)
+        let route = turnRoute ?? worker.proxies.route(stickyKey: request?.fields.first { $0.known == .authorization }?.value)
+        placement.attach(origin: forward.origin, route: route, worker: worker).enqueue(me)
+    }
+
+    // MARK: a conversation turn
+
+    /// Reads the turn's body whole, then starts its handshake.
+    private func collectTurnBody() {
+        guard readBody(limit: ConversationBody.limit(worker.configuration), while: { true }, into: { turnBody.append(contentsOf: $0) }) else { return }
+        guard state.body == .complete, let generation = turnGeneration, let request else { return }
+        turnGeneration = nil
+        guard let body = ConversationBody(turnBody) else {
+            turnBody = []
+            return end(answer: ProxyError(400, "conversation request body is not a JSON object"))
+        }
+        turnBody = []
+        let authorization = request.fields.first { $0.known == .authorization }?.value ?? ""
+        let account = worker.chatgpt.accounts.account(for: AccountIdentity(authorization: authorization), now: now)
+        let turn = SentinelTurn(worker: worker, generation: generation, account: account, authorization: authorization,
+                                body: body) { [unowned self] result in
+            self.turnFinished(result)
+        }
+        self.turn = turn
+        turn.start()
+    }
+
+    /// The handshake ended: the conversation goes upstream with its tokens, or the client gets the error.
+    private func turnFinished(_ result: Result<TurnPlan, ProxyError>) {
+        turn = nil
+        guard isActive, var head = request, var forward else { return }
+        switch result {
+        case .failure(let error):
+            Log.info("\(error.status) \(head.method) \(pathOnly(head.target)): \(error.message)")
+            end(answer: error)
+        case .success(var plan):
+            // The client's own cookies go after the account's, in one field as the plan has it.
+            let clientCookies = head.fields.filter { $0.hasName("cookie") }.map(\.value)
+            if !clientCookies.isEmpty, let jar = plan.fields.firstIndex(where: { $0.hasName("cookie") }) {
+                plan.fields[jar].value = ([plan.fields[jar].value] + clientCookies).joined(separator: "; ")
+            }
+            head.fields.removeAll { field in
+                field.known == .contentLength || plan.fields.contains { field.hasName($0.name) }
+            }
+            head.fields += plan.fields
+            head.fields.append(HTTPField("content-length", String(plan.body.count)))
+            head.framing = .contentLength(UInt64(plan.body.count))
+            forward.target = forward.origin.basePath + plan.path
+            forward.page = plan.page
+            request = head
+            self.forward = forward
+            plan.body.withUnsafeBytes { bodyQueue.append($0) }
+            state.prepared(bodyBytes: plan.body.count)
+            turnRoute = plan.route
+            attach()
+        }
+        connection.updateTimer()
     }
 
     // MARK: the request body
@@ -78,17 +148,28 @@ final class ClientExchange {
 
     /// Moves request body bytes from the connection's input towards the upstream while it has room.
     func forwardBody() {
-        guard isActive, let upstream = placement.request else { return }
-        let limit = worker.configuration.maxBodyBytes
+        guard isActive else { return }
+        if state.preparing { return collectTurnBody() }
+        guard let upstream = placement.request else { return }
         let wasComplete = state.body == .complete
-        loop: while !connection.input.isEmpty && upstreamHasRoom {
+        guard readBody(limit: worker.configuration.maxBodyBytes, while: { upstreamHasRoom },
+                       into: { send($0, to: upstream) }) else { return }
+        if !wasComplete && state.body == .complete { upstream.endBody() }
+        upstream.push()
+    }
+
+    /// Moves body bytes from the connection's input to `sink` while `hasRoom`, decoding a chunked body.
+    /// False when the request failed (over `limit`, bad chunking) and has been answered.
+    private func readBody(limit: UInt64, while hasRoom: () -> Bool,
+                          into sink: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        loop: while !connection.input.isEmpty && hasRoom() {
             switch state.body {
             case .complete:
                 break loop
             case .fixed:
                 let available = connection.input.readable
                 let count = state.fixedBodyTake(available.count)
-                send(UnsafeRawBufferPointer(rebasing: available[0..<count]), to: upstream)
+                sink(UnsafeRawBufferPointer(rebasing: available[0..<count]))
                 connection.input.consume(count)
                 _ = state.bodyReceived(count, limit: limit, now: now)
             case .chunked:
@@ -101,22 +182,21 @@ final class ClientExchange {
                 case .data(let range):
                     guard state.bodyReceived(range.count, limit: limit, now: now) else {
                         failRequest(ProxyError(413, "request body is over the limit of \(limit) bytes"))
-                        return
+                        return false
                     }
-                    send(UnsafeRawBufferPointer(rebasing: available[range]), to: upstream)
+                    sink(UnsafeRawBufferPointer(rebasing: available[range]))
                     connection.input.consume(step.consumed)
                 case .end:
                     connection.input.consume(step.consumed)
                     state.bodyEnded()
                 case .invalid(let reason):
                     failRequest(ProxyError(400, "invalid chunked request body: \(reason)"))
-                    return
+                    return false
                 }
             }
         }
         if connection.input.isEmpty { connection.input.releaseIfEmpty() }
-        if !wasComplete && state.body == .complete { upstream.endBody() }
-        upstream.push()
+        return true
     }
 
     private func send(_ bytes: UnsafeRawBufferPointer, to upstream: UpstreamRequest) {
@@ -148,6 +228,10 @@ final class ClientExchange {
     /// The client left or its connection failed: nothing more is relayed.
     func abandon() {
         guard isActive else { return }
+        turn?.cancel()
+        turn = nil
+        turnGeneration = nil
+        turnBody = []
         release()
         request = nil
         forward = nil

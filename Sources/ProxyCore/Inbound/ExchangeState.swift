@@ -34,6 +34,9 @@ struct ExchangeState {
     private(set) var holdingUpstream = false
     /// The upstream has finished its response (decoded bytes may still wait to go out).
     private(set) var upstreamEnded = false
+    /// A conversation turn: the body is read whole for the sentinel handshake, which runs before the
+    /// request is placed (`ClientExchange.collectTurnBody`).
+    private(set) var preparing = false
     // The times the timers count from (loop milliseconds).
     private var lastUpstreamActivity: UInt64 = 0
     private var lastClientInput: UInt64 = 0
@@ -54,12 +57,25 @@ struct ExchangeState {
         placed = false
         holdingUpstream = false
         upstreamEnded = false
+        preparing = false
         lastClientInput = now
         lastUpstreamActivity = now
         return expectsContinue && body != .complete
     }
 
     var hasRequestBody: Bool { body != .complete || bodyBytes > 0 }
+
+    /// The request is a conversation turn: its body is collected for the handshake, not sent yet.
+    mutating func startPreparing() {
+        preparing = true
+    }
+
+    /// The handshake is done: the body the turn prepared, `count` bytes, is all there is to send.
+    mutating func prepared(bodyBytes count: Int) {
+        preparing = false
+        body = .complete
+        bodyBytes = UInt64(count)
+    }
 
     /// Nothing of this request reached the upstream but its head: it can go again elsewhere.
     var isSafeToRetry: Bool { !responseStarted && bodyBytesSent == 0 }
@@ -96,6 +112,8 @@ struct ExchangeState {
     /// Whether to read more from the client: body bytes while the upstream has room, else a bounded
     /// read-ahead of pipelined requests.
     func wantsClientInput(buffered: Int, upstreamHasRoom: Bool) -> Bool {
+        // A turn's body is bounded by the size check of its collection.
+        if body != .complete && preparing { return true }
         if body != .complete && placed { return upstreamHasRoom }
         return buffered < Self.maxReadAhead
     }
@@ -168,6 +186,10 @@ struct ExchangeState {
     /// while we wait for its body and the upstream has taken all we gave.
     /// `upstreamHoldsBody`: body bytes handed over and not yet taken.
     func timer(upstreamHoldsBody: Bool, limits: ClientTimeouts) -> ArmedTimer? {
+        if preparing {
+            // Each handshake step has its own upstream timeout; until then the client owes its body.
+            return body == .complete ? nil : ArmedTimer(kind: .stalledClient, at: lastClientInput &+ limits.idle)
+        }
         guard placed, !upstreamEnded else { return nil }
         if body == .complete || upstreamHoldsBody {
             guard !holdingUpstream else { return nil }  // the client's reading is what we wait for

@@ -1,14 +1,56 @@
-/// Reads the string members of a JSON object (RFC 8259) without Foundation: the whole text is
-/// validated, nested values are checked and skipped, strings are unescaped (surrogate pairs included).
-/// Enough for the flows' answers (`csrfToken`, `url`, `access_token`, `detail`) and the login body.
+/// A JSON value (RFC 8259) as read by `JSONObjectReader`: numbers keep their text, objects their
+/// member order (duplicates included; lookups take the last, as most parsers do).
+package indirect enum JSONValue {
+    case object([(name: String, value: JSONValue)])
+    case array([JSONValue])
+    case string(String)
+    /// The number's text as sent.
+    case number(String)
+    case bool(Bool)
+    case null
+
+    /// The member of an object; nil for a missing member or a value that is no object.
+    package subscript(_ name: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.last { $0.name == name }?.value
+    }
+
+    package var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    package var bool: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    package var number: Double? {
+        if case .number(let text) = self { return Double(text) }
+        return nil
+    }
+}
+
+/// Reads JSON (RFC 8259) without Foundation: the whole text is validated, strings are unescaped
+/// (surrogate pairs included), nesting is bounded. Enough for the flows' answers (`csrfToken`, `url`,
+/// `access_token`, `detail`), the login body and the sentinel handshake's answers.
 struct JSONObjectReader {
     /// Nesting deeper than this is refused rather than tracked.
     static let maxDepth = 128
 
+    /// The whole text as one value; nil when it is not JSON.
+    static func value(_ bytes: [UInt8]) -> JSONValue? {
+        var reader = JSONObjectReader(bytes: bytes)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
+        guard let value = reader.value(depth: 0) else { return nil }
+        reader.skipWhitespace()
+        return reader.index == bytes.count ? value : nil
+    }
+
     /// The top-level members whose values are strings, in order; nil when the text is not one JSON object.
     static func strings(_ bytes: [UInt8]) -> [(name: String, value: String)]? {
-        var reader = JSONObjectReader(bytes: bytes)
-        return reader.topLevelObject()
+        guard case .object(let members)? = value(bytes) else { return nil }
+        return members.compactMap { member in member.value.string.map { (member.name, $0) } }
     }
 
     /// The last top-level string member of this name (duplicates: the last wins, as in most parsers).
@@ -34,27 +76,6 @@ struct JSONObjectReader {
         return true
     }
 
-    private mutating func topLevelObject() -> [(name: String, value: String)]? {
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
-        guard consume(UInt8(ascii: "{")) else { return nil }
-        var members: [(name: String, value: String)] = []
-        if !consume(UInt8(ascii: "}")) {
-            repeat {
-                guard let name = memberName() else { return nil }
-                skipWhitespace()
-                if current == UInt8(ascii: "\"") {
-                    guard let value = string() else { return nil }
-                    members.append((name, value))
-                } else if !skipValue() {
-                    return nil
-                }
-            } while consume(UInt8(ascii: ","))
-            guard consume(UInt8(ascii: "}")) else { return nil }
-        }
-        skipWhitespace()
-        return index == bytes.count ? members : nil
-    }
-
     /// `"name" :`
     private mutating func memberName() -> String? {
         skipWhitespace()
@@ -62,42 +83,42 @@ struct JSONObjectReader {
         return name
     }
 
-    /// One value of any kind, without recursion: `open` holds the containers entered so far.
-    private mutating func skipValue() -> Bool {
-        var open: [UInt8] = []
-        while true {
-            skipWhitespace()
-            guard let byte = current else { return false }
-            switch byte {
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                index += 1
-                let close = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
-                if consume(close) { break }
-                guard open.count < Self.maxDepth else { return false }
-                open.append(close)
-                if close == UInt8(ascii: "}") && memberName() == nil { return false }
-                continue
-            case UInt8(ascii: "\""):
-                guard string() != nil else { return false }
-            case UInt8(ascii: "t"):
-                guard literal("true") else { return false }
-            case UInt8(ascii: "f"):
-                guard literal("false") else { return false }
-            case UInt8(ascii: "n"):
-                guard literal("null") else { return false }
-            default:
-                guard number() else { return false }
-            }
-            // A value ended: close the containers it completes, then expect the next element.
-            while let close = open.last {
-                if consume(UInt8(ascii: ",")) {
-                    if close == UInt8(ascii: "}") && memberName() == nil { return false }
-                    break
-                }
-                guard consume(close) else { return false }
-                open.removeLast()
-            }
-            if open.isEmpty { return true }
+    private mutating func value(depth: Int) -> JSONValue? {
+        skipWhitespace()
+        guard let byte = current else { return nil }
+        switch byte {
+        case UInt8(ascii: "{"):
+            guard depth < Self.maxDepth else { return nil }
+            index += 1
+            var members: [(name: String, value: JSONValue)] = []
+            if consume(UInt8(ascii: "}")) { return .object(members) }
+            repeat {
+                guard let name = memberName(), let member = value(depth: depth + 1) else { return nil }
+                members.append((name, member))
+            } while consume(UInt8(ascii: ","))
+            return consume(UInt8(ascii: "}")) ? .object(members) : nil
+        case UInt8(ascii: "["):
+            guard depth < Self.maxDepth else { return nil }
+            index += 1
+            var elements: [JSONValue] = []
+            if consume(UInt8(ascii: "]")) { return .array(elements) }
+            repeat {
+                guard let element = value(depth: depth + 1) else { return nil }
+                elements.append(element)
+            } while consume(UInt8(ascii: ","))
+            return consume(UInt8(ascii: "]")) ? .array(elements) : nil
+        case UInt8(ascii: "\""):
+            return string().map(JSONValue.string)
+        case UInt8(ascii: "t"):
+            return literal("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"):
+            return literal("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"):
+            return literal("null") ? .null : nil
+        default:
+            let start = index
+            guard number() else { return nil }
+            return .number(String(decoding: bytes[start..<index], as: UTF8.self))
         }
     }
 

@@ -74,6 +74,13 @@ package struct HeaderPlan {
     /// Names are tokens, so setting the 0x20 bit folds case and changes nothing else that matters.
     private static func sameLetter(_ a: UInt8, _ lowercase: UInt8) -> Bool { a | 0x20 == lowercase }
 
+    /// The value of an identity header the plan always sends (the profile's user-agent, for the sentinel's
+    /// config array, which must repeat it exactly).
+    func fixedValue(of lowercasedName: String) -> String? {
+        for case .fixed(let name, let value) in slots where name.http2 == lowercasedName { return value }
+        return nil
+    }
+
     /// The slot that places a client field, or nil for `otherClientFields`.
     func slotIndex(of field: HTTPField) -> Int? {
         for (index, slot) in slots.enumerated() {

@@ -12,8 +12,9 @@ enum UpstreamFields {
     /// Calls `body` with each field in order. Host is not among them (each protocol has its own
     /// place for it), nor are hop-by-hop fields, Expect, or on HTTP/1.1 Content-Length (its
     /// framing writes that).
-    static func forEach(_ head: RequestHead, method: String, origin: UpstreamOrigin, plan: HeaderPlan?, http2: Bool,
-                        _ body: (Field) -> Void) {
+    /// `page`: the path of the page the request comes from (`Forward.page`), nil for the site's root.
+    static func forEach(_ head: RequestHead, method: String, page: String? = nil, origin: UpstreamOrigin,
+                        plan: HeaderPlan?, http2: Bool, _ body: (Field) -> Void) {
         let fields = head.fields
         let connection = fields.first { $0.known == .connection }?.value
         let nominates = HopByHop.nominatesFields(connection)
@@ -64,7 +65,9 @@ enum UpstreamFields {
                         body(.profile(name: spelt, value: origin.webOrigin))
                     }
                 case .pageReferer(let name):
-                    if let spelt = http2 ? name.http2 : name.http1 { body(.profile(name: spelt, value: origin.rootPage)) }
+                    if let spelt = http2 ? name.http2 : name.http1 {
+                        body(.profile(name: spelt, value: page.map { origin.webOrigin + $0 } ?? origin.rootPage))
+                    }
                 }
             }
         }

@@ -3,15 +3,15 @@
 /// client's end-to-end fields in their order), `Bearer ` added to a bare token, and framing that
 /// matches how the body will be sent.
 package enum UpstreamRequestHead {
-    package static func write(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin,
-                      plan: HeaderPlan?, into out: inout IOBuffer) {
+    package static func write(_ head: RequestHead, method: String, target: String, page: String? = nil,
+                              origin: UpstreamOrigin, plan: HeaderPlan?, into out: inout IOBuffer) {
         out.append(method)
         out.append(" ")
         out.append(target)
         out.append(" HTTP/1.1\r\nHost: ")
         out.append(origin.authority)
         out.append("\r\n")
-        UpstreamFields.forEach(head, method: method, origin: origin, plan: plan, http2: false) { field in
+        UpstreamFields.forEach(head, method: method, page: page, origin: origin, plan: plan, http2: false) { field in
             switch field {
             case .profile(let name, let value):
                 out.appendFieldLine(name, value)

@@ -4,6 +4,9 @@ package enum Route: Equatable, Sendable {
     case health
     case login(LoginKind)
     case forward(Forward)
+    /// A ChatGPT conversation turn: forwarded after the sentinel handshake (`PROXYD_CHATGPT_SENTINEL`),
+    /// or as it is when the handshake is off or the client brings its own tokens.
+    case conversation(Forward)
     case reject(ProxyError)
 }
 
@@ -17,11 +20,15 @@ package struct Forward: Equatable, Sendable {
     package var method: String
     /// `origin.basePath` + upstream path + the client's `?query`.
     package var target: String
+    /// The site's page that the request's script runs on, for its Referer (a ChatGPT turn continuing
+    /// a conversation is sent from `/c/<id>`); nil: the site's root page.
+    package var page: String?
 
-    package init(origin: UpstreamOrigin, method: String, target: String) {
+    package init(origin: UpstreamOrigin, method: String, target: String, page: String? = nil) {
         self.origin = origin
         self.method = method
         self.target = target
+        self.page = page
     }
 }
 
@@ -54,7 +61,11 @@ package struct Router: Sendable {
             if method == "GET" { return listConversations(request.query) }
             return request.patch(toChatGPT(request))
         }
-        if request.pathIs("/chatgpt/conversation") { return request.only("POST", toChatGPT(request)) }
+        if request.pathIs("/chatgpt/conversation") { return request.only("POST", conversation(toChatGPT(request))) }
+        if method == "POST",
+           request.pathIs("/chatgpt/backend-api/conversation") || request.pathIs("/chatgpt/backend-api/f/conversation") {
+            return conversation(toChatGPT(request))
+        }
         if request.pathIs("/chatgpt/conversation/message_feedback"), method == "POST" { return toChatGPT(request) }
         if request.pathIs("/chatgpt/models") || request.pathIs("/chatgpt/accounts/check") {
             return request.only("GET", toChatGPT(request))
@@ -84,6 +95,11 @@ package struct Router: Sendable {
             return forward(chatgpt, request.method, "", request.target[afterPrefix...])
         }
         return forward(chatgpt, request.method, "/backend-api", request.target[afterPrefix...])
+    }
+
+    private func conversation(_ route: Route) -> Route {
+        guard case .forward(let forward) = route else { return route }
+        return .conversation(forward)
     }
 
     /// `/platform/X` goes to `/X`.

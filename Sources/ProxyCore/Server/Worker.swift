@@ -11,6 +11,8 @@ final class Worker {
     /// Which upstream proxies are up, and the policy that picks one per request.
     private(set) lazy var proxies = ProxySet(worker: self)
     let loginSlots: LoginSlots
+    /// Accounts' browser state, the site's build id and the proof-of-work solver (made on the first turn).
+    private(set) lazy var chatgpt = ChatGPTState(configuration: configuration, loop: loop)
     let requestParser = RequestHeadParser()
     let responseParser = ResponseHeadParser()
     /// How upstream requests present themselves (HTTP/2 preface, header order and identity).

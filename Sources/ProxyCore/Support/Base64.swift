@@ -1,4 +1,5 @@
-/// RFC 4648 base64 with padding, for the Basic credentials of an HTTP CONNECT proxy (`HTTPConnectHandshake`).
+/// RFC 4648 base64: encoding with padding (the Basic credentials of an HTTP CONNECT proxy, the sentinel's
+/// tokens), and decoding of either alphabet with or without padding (a JWT's base64url payload).
 enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -18,5 +19,41 @@ enum Base64 {
             i += 3
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Standard (`+/`) or URL-safe (`-_`) letters, padding optional; nil for any other byte or a length
+    /// that no encoding produces.
+    static func decode<S: Sequence>(_ text: S) -> [UInt8]? where S.Element == UInt8 {
+        var out: [UInt8] = []
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var padding = 0
+        for byte in text {
+            if byte == UInt8(ascii: "=") {
+                padding += 1
+                continue
+            }
+            guard padding == 0, let value = sextet(byte) else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        // 6 leftover bits cannot come from any byte; padding never exceeds two.
+        guard bits != 6 && padding <= 2 else { return nil }
+        return out
+    }
+
+    private static func sextet(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return byte - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+"), UInt8(ascii: "-"): return 62
+        case UInt8(ascii: "/"), UInt8(ascii: "_"): return 63
+        default: return nil
+        }
     }
 }

@@ -49,7 +49,7 @@ final class HTTP1Client {
         receivedResponseBytes = false
         readPaused = false
         UpstreamRequestHead.write(request.head, method: request.forward.method, target: request.forward.target,
-                                  origin: connection.origin, plan: request.plan, into: &output)
+                                  page: request.forward.page, origin: connection.origin, plan: request.plan, into: &output)
         user.upstreamStarted(.http1(self))
     }
 

@@ -88,9 +88,9 @@ final class HTTP2Session {
     // MARK: requests
 
     /// Opens a stream for the client's request. Returns the stream id, or nil with a reason.
-    func submit(_ client: UpstreamUser, head: RequestHead, method: String, target: String,
+    func submit(_ client: UpstreamUser, head: RequestHead, method: String, target: String, page: String?,
                 origin: UpstreamOrigin, plan: HeaderPlan?, hasBody: Bool) -> Result<Int32, ProxyError> {
-        buildHeaders(head, method: method, target: target, origin: origin, plan: plan)
+        buildHeaders(head, method: method, target: target, page: page, origin: origin, plan: plan)
         // Past the server's limit the request fails alone, before it can end a connection others share.
         let limit = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE)
         if let error = HeaderListSize.check(HeaderListSize.of(headerSpans), peerLimit: limit) { return .failure(error) }
@@ -122,8 +122,8 @@ final class HTTP2Session {
 
     /// HTTP/2 wants lowercase names and pseudo-headers first (in the profile's order); hop-by-hop
     /// fields do not exist there.
-    private func buildHeaders(_ head: RequestHead, method: String, target: String, origin: UpstreamOrigin,
-                              plan: HeaderPlan?) {
+    private func buildHeaders(_ head: RequestHead, method: String, target: String, page: String?,
+                              origin: UpstreamOrigin, plan: HeaderPlan?) {
         headerBytes.removeAll(keepingCapacity: true)
         headerSpans.removeAll(keepingCapacity: true)
         func add(_ name: String, _ value: String, lowercase: Bool = false, bearer: Bool = false) {
@@ -144,7 +144,7 @@ final class HTTP2Session {
             case .path: add(":path", target)
             }
         }
-        UpstreamFields.forEach(head, method: method, origin: origin, plan: plan, http2: true) { field in
+        UpstreamFields.forEach(head, method: method, page: page, origin: origin, plan: plan, http2: true) { field in
             switch field {
             case .profile(let name, let value):
                 add(name, value)

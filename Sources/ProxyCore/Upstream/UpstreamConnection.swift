@@ -135,7 +135,8 @@ final class UpstreamConnection: EventHandler {
         guard let request = user.pendingRequest(worker.profile) else { return }
         if let session {
             switch session.submit(user, head: request.head, method: request.forward.method,
-                                  target: request.forward.target, origin: origin, plan: request.plan,
+                                  target: request.forward.target, page: request.forward.page, origin: origin,
+                                  plan: request.plan,
                                   hasBody: user.hasRequestBody) {
             case .success(let stream):
                 worker.loop.setDeadline(self, .max)  // no idle close while a stream runs

@@ -4,15 +4,18 @@ import XCTest
 
 /// A hard proof on proxyd's only worker while plain requests keep arriving on it: the search must not stall them.
 final class ChatGPTProofLatencyTests: ChatGPTTestCase {
-    /// About 2.8 million expected tries (16^6 / 6).
-    static let hardDifficulty = "000005"
+    /// About 16.8 million expected tries: each of the three searches almost surely runs its whole 500,000
+    /// tries (a find within the first few thousand, which would leave too short a window to measure, has a
+    /// chance well under 1%).
+    static let hardDifficulty = "000000"
 
     override class func chatGPTSettings() throws -> [String: String] {
-        ["PROXYD_WORKERS": "1", "PROXYD_POW_MAX_DIFFICULTY": "000001"]
+        ["PROXYD_WORKERS": "1", "PROXYD_POW_MAX_DIFFICULTY": hardDifficulty]
     }
 
     func testPlainRequestsKeepTheirLatencyWhileAHardProofIsSearched() throws {
-        assertTurnSucceeded(try turn(), since: fake.mark)  // bootstrap out of the way
+        let before = fake.mark  // taken before the turn: arguments are evaluated in order
+        assertTurnSucceeded(try turn(), since: before)  // bootstrap out of the way
         fake.configure { $0.difficulty = Self.hardDifficulty }
         let mark = fake.mark
         let done = DispatchSemaphore(value: 0)

@@ -2,12 +2,7 @@ import XCTest
 
 /// PROXYD_CHATGPT_SENTINEL=off: a pure relay, which the strict fake refuses as the site refuses a 2023 client.
 final class ChatGPTSentinelOffTests: ChatGPTTestCase {
-    /// A proxyd that predates the setting rejects it as unknown; it has no handshake at all, so it is this
-    /// relay by construction and runs without the setting.
-    override class func chatGPTSettings() throws -> [String: String] {
-        let help = try Command.run(try ProxydProcess.binaryPath(), ["--help"])
-        return help.output.contains("PROXYD_CHATGPT_SENTINEL") ? ["PROXYD_CHATGPT_SENTINEL": "off"] : [:]
-    }
+    override class func chatGPTSettings() throws -> [String: String] { ["PROXYD_CHATGPT_SENTINEL": "off"] }
 
     func testTheConversationIsRelayedUntouchedAndTheSitesRefusalComesBack() throws {
         for (route, upstreamPath) in [("/chatgpt/conversation", "/backend-api/conversation"),

@@ -167,24 +167,4 @@ final class ChatGPTSentinelTests: ChatGPTTestCase {
         assertProxydError(turn.response, status: 403, messageContains: ["turnstile"])
         XCTAssertEqual(fake.records(.conversation, since: mark).count, 0)
     }
-
-    /// After the site moves to a new build, proxyd's next turns refetch `GET /` and carry the new build.
-    func testTheBuildIsRefreshedAfterA403() throws {
-        assertTurnSucceeded(try turn(), since: fake.mark)
-        let mark = fake.mark
-        let build = fake.rotateBuild()
-        var first = try turn()
-        if first.response.status != 200 {
-            XCTAssertEqual(first.response.status, 403, explain(first, since: mark))
-            XCTAssertTrue(fake.refusals(since: mark).allSatisfy { $0.contains("oai-client-version") }, "\(fake.refusals(since: mark))")
-            let retryMark = fake.mark
-            first = try turn()
-            guard let record = assertTurnSucceeded(first, since: retryMark) else { return }
-            XCTAssertEqual(record.header("oai-client-version"), build)
-        } else {
-            let conversation = fake.records(.conversation, since: mark).last
-            XCTAssertEqual(conversation?.header("oai-client-version"), build)
-        }
-        XCTAssertFalse(fake.records(.bootstrap, since: mark).isEmpty, "no new GET / after the build changed")
-    }
 }

@@ -22,8 +22,9 @@ final class FakeChatGPT: @unchecked Sendable {
     private var channel: Channel?
 
     var origin: String { "https://localhost:\(port)" }
-    /// proxyd's settings for this fake.
-    var settings: [String: String] { ["PROXYD_CHATGPT_URL": origin] }
+    /// proxyd's settings for this fake: the site, and the handshake that is proxyd's default (the other
+    /// tests turn it off, their fixtures not being chatgpt.com).
+    var settings: [String: String] { ["PROXYD_CHATGPT_URL": origin, "PROXYD_CHATGPT_SENTINEL": "2026"] }
 
     /// `alpn` ["http/1.1"] makes an HTTP/1.1-only site.
     init(pki: TestPKI, alpn: [String] = ["h2", "http/1.1"]) throws {

@@ -16,6 +16,9 @@ final class ProxydProcess {
             // Generous: a loaded CI machine runs the debug fixture slowly; the timeout tests set their own.
             "PROXYD_UPSTREAM_TIMEOUT": "15",
             "PROXYD_LOG_LEVEL": "debug",
+            // The fixtures are not chatgpt.com: conversations are relayed as sent. The ChatGPT tests turn the
+            // sentinel handshake on against their fake site.
+            "PROXYD_CHATGPT_SENTINEL": "off",
         ]
     }
 

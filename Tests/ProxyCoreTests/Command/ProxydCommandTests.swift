@@ -24,6 +24,8 @@ final class ProxydCommandTests: XCTestCase {
             .upstreamTimeout: "0", .upstreamPingAfter: "0", .upstreamIdleClose: "x", .logLevel: "x",
             .loginTimeout: "0", .maxLoginsPerWorker: "0", .drainTimeout: "0", .accessLog: "x",
             .proxyPolicy: "random", .proxyTimeout: "0", .tlsTimeout: "x",
+            .chatgptSentinel: "2025", .powMaxDifficulty: "00x", .powMaxSolves: "0", .chatgptBuildNumber: "v1",
+            .chatgptMaxAccounts: "0", .chatgptAccountIdle: "0",
         ]
         for setting in Configuration.settings {
             let value = try XCTUnwrap(bad[setting.key], setting.envName)

@@ -141,7 +141,7 @@ final class FuzzSmokeTests: XCTestCase {
         for (n, input) in inputs(seeds, count: 4000, seed: 5).enumerated() {
             let target = String(decoding: input, as: UTF8.self)
             switch router.route(method: methods[n % methods.count], target: target) {
-            case .forward(let forward):
+            case .forward(let forward), .conversation(let forward):
                 outcomes[0] += 1
                 let path = forward.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
                 let allowed = ["/base/backend-api/", "/v1/", "/dashboard/"]

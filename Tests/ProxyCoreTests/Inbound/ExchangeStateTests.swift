@@ -107,3 +107,26 @@ final class ExchangeStateTests: XCTestCase {
         XCTAssertEqual(state.timer(upstreamHoldsBody: false, limits: limits), ArmedTimer(kind: .upstreamSilence, at: 3_700))
     }
 }
+
+extension ExchangeStateTests {
+    /// A conversation turn reads its whole body before anything is placed, and is not timed by the upstream.
+    func testATurnCollectsItsBodyThenSendsThePreparedOne() {
+        var state = ExchangeState()
+        _ = state.start(.contentLength(10), expectsContinue: false, now: 0)
+        state.startPreparing()
+        XCTAssertTrue(state.wantsClientInput(buffered: 1 << 20, upstreamHasRoom: false))
+        let limits = ClientTimeouts(idle: 100, head: 10, login: 10, upstream: 50)
+        XCTAssertEqual(state.timer(upstreamHoldsBody: false, limits: limits)?.kind, .stalledClient)
+        XCTAssertTrue(state.bodyReceived(10, limit: 10, now: 5))
+        XCTAssertEqual(state.body, .complete)
+        XCTAssertNil(state.timer(upstreamHoldsBody: false, limits: limits), "the handshake's steps time themselves")
+        state.prepared(bodyBytes: 42)
+        XCTAssertFalse(state.preparing)
+        XCTAssertTrue(state.hasRequestBody)
+        state.upstreamStarted(now: 20)
+        XCTAssertEqual(state.timer(upstreamHoldsBody: true, limits: limits), ArmedTimer(kind: .upstreamSilence, at: 70))
+        // The next request on the connection is no turn until told so.
+        _ = state.start(.none, expectsContinue: false, now: 30)
+        XCTAssertFalse(state.preparing)
+    }
+}

@@ -14,6 +14,25 @@ final class RouterTests: XCTestCase {
                        "\(method) \(target)", file: file, line: line)
     }
 
+    /// The three routes of a conversation turn are told apart from other forwards: they get the sentinel handshake.
+    private func assertConversation(_ target: String, _ upstreamTarget: String,
+                                    file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(router.route(method: "POST", target: target),
+                       .conversation(Forward(origin: chatgpt, method: "POST", target: upstreamTarget)),
+                       target, file: file, line: line)
+    }
+
+    func testConversationTurnRoutes() {
+        assertConversation("/chatgpt/conversation", "/backend-api/conversation")
+        assertConversation("/chatgpt/backend-api/conversation", "/backend-api/conversation")
+        assertConversation("/chatgpt/backend-api/f/conversation", "/backend-api/f/conversation")
+        // Other methods and neighbouring paths are plain pass-through.
+        assertForward("GET", "/chatgpt/backend-api/conversation", chatgpt, "GET", "/backend-api/conversation")
+        assertForward("POST", "/chatgpt/backend-api/f/conversation/prepare", chatgpt, "POST",
+                      "/backend-api/f/conversation/prepare")
+        assertForward("POST", "/chatgpt/backend-api/conversations", chatgpt, "POST", "/backend-api/conversations")
+    }
+
     private func assertRejected(_ method: String, _ target: String, _ status: Int, _ message: String? = nil,
                                 file: StaticString = #filePath, line: UInt = #line) {
         guard case .reject(let error) = router.route(method: method, target: target) else {
@@ -35,7 +54,7 @@ final class RouterTests: XCTestCase {
 
     func testChatGPTRoutes() {
         assertForward("GET", "/chatgpt/conversation/abc-123", chatgpt, "GET", "/backend-api/conversation/abc-123")
-        assertForward("POST", "/chatgpt/conversation", chatgpt, "POST", "/backend-api/conversation")
+        assertConversation("/chatgpt/conversation", "/backend-api/conversation")
         assertForward("POST", "/chatgpt/conversation/gen_title/abc", chatgpt, "POST",
                       "/backend-api/conversation/gen_title/abc")
         assertForward("PATCH", "/chatgpt/conversation/abc", chatgpt, "PATCH", "/backend-api/conversation/abc")

@@ -1,0 +1,98 @@
+/// One account's browser state on one worker, as the web app keeps it in a browser: the device id
+/// (also its `oai-did` cookie), a session id, the cookies chatgpt.com set, and when its page was loaded.
+/// Loop-confined; never shared between tokens (see `AccountIdentity`).
+final class ChatGPTAccount {
+    let identity: AccountIdentity
+    /// A UUID per token and proxyd run, as a browser tab has one per page load: derived, so every worker
+    /// serving the token sends the same one.
+    let sessionID: String
+    let jar: CookieJar
+    /// `performance.timeOrigin` of the page: epoch milliseconds of the bootstrap; nil before the first.
+    private(set) var timeOrigin: Double?
+    /// The same moment on the loop's clock, for `performance.now()`.
+    private(set) var bootstrappedAt: UInt64 = 0
+    /// Loop milliseconds of the last turn, for the idle expiry and the least-recently-used eviction.
+    var lastUsed: UInt64
+
+    init(_ identity: AccountIdentity, site: UpstreamOrigin, now: UInt64) {
+        self.identity = identity
+        sessionID = UUIDText.version5(namespace: UUIDText.runNamespace, name: hexString(identity.tokenDigest))
+        jar = CookieJar()
+        lastUsed = now
+        // The web app's script sets this cookie; the site checks it against oai-device-id.
+        jar.store(ChatGPTSite.deviceCookie + "=" + identity.deviceID + "; Path=/", from: FlowURL(site, "/"))
+    }
+
+    var needsBootstrap: Bool { timeOrigin == nil }
+
+    func bootstrapped(epochMs: Double, now: UInt64) {
+        timeOrigin = epochMs
+        bootstrappedAt = now
+    }
+
+    /// Milliseconds since the bootstrap, as the page's `performance.now()` would say.
+    func performanceNow(_ now: UInt64) -> Double {
+        Double(now &- bootstrappedAt)
+    }
+}
+
+/// The accounts one worker keeps state for: at most `limit`, each forgotten after `idleMs` without a
+/// turn (its device id comes back the same; cookies and session start anew). Full, a new account
+/// replaces the least recently used one.
+final class ChatGPTAccounts {
+    private var accounts: [[UInt8]: ChatGPTAccount] = [:]
+    private let limit: Int
+    private let idleMs: UInt64
+    private let site: UpstreamOrigin
+
+    init(limit: Int, idleMs: UInt64, site: UpstreamOrigin) {
+        self.limit = limit
+        self.idleMs = idleMs
+        self.site = site
+    }
+
+    var count: Int { accounts.count }
+
+    /// The state of the token's account, made on first use.
+    func account(for identity: AccountIdentity, now: UInt64) -> ChatGPTAccount {
+        if let account = accounts[identity.tokenDigest], now &- account.lastUsed < idleMs {
+            account.lastUsed = now
+            return account
+        }
+        if accounts.count >= limit { evict(now: now) }
+        let account = ChatGPTAccount(identity, site: site, now: now)
+        accounts[identity.tokenDigest] = account
+        return account
+    }
+
+    /// Drops every idle account, and the least recently used one if none was idle. A scan, done only
+    /// when a new account arrives at a full table.
+    private func evict(now: UInt64) {
+        let before = accounts.count
+        accounts = accounts.filter { now &- $0.value.lastUsed < idleMs }
+        guard accounts.count == before, let oldest = accounts.min(by: { $0.value.lastUsed < $1.value.lastUsed }) else {
+            return
+        }
+        accounts[oldest.key] = nil
+    }
+}
+
+/// What proxyd knows of the site itself, per worker: the build id of its page, refetched when old or
+/// after a 403 (a stale build routes accounts to smaller models, or is refused).
+struct ChatGPTBuild {
+    private(set) var id: String?
+    private var fetchedAt: UInt64 = 0
+
+    func isStale(now: UInt64) -> Bool {
+        id == nil || now &- fetchedAt >= ChatGPTSite.buildMaxAgeMs
+    }
+
+    mutating func update(_ id: String, now: UInt64) {
+        self.id = id
+        fetchedAt = now
+    }
+
+    mutating func invalidate() {
+        id = nil
+    }
+}
