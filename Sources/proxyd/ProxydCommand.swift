@@ -7,13 +7,13 @@ struct ProxydCommand: ParsableCommand {
         commandName: "proxyd",
         abstract: "A high-throughput proxy serving the go-chatgpt-api routes (/chatgpt/..., /platform/...).",
         // Serving is the command itself, not a subcommand; the generated usage would say otherwise.
-        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]",
+        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]\nproxyd chatgpt-check",
         discussion: """
             Every option can also be set by its environment variable or in a .env file in the working \
             directory. A flag wins over the environment, which wins over .env, which wins over the default. \
             Bad values stop startup with exit status 2 and one line naming the setting.
             """,
-        subcommands: [FingerprintCommand.self]
+        subcommands: [FingerprintCommand.self, ChatGPTCheckCommand.self]
     )
 
     @Option(name: .setting(.listen), help: .setting(.listen)) var listen: String?
@@ -91,7 +91,7 @@ struct ProxydCommand: ParsableCommand {
     }
 
     /// A missing file is normal; an unreadable one is an error, since its settings would silently not apply.
-    private static func readDotEnv(_ path: String) throws -> [String: String] {
+    static func readDotEnv(_ path: String) throws -> [String: String] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(setting: path, problem: "cannot be read as UTF-8 text")

@@ -16,20 +16,8 @@ package final class Server {
     package init(configuration: Configuration) throws {
         self.configuration = configuration
         Log.level = configuration.logLevel
-        do {
-            tls = try TLSContext(caFile: configuration.caFile, alpnProtocols: ["h2", "http/1.1"],
-                                 profile: TLSProfile(configuration.tlsProfile))
-        } catch {
-            throw ServerError("upstream TLS setup failed: \(error)")
-        }
-        var overrides: [Resolver.Key: [SocketAddress]] = [:]
-        for entry in configuration.resolve {
-            guard let address = SocketAddress(ip: entry.address, port: entry.port) else {
-                throw ServerError("PROXYD_RESOLVE: \(entry.address) is not a numeric address")
-            }
-            overrides[Resolver.Key(host: entry.host, port: entry.port), default: []].append(address)
-        }
-        resolveOverrides = overrides
+        tls = try Self.upstreamTLS(configuration)
+        resolveOverrides = try Self.resolveOverrides(configuration)
         for _ in 0..<configuration.workers {
             let fd = cepoll_listen(configuration.listenHost, configuration.listenPort, 4096)
             guard fd >= 0 else {
@@ -39,6 +27,28 @@ package final class Server {
             }
             listenFDs.append(fd)
         }
+    }
+
+    /// The TLS context every worker's upstream connections share.
+    static func upstreamTLS(_ configuration: Configuration) throws -> TLSContext {
+        do {
+            return try TLSContext(caFile: configuration.caFile, alpnProtocols: ["h2", "http/1.1"],
+                                  profile: TLSProfile(configuration.tlsProfile))
+        } catch {
+            throw ServerError("upstream TLS setup failed: \(error)")
+        }
+    }
+
+    /// PROXYD_RESOLVE as the resolver takes it.
+    static func resolveOverrides(_ configuration: Configuration) throws -> [Resolver.Key: [SocketAddress]] {
+        var overrides: [Resolver.Key: [SocketAddress]] = [:]
+        for entry in configuration.resolve {
+            guard let address = SocketAddress(ip: entry.address, port: entry.port) else {
+                throw ServerError("PROXYD_RESOLVE: \(entry.address) is not a numeric address")
+            }
+            overrides[Resolver.Key(host: entry.host, port: entry.port), default: []].append(address)
+        }
+        return overrides
     }
 
     /// Serves until SIGINT or SIGTERM, drains the workers (until the requests under way are done, a

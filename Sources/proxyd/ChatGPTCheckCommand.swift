@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import ProxyCore
+
+/// `proxyd chatgpt-check`: the sentinel handshake of one turn against the configured ChatGPT upstream,
+/// through the configured proxy and profile, without sending a message; prints each step's status and
+/// time and the proof of work asked for, so a user sees which step the site refuses from their machine.
+struct ChatGPTCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chatgpt-check",
+        abstract: "Run the ChatGPT sentinel handshake (bootstrap, conduit, sentinel, proof of work) without sending a message.",
+        discussion: """
+            Reads the access token from CHATGPT_ACCESS_TOKEN, or else from the first line of standard input \
+            (never from the command line, where other users of the machine could see it). Settings come from \
+            the environment and .env as for serving. Exit status 0 when the site issued a requirements token.
+            """
+    )
+
+    func run() throws {
+        let configuration: Configuration
+        do {
+            let sources = [ProcessInfo.processInfo.environment, try ProxydCommand.readDotEnv(".env")]
+            configuration = try Configuration.load(Configuration.merge(sources))
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        guard let token = Self.accessToken() else {
+            FileHandle.standardError.write(Data("no access token: set CHATGPT_ACCESS_TOKEN or write it to standard input\n".utf8))
+            throw ExitCode(2)
+        }
+        let report = try ChatGPTCheck.run(configuration: configuration, authorization: token)
+        print("sentinel \(report.generation) against \(configuration.chatgpt) via "
+              + (configuration.upstreamProxies.isEmpty ? "a direct connection" : "the configured upstream proxy")
+              + ", profile \(configuration.tlsProfile.rawValue)")
+        for step in report.log.steps {
+            let status = step.name == "proof of work"
+                ? "difficulty \(report.log.difficulty ?? "?"), \(report.log.tries) tries"
+                : step.status.map { "status \($0)" } ?? "failed"
+            print("  \(step.name): \(status), \(step.milliseconds) ms")
+        }
+        if let error = report.error {
+            print("refused: \(error.status) \(error.message)")
+            throw ExitCode(1)
+        }
+        print("ok: the site issued a requirements token" + (report.log.difficulty == nil ? " (no proof of work asked)" : ""))
+    }
+
+    private static func accessToken() -> String? {
+        let fromEnvironment = ProcessInfo.processInfo.environment["CHATGPT_ACCESS_TOKEN"]
+        let text = fromEnvironment ?? readLine(strippingNewline: true)
+        guard let token = text?.trimmingCharacters(in: .whitespaces), !token.isEmpty else { return nil }
+        return token
+    }
+}
