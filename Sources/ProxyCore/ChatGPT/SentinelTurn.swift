@@ -9,6 +9,10 @@ struct TurnPlan {
     var page: String?
     /// The proxy route the handshake took: the conversation leaves the same way.
     var route: DialRoute
+    /// The account's cookies, which keep what the conversation's answer sets too.
+    var jar: CookieJar
+    /// The conversation's URL, for the jar.
+    var url: FlowURL
 }
 
 /// The sentinel handshake of one conversation turn (chatgpt-web.md §1): bootstrap when needed, then
@@ -214,7 +218,7 @@ final class SentinelTurn {
         log.sent.append("cookies")
         let page = body.conversationPage
         let plan = TurnPlan(path: path, fields: fields, body: body.prepared(for: generation), page: page,
-                            route: transport.currentRoute())
+                            route: transport.currentRoute(), jar: account.jar, url: FlowURL(origin, path))
         Log.debug(log.line(ok: true))
         complete(.success(plan))
     }

@@ -31,6 +31,9 @@ final class ClientExchange {
     private var turnGeneration: SentinelGeneration?
     /// The proxy route a turn's handshake took; nil: the request picks one as usual.
     private var turnRoute: DialRoute?
+    /// A turn's account cookies and conversation URL: the answer's Set-Cookie fields go there as well as
+    /// to the client, as a browser keeps what every response of the site sets.
+    private var turnCookies: (jar: CookieJar, url: FlowURL)?
     /// Decoding rounds (each up to `highWater` of output) per flush before the loop serves others.
     private static let decodeRoundsPerTurn = 4
 
@@ -56,6 +59,7 @@ final class ClientExchange {
         trailers.removeAll()
         placement.reset()
         turnRoute = nil
+        turnCookies = nil
         turnGeneration = generation
         if sendContinue {
             LocalResponse.writeContinue(into: &connection.output)
@@ -125,6 +129,7 @@ final class ClientExchange {
             plan.body.withUnsafeBytes { bodyQueue.append($0) }
             state.prepared(bodyBytes: plan.body.count)
             turnRoute = plan.route
+            turnCookies = (plan.jar, plan.url)
             attach()
         }
         connection.updateTimer()
@@ -231,6 +236,7 @@ final class ClientExchange {
         turn?.cancel()
         turn = nil
         turnGeneration = nil
+        turnCookies = nil
         turnBody = []
         release()
         request = nil
@@ -347,6 +353,11 @@ final class ClientExchange {
             return
         }
         state.responseHeadReceived(now: now)
+        if let turnCookies {
+            for field in head.fields where field.hasName("set-cookie") {
+                turnCookies.jar.store(field.value, from: turnCookies.url)
+            }
+        }
         connection.responseStatus = head.status
         // Unsent request body bytes would be misread as the next request: close after this answer.
         if !state.bodyFullyRead { connection.mustClose() }
@@ -445,6 +456,7 @@ final class ClientExchange {
     private func end(answer error: ProxyError? = nil, keepAlive: Bool = true) {
         request = nil
         forward = nil
+        turnCookies = nil
         dropDecoder()
         if let error {
             connection.answer(error, keepAlive: keepAlive)

@@ -167,4 +167,13 @@ final class ChatGPTSentinelTests: ChatGPTTestCase {
         assertProxydError(turn.response, status: 403, messageContains: ["turnstile"])
         XCTAssertEqual(fake.records(.conversation, since: mark).count, 0)
     }
+
+    /// A turn that continues a conversation is sent from that conversation's page.
+    func testAContinuedConversationIsSentFromItsPage() throws {
+        let mark = fake.mark
+        let id = "6751a0b2-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+        let turn = try turn(body: FakeChatGPTTurnBody.make(extra: #","conversation_id":"\#(id)""#))
+        guard let record = assertTurnSucceeded(turn, since: mark) else { return }
+        XCTAssertEqual(record.header("referer"), fake.origin + "/c/" + id)
+    }
 }

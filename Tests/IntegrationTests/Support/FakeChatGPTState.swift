@@ -34,6 +34,8 @@ struct FakeChatGPTKnobs {
     var expectedBuildNumber: String?
     /// Pause between the writes of a conversation's stream.
     var streamDelayMs = 25
+    /// A `Set-Cookie` value the conversation's answer carries, as the site refreshes `__cf_bm` on any answer.
+    var conversationCookie: String?
 }
 
 /// One request as the fake received it and what it answered.

@@ -186,8 +186,9 @@ extension FakeChatGPTState {
         let encodings = body["supported_encodings"] as? [String] ?? []
         let writes = FakeChatGPTStream.writes(prompt: prompt, parentID: body["parent_message_id"] as? String ?? "",
                                               delta: encodings.contains("v1"))
-        return FakeChatGPTAnswer(status: 200, headers: [("content-type", "text/event-stream; charset=utf-8"),
-                                                        ("cache-control", "no-cache")], writes: writes, refusal: nil)
+        var headers = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
+        if let cookie = knobs.conversationCookie { headers.append(("set-cookie", cookie)) }
+        return FakeChatGPTAnswer(status: 200, headers: headers, writes: writes, refusal: nil)
     }
 
     /// Generation C's conversation headers beyond the client's (§1 step 6) and its body's prepare state.
