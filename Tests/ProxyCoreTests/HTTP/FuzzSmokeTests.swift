@@ -156,4 +156,29 @@ final class FuzzSmokeTests: XCTestCase {
         }
         assertSpread(outcomes)
     }
+
+    /// A turn's body is edited as bytes (ConversationBody.prepared): whatever the client sent, the result is
+    /// the same JSON object with the prepare state added when it was absent, and nothing else changed.
+    func testConversationBodyPreparationKeepsEveryOtherMember() throws {
+        let seeds = [
+            #"{"action":"next","messages":[{"content":{"parts":["hi }"]}}],"model":"auto"}"#,
+            #" { "a" : [1, {"b": "}"}] , "c":null }  "#, "{}", #"{"client_prepare_state":"sent","x":"}"}"#,
+            "{\"k\":\"\\u007d\",\"n\":-1.5e3}\n",
+        ]
+        var objects = 0
+        for input in inputs(seeds, count: 4000, seed: 11) {
+            guard let body = ConversationBody(input), case .object(let sent)? = JSONObjectReader.value(input) else { continue }
+            objects += 1
+            XCTAssertEqual(body.prepared(for: .b2024), input)
+            let prepared = body.prepared(for: .c2026)
+            guard case .object(let members)? = JSONObjectReader.value(prepared) else {
+                return XCTFail("not an object after preparing: \(String(decoding: input, as: UTF8.self))")
+            }
+            let hadState = sent.contains { $0.name == "client_prepare_state" }
+            XCTAssertEqual(members.map(\.name), sent.map(\.name) + (hadState ? [] : ["client_prepare_state"]))
+            if !hadState { XCTAssertEqual(members.last?.value.string, "success") }
+        }
+        XCTAssertGreaterThan(objects, 100, "too few mutated bodies were still JSON objects to mean anything")
+    }
 }
+
