@@ -34,10 +34,7 @@ struct ChatGPTCheckCommand: ParsableCommand {
               + (configuration.upstreamProxies.isEmpty ? "a direct connection" : "the configured upstream proxy")
               + ", profile \(configuration.tlsProfile.rawValue)")
         for step in report.log.steps {
-            let status = step.name == "proof of work"
-                ? "difficulty \(report.log.difficulty ?? "?"), \(report.log.tries) tries"
-                : step.status.map { "status \($0)" } ?? "failed"
-            print("  \(step.name): \(status), \(step.milliseconds) ms")
+            print("  \(step.step.rawValue): \(report.log.outcome(of: step)), \(step.milliseconds) ms")
         }
         if let error = report.error {
             print("refused: \(error.status) \(error.message)")

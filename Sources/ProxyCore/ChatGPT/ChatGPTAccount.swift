@@ -19,7 +19,12 @@ final class ChatGPTAccount {
         sessionID = UUIDText.version5(namespace: UUIDText.runNamespace, name: hexString(identity.tokenDigest))
         jar = CookieJar()
         lastUsed = now
-        // The web app's script sets this cookie; the site checks it against oai-device-id.
+        pinDeviceCookie(site: site)
+    }
+
+    /// The web app's script sets `oai-did` to the device id, and the site checks it against
+    /// `oai-device-id`: set again before each call, so an `oai-did` the site sets cannot part them.
+    func pinDeviceCookie(site: UpstreamOrigin) {
         jar.store(ChatGPTSite.deviceCookie + "=" + identity.deviceID + "; Path=/", from: FlowURL(site, "/"))
     }
 
@@ -83,16 +88,21 @@ struct ChatGPTBuild {
     private(set) var id: String?
     private var fetchedAt: UInt64 = 0
 
+    private var stale = false
+
     func isStale(now: UInt64) -> Bool {
-        id == nil || now &- fetchedAt >= ChatGPTSite.buildMaxAgeMs
+        id == nil || stale || now &- fetchedAt >= ChatGPTSite.buildMaxAgeMs
     }
 
     mutating func update(_ id: String, now: UInt64) {
         self.id = id
         fetchedAt = now
+        stale = false
     }
 
-    mutating func invalidate() {
-        id = nil
+    /// A 403: the next turn fetches the page again. The id stays for turns under way, which keep the one
+    /// they started with.
+    mutating func markStale() {
+        stale = true
     }
 }

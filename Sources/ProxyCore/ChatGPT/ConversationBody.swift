@@ -1,9 +1,9 @@
 /// A client's conversation request body, read for what the handshake needs. Its bytes go upstream as
 /// the client sent them; generation C adds one member when the client sent none.
 struct ConversationBody {
-    /// Conversation bodies are a turn's messages: a few KB, long pasted texts a few MB. Read whole
-    /// before the handshake, so bounded here rather than by PROXYD_MAX_BODY_BYTES.
-    static let maxBytes = 8 << 20
+    /// Conversation bodies are a turn's messages: a few KB, long pasted texts some hundreds. Read whole
+    /// before the handshake (and held until it ends), so bounded here rather than by PROXYD_MAX_BODY_BYTES.
+    static let maxBytes = 4 << 20
 
     /// The limit a turn's body is read under: this one, or PROXYD_MAX_BODY_BYTES when smaller.
     static func limit(_ configuration: Configuration) -> UInt64 {
@@ -13,9 +13,10 @@ struct ConversationBody {
     let bytes: [UInt8]
     private let json: JSONValue
 
-    /// Nil when the body is not one JSON object.
+    /// Nil when the body is not one JSON object. Only its top-level members are kept (the messages are
+    /// validated, not held as a tree).
     init?(_ bytes: [UInt8]) {
-        guard let json = JSONObjectReader.value(bytes), case .object = json else { return nil }
+        guard let json = JSONObjectReader.shallowValue(bytes, keepDepth: 1), case .object = json else { return nil }
         self.bytes = bytes
         self.json = json
     }

@@ -21,8 +21,6 @@ final class ProofSolver: EventHandler {
         self.limit = limit
     }
 
-    var running: Int { order.count }
-
     /// Queues a search; `completion` gets `.found` or `.exhausted` on a later loop turn. False, and
     /// nothing queued, when `limit` searches already run.
     func solve(_ search: ProofSearch, completion: @escaping (ProofSearch.Outcome) -> Void) -> Bool {

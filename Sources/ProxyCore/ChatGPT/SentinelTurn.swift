@@ -33,8 +33,11 @@ final class SentinelTurn {
     /// The steps so far, for the debug line and `proxyd chatgpt-check`.
     private(set) var log: TurnLog
 
-    private var step = "bootstrap"
+    private var step = TurnStep.bootstrap
     private var stepStarted: UInt64 = 0
+    /// The build id this turn uses from start to end: the worker's may change under it (another turn's
+    /// bootstrap, or a 403 marking it stale), and every step and the proof must name the same one.
+    private var build: String?
     /// Requirements fetched again (a difficulty over the maximum, a search without an answer).
     private var refetches = 0
     /// The handshake started over after a 403 with a fresh build id (once per turn).
@@ -59,14 +62,22 @@ final class SentinelTurn {
     }
 
     func start() {
-        if worker.chatgpt.build.isStale(now: now) || account.needsBootstrap {
+        // The config array describes Chromium (ChatGPTSite); another browser's User-Agent would contradict it.
+        guard worker.profile.isChromium else {
+            return fail(502, "the \(worker.configuration.tlsProfile.rawValue) profile cannot run the sentinel handshake, "
+                        + "whose config describes Chromium: use PROXYD_TLS_PROFILE chrome or edge, or "
+                        + "PROXYD_CHATGPT_SENTINEL off")
+        }
+        let site = worker.chatgpt.build
+        if site.isStale(now: now) || account.needsBootstrap {
             bootstrap()
         } else {
+            build = site.id
             requirements()
         }
     }
 
-    /// The client left: nothing more is sent and no completion runs.
+    /// The client left, or the turn's time ran out: nothing more is sent and no completion runs.
     func cancel() {
         completion = nil
         session.isCancelled = true
@@ -74,21 +85,25 @@ final class SentinelTurn {
         if let search { worker.chatgpt.solver.cancel(search) }
     }
 
+    /// The step under way, for an error that ends the turn from outside (its deadline).
+    var currentStep: TurnStep { step }
+
     private var now: UInt64 { worker.loop.now }
     private var origin: UpstreamOrigin { worker.configuration.chatgpt }
 
     // MARK: steps
 
     private func bootstrap() {
-        enter("bootstrap")
+        enter(.bootstrap)
         let request = FlowRequest("GET", FlowURL(origin, ChatGPTSite.bootstrapPath), kind: .navigation)
         send(request) { [self] response in
-            guard let build = HTMLScan.attribute(ChatGPTSite.buildAttribute, ofFirst: "html", in: response.body),
-                  Self.fitsAField(build) else {
+            guard let found = HTMLScan.attribute(ChatGPTSite.buildAttribute, ofFirst: "html", in: response.body),
+                  Self.fitsAField(found) else {
                 return fail(502, "the page of \(origin.authority) has no <html \(ChatGPTSite.buildAttribute)>: "
                             + "the site changed (see ChatGPTSite)")
             }
-            worker.chatgpt.build.update(build, now: now)
+            build = found
+            worker.chatgpt.build.update(found, now: now)
             account.bootstrapped(epochMs: BrowserClock.epochMilliseconds(), now: now)
             requirements()
         }
@@ -98,23 +113,23 @@ final class SentinelTurn {
     private func requirements() {
         switch generation {
         case .c2026: conduitPrepare()
-        case .b2024: sentinelCall(ChatGPTSite.requirementsPath, step: "sentinel requirements")
+        case .b2024: sentinelCall(ChatGPTSite.requirementsPath, step: .requirements)
         }
     }
 
     private func conduitPrepare() {
-        enter("conduit prepare")
+        enter(.conduit)
         let path = ChatGPTSite.conduitPreparePath
         var fields = siteFields(path: path)
         fields.append(HTTPField(ChatGPTSite.conduitTokenHeader, conduitToken))
         send(json(path, fields: fields, body.conduitPrepareBody())) { [self] response in
             guard let token = member("conduit_token", of: response) else { return }
             conduitToken = token
-            sentinelCall(ChatGPTSite.sentinelPreparePath, step: "sentinel prepare")
+            sentinelCall(ChatGPTSite.sentinelPreparePath, step: .prepare)
         }
     }
 
-    private func sentinelCall(_ path: String, step: String) {
+    private func sentinelCall(_ path: String, step: TurnStep) {
         enter(step)
         guard let config = sentinelConfig() else { return }
         let p = "{\"p\":\"" + config.requirementsToken(generation) + "\"}"
@@ -146,23 +161,23 @@ final class SentinelTurn {
     /// maximum or a search without an answer fetches new requirements (twice at most).
     private func proofOfWork(_ asked: JSONValue?, config: SentinelConfig, then: @escaping (String?) -> Void) {
         guard let asked, asked["required"]?.bool == true else { return then(nil) }
-        enter("proof of work")
+        enter(.proofOfWork)
         guard let seed = asked["seed"]?.string, let difficulty = asked["difficulty"]?.string,
               let search = ProofSearch(seed: seed, difficulty: difficulty, config: config, generation: generation),
               let expected = ProofSearch.expectedTries(difficulty) else {
             return fail(502, "the requirements hold no usable seed and difficulty")
         }
-        let maximum = worker.configuration.powMaxDifficulty
-        if expected > ProofSearch.expectedTries(maximum)! {
+        log.difficulty = difficulty
+        if expected > worker.configuration.powMaxExpectedTries {
             guard refetches < ChatGPTSite.maxRequirementsRefetches else {
                 Log.debug(log.line(ok: false))
+                let maximum = worker.configuration.powMaxDifficulty
                 return complete(.failure(ProxyError(503, "chatgpt proof of work difficulty \(difficulty) is harder "
                                                     + "than PROXYD_POW_MAX_DIFFICULTY (\(maximum))")))
             }
             refetches += 1
             return requirements()
         }
-        log.difficulty = difficulty
         self.search = search
         let queued = worker.chatgpt.solver.solve(search) { [weak self] outcome in
             guard let self, self.completion != nil else { return }
@@ -188,7 +203,7 @@ final class SentinelTurn {
     }
 
     private func finalize(proof: String?) {
-        enter("sentinel finalize")
+        enter(.finalize)
         let path = ChatGPTSite.sentinelFinalizePath
         var text = "{\"prepare_token\":\"" + LocalResponse.jsonEscaped(prepareToken ?? "") + "\""
         if let proof { text += ",\"proofofwork\":\"" + LocalResponse.jsonEscaped(proof) + "\"" }
@@ -203,6 +218,7 @@ final class SentinelTurn {
         let path = generation == .c2026 ? ChatGPTSite.conversationPath : ChatGPTSite.legacyConversationPath
         var fields = siteFields(path: path)
         fields.append(HTTPField("accept", "text/event-stream"))
+        fields.append(HTTPField("content-type", "application/json"))
         fields.append(HTTPField(ChatGPTSite.requirementsTokenHeader, requirementsToken))
         log.sent.append("requirements token")
         if let proof {
@@ -214,10 +230,10 @@ final class SentinelTurn {
             fields.append(HTTPField(ChatGPTSite.turnTraceHeader, UUIDText.version4()))
             log.sent.append("conduit token")
         }
+        account.pinDeviceCookie(site: origin)
         if let cookie = account.jar.cookieHeader(for: FlowURL(origin, path)) { fields.append(HTTPField("cookie", cookie)) }
         log.sent.append("cookies")
-        let page = body.conversationPage
-        let plan = TurnPlan(path: path, fields: fields, body: body.prepared(for: generation), page: page,
+        let plan = TurnPlan(path: path, fields: fields, body: body.prepared(for: generation), page: body.conversationPage,
                             route: transport.currentRoute(), jar: account.jar, url: FlowURL(origin, path))
         Log.debug(log.line(ok: true))
         complete(.success(plan))
@@ -235,7 +251,7 @@ final class SentinelTurn {
         if generation == .c2026 {
             fields += [
                 HTTPField(ChatGPTSite.sessionIDHeader, account.sessionID),
-                HTTPField(ChatGPTSite.clientVersionHeader, worker.chatgpt.build.id ?? ""),
+                HTTPField(ChatGPTSite.clientVersionHeader, build ?? ""),
                 HTTPField(ChatGPTSite.buildNumberHeader, worker.configuration.chatgptBuildNumber),
                 HTTPField(ChatGPTSite.targetPathHeader, path),
                 HTTPField(ChatGPTSite.targetRouteHeader, path),
@@ -257,13 +273,12 @@ final class SentinelTurn {
             return nil
         }
         let epochMs = BrowserClock.epochMilliseconds()
-        return SentinelConfig(userAgent: userAgent, buildID: worker.chatgpt.build.id ?? "",
-                              deviceID: account.identity.deviceID,
+        return SentinelConfig(userAgent: userAgent, buildID: build ?? "", deviceID: account.identity.deviceID,
                               dateText: BrowserClock.dateText(epochSeconds: Int64(epochMs / 1000)),
                               performanceNow: account.performanceNow(now), timeOrigin: account.timeOrigin ?? epochMs)
     }
 
-    private func enter(_ step: String) {
+    private func enter(_ step: TurnStep) {
         self.step = step
         stepStarted = now
     }
@@ -272,6 +287,8 @@ final class SentinelTurn {
     /// the first time, starts it over with a fresh build id).
     private func send(_ request: FlowRequest, _ next: @escaping (FlowResponse) -> Void) {
         guard completion != nil else { return }
+        // The site's own oai-did would part the cookie from the oai-device-id header; the web app keeps them equal.
+        account.pinDeviceCookie(site: origin)
         session.send(request) { [self] result in
             guard completion != nil else { return }
             switch result {
@@ -289,32 +306,42 @@ final class SentinelTurn {
 
     private func refused(_ response: FlowResponse) {
         let status = response.status
+        let wantsTurnstile = step == .finalize && turnstileAsked
         if status == 403 {
-            worker.chatgpt.build.invalidate()
-            if !restarted && step != "bootstrap" {
+            worker.chatgpt.build.markStale()
+            // A stale build is worth one more try with a fresh page; a refused turnstile or bootstrap is not.
+            if !restarted && step != .bootstrap && !wantsTurnstile {
                 restarted = true
-                Log.debug("chatgpt \(step) answered 403: bootstrapping again with a fresh build id")
+                conduitToken = ChatGPTSite.noConduitToken
+                prepareToken = nil
+                turnstileAsked = false
+                Log.debug("chatgpt \(step.rawValue) answered 403: bootstrapping again with a fresh build id")
                 return bootstrap()
             }
         }
         var reason = "upstream answered \(status)"
         if let detail = Self.detail(of: response) { reason += ": " + detail }
-        if step == "sentinel finalize" && turnstileAsked {
+        if wantsTurnstile {
             reason += " (the site now requires a turnstile answer, which proxyd does not compute)"
         }
         fail([401, 403, 429].contains(status) ? status : 502, reason)
     }
 
     /// A short, single-line reason from a refusal: JSON `detail` (a string, or an object's `message`),
-    /// Cloudflare's challenge page named as such, else the start of the text.
+    /// Cloudflare's challenge page named as such, else the start of the text. Upstream text goes into
+    /// logs and answers: at most 200 characters, no line breaks.
     static func detail(of response: FlowResponse) -> String? {
         let body = response.body
+        let text: String
         if let json = JSONObjectReader.value(body) {
-            return json["detail"]?.string ?? json["detail"]?["message"]?.string ?? json["error"]?["message"]?.string
-        }
-        let text = String(decoding: body.prefix(4096), as: UTF8.self)
-        if text.contains("cf_chl_opt") || text.contains("Just a moment") {
-            return "Cloudflare's challenge page (the site wants a browser check from this IP)"
+            guard let detail = json["detail"]?.string ?? json["detail"]?["message"]?.string
+                ?? json["error"]?["message"]?.string else { return nil }
+            text = detail
+        } else {
+            text = String(decoding: body.prefix(4096), as: UTF8.self)
+            if text.contains("cf_chl_opt") || text.contains("Just a moment") {
+                return "Cloudflare's challenge page (the site wants a browser check from this IP)"
+            }
         }
         let line = text.prefix(200).map { $0.isNewline || $0 == "\t" ? " " : $0 }
         let trimmed = String(String(line).trimmingBlanks())
@@ -337,7 +364,7 @@ final class SentinelTurn {
     }
 
     private func fail(_ status: Int, _ reason: String) {
-        let error = ProxyError(status, "chatgpt \(step): " + reason)
+        let error = ProxyError(status, "chatgpt \(step.rawValue): " + reason)
         Log.debug(log.line(ok: false))
         complete(.failure(error))
     }
@@ -350,12 +377,22 @@ final class SentinelTurn {
     }
 }
 
+/// The steps of a turn, named as errors, the debug line and `proxyd chatgpt-check` show them.
+package enum TurnStep: String, Sendable {
+    case bootstrap
+    case conduit = "conduit prepare"
+    case prepare = "sentinel prepare"
+    case requirements = "sentinel requirements"
+    case proofOfWork = "proof of work"
+    case finalize = "sentinel finalize"
+}
+
 /// The steps of one turn, with their statuses and milliseconds, and which tokens went on the
 /// conversation: the debug line of a turn and the report of `proxyd chatgpt-check`. Never a token's,
 /// cookie's or body's value.
 package struct TurnLog {
     package struct Step {
-        package var name: String
+        package var step: TurnStep
         /// The upstream's status; nil for the proof of work, or a step that failed in the network.
         package var status: Int?
         package var milliseconds: UInt64
@@ -372,18 +409,20 @@ package struct TurnLog {
         self.generation = generation
     }
 
-    mutating func record(_ step: String, status: Int?, ms: UInt64) {
-        steps.append(Step(name: step, status: status, milliseconds: ms))
+    mutating func record(_ step: TurnStep, status: Int?, ms: UInt64) {
+        steps.append(Step(step: step, status: status, milliseconds: ms))
+    }
+
+    /// What a step came to: the upstream's status, or the proof's difficulty and tries.
+    package func outcome(of step: Step) -> String {
+        if step.step == .proofOfWork { return "difficulty \(difficulty ?? "?"), \(tries) tries" }
+        return step.status.map { "status \($0)" } ?? "failed"
     }
 
     func line(ok: Bool) -> String {
         let name = generation == .c2026 ? "2026" : "2024"
-        let parts = steps.map { step in
-            step.name == "proof of work"
-                ? "proof of work \(difficulty ?? "?") \(tries) tries \(step.milliseconds) ms"
-                : "\(step.name) \(step.status.map(String.init) ?? "failed") \(step.milliseconds) ms"
-        }
-        return "chatgpt turn (sentinel \(name)): " + parts.joined(separator: ", ")
+        let parts = steps.map { "\($0.step.rawValue) \(outcome(of: $0)), \($0.milliseconds) ms" }
+        return "chatgpt turn (sentinel \(name)): " + parts.joined(separator: "; ")
             + (ok ? "; sent: " + sent.joined(separator: ", ") : "; failed")
     }
 }

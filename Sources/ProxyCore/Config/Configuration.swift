@@ -44,8 +44,10 @@ package struct Configuration: Sendable {
     package var drainTimeoutMs: UInt64
     package var accessLog: Bool
     package var sentinel: SentinelMode
-    /// Lowercase hex; a difficulty with more expected tries is refused.
+    /// Lowercase hex, as configured, for messages.
     package var powMaxDifficulty: String
+    /// The expected tries of `powMaxDifficulty`: a difficulty with more is refused.
+    package var powMaxExpectedTries: Double
     package var powMaxSolves: Int
     package var chatgptBuildNumber: String
     package var chatgptMaxAccounts: Int
@@ -58,6 +60,9 @@ package struct Configuration: Sendable {
         try reader.rejectUnknownNames()
         let listen = try reader.listenAddress()
         let dnsTTL = try reader.dnsTTLBounds()
+        let powDifficulty = try reader.withDefault(.powMaxDifficulty, expected: "1 to 16 hex digits") { text in
+            ProofSearch.expectedTries(text).map { (text: text.lowercased(), expectedTries: $0) }
+        }
         return Configuration(
             listenHost: listen.host,
             listenPort: listen.port,
@@ -108,9 +113,8 @@ package struct Configuration: Sendable {
             sentinel: try reader.withDefault(.chatgptSentinel, expected: "one of \(names(SentinelMode.self))") {
                 SentinelMode(rawValue: $0.lowercased())
             },
-            powMaxDifficulty: try reader.withDefault(.powMaxDifficulty, expected: "1 to 16 hex digits") {
-                ProofSearch.expectedTries($0) != nil ? $0.lowercased() : nil
-            },
+            powMaxDifficulty: powDifficulty.text,
+            powMaxExpectedTries: powDifficulty.expectedTries,
             powMaxSolves: try reader.withDefault(.powMaxSolves, expected: "a whole number from 1 to 1024") {
                 wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...1024).contains($0) ? $0 : nil }
             },

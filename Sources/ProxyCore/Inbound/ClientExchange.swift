@@ -102,6 +102,10 @@ final class ClientExchange {
         turn.start()
     }
 
+    private func queryPart(of target: String) -> Substring {
+        target.firstIndex(of: "?").map { target[$0...] } ?? ""
+    }
+
     /// The handshake ended: the conversation goes upstream with its tokens, or the client gets the error.
     private func turnFinished(_ result: Result<TurnPlan, ProxyError>) {
         turn = nil
@@ -122,7 +126,8 @@ final class ClientExchange {
             head.fields += plan.fields
             head.fields.append(HTTPField("content-length", String(plan.body.count)))
             head.framing = .contentLength(UInt64(plan.body.count))
-            forward.target = forward.origin.basePath + plan.path
+            // The client's query, if any, goes with the path the turn calls.
+            forward.target = forward.origin.basePath + plan.path + queryPart(of: forward.target)
             forward.page = plan.page
             request = head
             self.forward = forward
@@ -253,9 +258,18 @@ final class ClientExchange {
         unacknowledged = 0
     }
 
-    /// The upstream's silence ran out (`ClientTimer.upstreamSilence`).
+    /// The upstream's silence ran out (`ClientTimer.upstreamSilence`), or a turn's handshake its time.
     func upstreamTimedOut() {
         let seconds = secondsText(worker.configuration.upstreamTimeoutMs)
+        if let turn {
+            let step = turn.currentStep
+            turn.cancel()
+            self.turn = nil
+            let error = ProxyError(504, "chatgpt \(step.rawValue): the handshake did not finish within \(seconds) s "
+                                   + "(PROXYD_UPSTREAM_TIMEOUT)")
+            Log.info("\(error.status) \(requestMethod) \(pathOnly(request?.target ?? "")): \(error.message)")
+            return end(answer: error)
+        }
         let authority = forward?.origin.authority ?? "upstream"
         release()
         giveUp(ProxyError(504, "upstream timeout: no data from \(authority) within \(seconds) s"))
@@ -357,6 +371,8 @@ final class ClientExchange {
             for field in head.fields where field.hasName("set-cookie") {
                 turnCookies.jar.store(field.value, from: turnCookies.url)
             }
+            // The site refuses a stale build with 403: the next turn fetches the page again.
+            if head.status == 403 { worker.chatgpt.build.markStale() }
         }
         connection.responseStatus = head.status
         // Unsent request body bytes would be misread as the next request: close after this answer.

@@ -187,8 +187,10 @@ struct ExchangeState {
     /// `upstreamHoldsBody`: body bytes handed over and not yet taken.
     func timer(upstreamHoldsBody: Bool, limits: ClientTimeouts) -> ArmedTimer? {
         if preparing {
-            // Each handshake step has its own upstream timeout; until then the client owes its body.
-            return body == .complete ? nil : ArmedTimer(kind: .stalledClient, at: lastClientInput &+ limits.idle)
+            // The client owes its body; then the whole handshake, every step, gets one upstream timeout
+            // from the body's last byte, as a plain request's answer would.
+            return body == .complete ? ArmedTimer(kind: .upstreamSilence, at: lastClientInput &+ limits.upstream)
+                : ArmedTimer(kind: .stalledClient, at: lastClientInput &+ limits.idle)
         }
         guard placed, !upstreamEnded else { return nil }
         if body == .complete || upstreamHoldsBody {

@@ -40,9 +40,19 @@ struct JSONObjectReader {
 
     /// The whole text as one value; nil when it is not JSON.
     static func value(_ bytes: [UInt8]) -> JSONValue? {
+        read(bytes, keepDepth: .max)
+    }
+
+    /// The whole text validated, with the values nested deeper than `keepDepth` (0: the top level's members)
+    /// checked but not kept (`.null`): a client's body of megabytes costs no tree of its values.
+    static func shallowValue(_ bytes: [UInt8], keepDepth: Int) -> JSONValue? {
+        read(bytes, keepDepth: keepDepth)
+    }
+
+    private static func read(_ bytes: [UInt8], keepDepth: Int) -> JSONValue? {
         var reader = JSONObjectReader(bytes: bytes)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
-        guard let value = reader.value(depth: 0) else { return nil }
+        guard let value = reader.value(depth: 0, keepDepth: keepDepth) else { return nil }
         reader.skipWhitespace()
         return reader.index == bytes.count ? value : nil
     }
@@ -83,32 +93,43 @@ struct JSONObjectReader {
         return name
     }
 
-    private mutating func value(depth: Int) -> JSONValue? {
+    /// One value; below `keepDepth` it is only checked, and `.null` stands for it.
+    private mutating func value(depth: Int, keepDepth: Int) -> JSONValue? {
         skipWhitespace()
         guard let byte = current else { return nil }
+        let keep = depth <= keepDepth
+        // Members and elements are collected only when they are kept themselves.
+        let keepChildren = depth < keepDepth
         switch byte {
         case UInt8(ascii: "{"):
             guard depth < Self.maxDepth else { return nil }
             index += 1
             var members: [(name: String, value: JSONValue)] = []
-            if consume(UInt8(ascii: "}")) { return .object(members) }
-            repeat {
-                guard let name = memberName(), let member = value(depth: depth + 1) else { return nil }
-                members.append((name, member))
-            } while consume(UInt8(ascii: ","))
-            return consume(UInt8(ascii: "}")) ? .object(members) : nil
+            if !consume(UInt8(ascii: "}")) {
+                repeat {
+                    guard let name = memberName(), let member = value(depth: depth + 1, keepDepth: keepDepth) else {
+                        return nil
+                    }
+                    if keepChildren { members.append((name, member)) }
+                } while consume(UInt8(ascii: ","))
+                guard consume(UInt8(ascii: "}")) else { return nil }
+            }
+            return keep ? .object(members) : .null
         case UInt8(ascii: "["):
             guard depth < Self.maxDepth else { return nil }
             index += 1
             var elements: [JSONValue] = []
-            if consume(UInt8(ascii: "]")) { return .array(elements) }
-            repeat {
-                guard let element = value(depth: depth + 1) else { return nil }
-                elements.append(element)
-            } while consume(UInt8(ascii: ","))
-            return consume(UInt8(ascii: "]")) ? .array(elements) : nil
+            if !consume(UInt8(ascii: "]")) {
+                repeat {
+                    guard let element = value(depth: depth + 1, keepDepth: keepDepth) else { return nil }
+                    if keepChildren { elements.append(element) }
+                } while consume(UInt8(ascii: ","))
+                guard consume(UInt8(ascii: "]")) else { return nil }
+            }
+            return keep ? .array(elements) : .null
         case UInt8(ascii: "\""):
-            return string().map(JSONValue.string)
+            guard let text = string() else { return nil }
+            return keep ? .string(text) : .null
         case UInt8(ascii: "t"):
             return literal("true") ? .bool(true) : nil
         case UInt8(ascii: "f"):
@@ -118,7 +139,7 @@ struct JSONObjectReader {
         default:
             let start = index
             guard number() else { return nil }
-            return .number(String(decoding: bytes[start..<index], as: UTF8.self))
+            return keep ? .number(String(decoding: bytes[start..<index], as: UTF8.self)) : .null
         }
     }
 

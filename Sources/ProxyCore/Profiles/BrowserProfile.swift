@@ -10,6 +10,9 @@ package struct BrowserProfile {
     /// navigations, so this plan is also where the captured header order is checked.
     package let navigation: HeaderPlan?
 
+    /// Chrome or Edge: what the sentinel's config array (ChatGPTSite) describes.
+    var isChromium: Bool { name == .chrome || name == .edge }
+
     package static func named(_ name: TLSProfileName) -> BrowserProfile {
         switch name {
         case .chrome: return chrome

@@ -82,8 +82,11 @@ final class AccountStateTests: XCTestCase {
         build.update("prod-abc", now: 100)
         XCTAssertFalse(build.isStale(now: 100 + ChatGPTSite.buildMaxAgeMs - 1))
         XCTAssertTrue(build.isStale(now: 100 + ChatGPTSite.buildMaxAgeMs))
-        build.invalidate()
+        build.markStale()
         XCTAssertTrue(build.isStale(now: 101))
+        XCTAssertEqual(build.id, "prod-abc", "turns under way keep the id they started with")
+        build.update("prod-def", now: 102)
+        XCTAssertFalse(build.isStale(now: 103))
     }
 
     func testDateTextIsJavaScriptsDateString() {

@@ -108,3 +108,22 @@ extension ConversationBodyTests {
         XCTAssertFalse(SentinelTurn.fitsAField("caf\u{e9}"))
     }
 }
+
+extension ConversationBodyTests {
+    /// A body of megabytes is validated whole but only its top level is kept: no tree of its values.
+    func testOnlyTheTopLevelOfABodyIsKept() throws {
+        let shallow = try XCTUnwrap(JSONObjectReader.shallowValue(Array(#"{"a":[1,{"b":2}],"c":"x","d":{"e":1}}"#.utf8),
+                                                                  keepDepth: 1))
+        guard case .array(let elements)? = shallow["a"], case .object(let members)? = shallow["d"] else {
+            return XCTFail("containers of the top level are kept, empty")
+        }
+        XCTAssertTrue(elements.isEmpty)
+        XCTAssertTrue(members.isEmpty)
+        XCTAssertEqual(shallow["c"]?.string, "x")
+        // Below the kept depth the text must still be JSON.
+        XCTAssertNil(JSONObjectReader.shallowValue(Array(#"{"a":[1,{"b":}]}"#.utf8), keepDepth: 1))
+        let large = "{\"messages\":[" + Array(repeating: "0", count: 200_000).joined(separator: ",") + "],\"model\":\"m\"}"
+        let body = try body(large)
+        XCTAssertEqual(body.prepared(for: .c2026).count, large.utf8.count + ",\"client_prepare_state\":\"success\"".utf8.count)
+    }
+}

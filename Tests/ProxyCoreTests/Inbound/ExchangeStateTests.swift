@@ -119,7 +119,8 @@ extension ExchangeStateTests {
         XCTAssertEqual(state.timer(upstreamHoldsBody: false, limits: limits)?.kind, .stalledClient)
         XCTAssertTrue(state.bodyReceived(10, limit: 10, now: 5))
         XCTAssertEqual(state.body, .complete)
-        XCTAssertNil(state.timer(upstreamHoldsBody: false, limits: limits), "the handshake's steps time themselves")
+        XCTAssertEqual(state.timer(upstreamHoldsBody: false, limits: limits), ArmedTimer(kind: .upstreamSilence, at: 55),
+                       "the whole handshake gets one upstream timeout from the body's last byte")
         state.prepared(bodyBytes: 42)
         XCTAssertFalse(state.preparing)
         XCTAssertTrue(state.hasRequestBody)
