@@ -43,7 +43,8 @@ final class ChatGPTAccount {
 
 /// The accounts one worker keeps state for: at most `limit`, each forgotten after `idleMs` without a
 /// turn (its device id comes back the same; cookies and session start anew). Full, a new account
-/// replaces the least recently used one.
+/// makes room by dropping the idle ones and, if none was, the least recently used eighth: one scan per
+/// `limit / 8` new accounts, so a stream of fresh tokens cannot make every turn scan the table.
 final class ChatGPTAccounts {
     private var accounts: [[UInt8]: ChatGPTAccount] = [:]
     private let limit: Int
@@ -70,15 +71,11 @@ final class ChatGPTAccounts {
         return account
     }
 
-    /// Drops every idle account, and the least recently used one if none was idle. A scan, done only
-    /// when a new account arrives at a full table.
     private func evict(now: UInt64) {
-        let before = accounts.count
         accounts = accounts.filter { now &- $0.value.lastUsed < idleMs }
-        guard accounts.count == before, let oldest = accounts.min(by: { $0.value.lastUsed < $1.value.lastUsed }) else {
-            return
-        }
-        accounts[oldest.key] = nil
+        guard accounts.count >= limit else { return }
+        let byAge = accounts.sorted { $0.value.lastUsed < $1.value.lastUsed }
+        for (key, _) in byAge.prefix(max(1, limit / 8)) { accounts[key] = nil }
     }
 }
 

@@ -121,8 +121,8 @@ package struct Configuration: Sendable {
             chatgptBuildNumber: try reader.withDefault(.chatgptBuildNumber, expected: "a whole number") {
                 wholeNumber($0) != nil ? $0 : nil
             },
-            chatgptMaxAccounts: try reader.withDefault(.chatgptMaxAccounts, expected: "a whole number from 1 to 1000000") {
-                wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...1_000_000).contains($0) ? $0 : nil }
+            chatgptMaxAccounts: try reader.withDefault(.chatgptMaxAccounts, expected: "a whole number from 1 to 100000") {
+                wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...100_000).contains($0) ? $0 : nil }
             },
             chatgptAccountIdleMs: try reader.milliseconds(.chatgptAccountIdle)
         )

@@ -161,7 +161,7 @@ extension Configuration {
             return make("number", "The web app's build number sent as oai-client-build-number (the site does not publish it).",
                         default: ChatGPTSite.defaultBuildNumber)
         case .chatgptMaxAccounts:
-            return make("n", "ChatGPT accounts whose device id, cookies and session one worker keeps; the least recently used goes first.",
+            return make("n", "ChatGPT accounts (1 to 100000) whose device id, cookies and session one worker keeps; the least recently used go first.",
                         default: "1024")
         case .chatgptAccountIdle:
             return make("seconds", "An account's device state unused this long is forgotten (its device id comes back the same).",

@@ -70,6 +70,7 @@ final class AccountStateTests: XCTestCase {
         _ = accounts.account(for: c, now: 40)
         XCTAssertEqual(accounts.count, 2)
         XCTAssertTrue(accounts.account(for: a, now: 50) === first)
+        XCTAssertFalse(accounts.account(for: b, now: 60).jar === first.jar)
         // Idle past the expiry: a fresh state, with the same device id.
         let later = accounts.account(for: a, now: 2000)
         XCTAssertFalse(later === first)
@@ -107,4 +108,17 @@ extension AccountStateTests {
         XCTAssertNotEqual(onOneWorker.sessionID, ChatGPTAccount(b, site: site, now: 0).sessionID)
         XCTAssertEqual(Array(onOneWorker.sessionID)[14], "5")
     }
+
+    /// A full table drops its oldest eighth at once, so fresh tokens cost one scan per eighth of the table.
+    func testAFullTableMakesRoomForAnEighthAtOnce() {
+        let accounts = ChatGPTAccounts(limit: 16, idleMs: 1_000_000, site: site)
+        for n in 0..<16 { _ = accounts.account(for: AccountIdentity(authorization: "Bearer \(n)"), now: UInt64(n)) }
+        XCTAssertEqual(accounts.count, 16)
+        _ = accounts.account(for: AccountIdentity(authorization: "Bearer new"), now: 100)
+        XCTAssertEqual(accounts.count, 15, "the two oldest went, the new one came")
+        let kept = accounts.account(for: AccountIdentity(authorization: "Bearer 15"), now: 101)
+        XCTAssertEqual(kept.lastUsed, 101)
+        XCTAssertEqual(accounts.count, 15, "a recent account is still there")
+    }
 }
+
