@@ -76,15 +76,17 @@ final class ClientExchange {
     /// Places the request on a shared, pooled or new upstream connection.
     private func attach() {
         guard let forward else { return }
-        let route = turnRoute ?? worker.proxies.route(stickyKey: request?.fields.first { $0.known == .authorization }?.value)
-        placement.attach(origin: forward.origin, route: route, worker: worker).enqueue(me)
+        let token = request?.fields.first { $0.known == .authorization }?.value
+        placement.attach(origin: forward.origin, route: turnRoute ?? worker.proxies.route(stickyKey: token),
+                         worker: worker).enqueue(me)
     }
 
     // MARK: a conversation turn
 
     /// Reads the turn's body whole, then starts its handshake.
     private func collectTurnBody() {
-        guard readBody(limit: ConversationBody.limit(worker.configuration), while: { true }, into: { turnBody.append(contentsOf: $0) }) else { return }
+        let limit = ConversationBody.limit(worker.configuration)
+        guard readBody(limit: limit, while: { true }, into: { turnBody.append(contentsOf: $0) }) else { return }
         guard state.body == .complete, let generation = turnGeneration, let request else { return }
         turnGeneration = nil
         guard let body = ConversationBody(turnBody) else {
