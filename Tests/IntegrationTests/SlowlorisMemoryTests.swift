@@ -16,10 +16,6 @@ final class SlowlorisMemoryTests: ProxydTestCase {
     /// the 10-12 MB that four more rounds added before it.
     private static let allowedGrowthBytes = 8 << 20
 
-    /// A round holds all its connections at once, longer than the default 10 s head timeout when the
-    /// accepts are slow; the 408s would close the first before the last are in.
-    override class func extraSettings() throws -> [String: String] { ["PROXYD_HEADER_TIMEOUT": "120"] }
-
     func testRoundsOfClosedSlowlorisConnectionsDoNotRaiseMemory() throws {
         try requireDescriptors(Self.connectionsPerRound + 256)
         let pid = env.proxyd.pid
@@ -47,11 +43,12 @@ final class SlowlorisMemoryTests: ProxydTestCase {
             let sent = head.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             XCTAssertEqual(sent, head.count, "a partial head fits in an empty socket buffer")
         }
-        // Generous: in a full suite's run this has taken over 20 s (the cause is not known; the message says
-        // how far proxyd got, to tell a slow accept from a stuck one).
-        try waitFor("proxyd to accept round \(round)", timeout: 60,
+        // `before` may count a descriptor that closes meanwhile (a keep-alive or pooled connection of the
+        // suite's setup timing out): in full runs the count stopped at 2,999 of 3,000 and the wait never ended.
+        let slack = 8
+        try waitFor("proxyd to accept round \(round)",
                     progress: { "\(try self.openDescriptors(pid) - before) of \(Self.connectionsPerRound) accepted" }) {
-            try self.openDescriptors(pid) >= before + Self.connectionsPerRound
+            try self.openDescriptors(pid) >= before + Self.connectionsPerRound - slack
         }
         usleep(300_000)  // reading what arrived with the accept takes the loop a moment more
         sockets.forEach { _ = Glibc.close($0) }
@@ -75,16 +72,13 @@ final class SlowlorisMemoryTests: ProxydTestCase {
 
     private func waitFor(_ what: String, timeout: Double = 20, progress: () throws -> String = { "" },
                          _ done: () throws -> Bool) throws {
-        let started = DispatchTime.now().uptimeNanoseconds
-        let deadline = started + UInt64(timeout * 1e9)
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
         while try !done() {
             guard DispatchTime.now().uptimeNanoseconds < deadline else {
                 throw TestSetupError("timed out waiting for \(what) after \(timeout) s \(try progress())")
             }
             usleep(20_000)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        if seconds > 5 { print("SlowlorisMemoryTests: waited \(seconds) s for \(what)") }
     }
 
     /// Both ends of every connection live on this machine: this process and proxyd (which inherited the
