@@ -168,15 +168,18 @@ final class SentinelTurn {
             return fail(502, "the requirements hold no usable seed and difficulty")
         }
         log.difficulty = difficulty
-        if expected > worker.configuration.powMaxExpectedTries {
-            guard refetches < ChatGPTSite.maxRequirementsRefetches else {
-                Log.debug(log.line(ok: false))
-                let maximum = worker.configuration.powMaxDifficulty
-                return complete(.failure(ProxyError(503, "chatgpt proof of work difficulty \(difficulty) is harder "
-                                                    + "than PROXYD_POW_MAX_DIFFICULTY (\(maximum))")))
-            }
+        switch TurnPolicy.proof(expected: expected, maximum: worker.configuration.powMaxExpectedTries,
+                                refetches: refetches) {
+        case .solve:
+            break
+        case .refetch:
             refetches += 1
             return requirements()
+        case .tooHard:
+            Log.debug(log.line(ok: false))
+            let maximum = worker.configuration.powMaxDifficulty
+            return complete(.failure(ProxyError(503, "chatgpt proof of work difficulty \(difficulty) is harder "
+                                                + "than PROXYD_POW_MAX_DIFFICULTY (\(maximum))")))
         }
         self.search = search
         let queued = worker.chatgpt.solver.solve(search) { [weak self] outcome in
@@ -187,7 +190,7 @@ final class SentinelTurn {
             switch outcome {
             case .found(let proof):
                 then(proof)
-            case .exhausted where self.refetches < ChatGPTSite.maxRequirementsRefetches:
+            case .exhausted where TurnPolicy.refetchAfterExhausted(refetches: self.refetches):
                 self.refetches += 1
                 self.requirements()
             case .exhausted, .pending:
@@ -306,25 +309,21 @@ final class SentinelTurn {
 
     private func refused(_ response: FlowResponse) {
         let status = response.status
-        let wantsTurnstile = step == .finalize && turnstileAsked
-        if status == 403 {
-            worker.chatgpt.build.markStale()
-            // A stale build is worth one more try with a fresh page; a refused turnstile or bootstrap is not.
-            if !restarted && step != .bootstrap && !wantsTurnstile {
-                restarted = true
-                conduitToken = ChatGPTSite.noConduitToken
-                prepareToken = nil
-                turnstileAsked = false
-                Log.debug("chatgpt \(step.rawValue) answered 403: bootstrapping again with a fresh build id")
-                return bootstrap()
-            }
+        if status == 403 { worker.chatgpt.build.markStale() }
+        switch TurnPolicy.refused(status: status, step: step, restarted: restarted, turnstileAsked: turnstileAsked) {
+        case .restart:
+            restarted = true
+            conduitToken = ChatGPTSite.noConduitToken
+            prepareToken = nil
+            turnstileAsked = false
+            Log.debug("chatgpt \(step.rawValue) answered 403: bootstrapping again with a fresh build id")
+            bootstrap()
+        case .fail(let answer, let turnstile):
+            var reason = "upstream answered \(status)"
+            if let detail = Self.detail(of: response) { reason += ": " + detail }
+            if turnstile { reason += " (the site now requires a turnstile answer, which proxyd does not compute)" }
+            fail(answer, reason)
         }
-        var reason = "upstream answered \(status)"
-        if let detail = Self.detail(of: response) { reason += ": " + detail }
-        if wantsTurnstile {
-            reason += " (the site now requires a turnstile answer, which proxyd does not compute)"
-        }
-        fail([401, 403, 429].contains(status) ? status : 502, reason)
     }
 
     /// A short, single-line reason from a refusal: JSON `detail` (a string, or an object's `message`),
