@@ -72,7 +72,9 @@ package struct AnswerDocument {
         let operand = value["v"] ?? .null
         if let numberText = value["c"], let number = numberText.number.flatMap({ Int(exactly: $0) }) {
             let path = try value["p"]?.string.map(JSONValue.pointerTokens)
-            if path == nil || path == [] {
+            // `{"v": {"message": …}, "c": N}` or an `add` at the root; a `{"v": "more text", "c": N}` is the
+            // shorthand on document N.
+            if path == [] || (path == nil && operand["message"] != nil) {
                 // A new document N: the next message (a tool call, the next assistant message, …). The previous
                 // one is finished and dropped.
                 guard case .object = operand else { throw DeltaError("document \(number) starts with no object") }

@@ -70,9 +70,9 @@ final class ImitateAnswerDocumentTests: XCTestCase {
         let document = try applied([
             "{\"v\":{\"message\":{\"id\":\"m1\"}},\"c\":1}", "{\"p\":\"/message/id\",\"o\":\"append\",\"v\":\"x\"}",
             "{\"p\":\"\",\"o\":\"add\",\"v\":{\"message\":{\"id\":\"m2\"}},\"c\":2}",
-            "{\"p\":\"/message/id\",\"o\":\"append\",\"v\":\"y\",\"c\":2}", "{\"v\":\"z\"}",
+            "{\"p\":\"/message/id\",\"o\":\"append\",\"v\":\"y\",\"c\":2}", "{\"v\":\"z\"}", "{\"v\":\"!\",\"c\":2}",
         ])
-        XCTAssertEqual(ImitateText.json(document.document), "{\"message\":{\"id\":\"m2yz\"}}")
+        XCTAssertEqual(ImitateText.json(document.document), "{\"message\":{\"id\":\"m2yz!\"}}")
         XCTAssertEqual(document.documentNumber, 2)
     }
 
