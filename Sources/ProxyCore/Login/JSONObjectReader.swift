@@ -1,6 +1,8 @@
 /// A JSON value (RFC 8259) as read by `JSONObjectReader`: numbers keep their text, objects their
 /// member order (duplicates included; lookups take the last, as most parsers do).
-package indirect enum JSONValue {
+/// Not `indirect`: arrays already hold their elements out of line, and an unboxed payload lets the answer
+/// document (Imitate/JSONValueEdit) edit a string or array in place instead of copying it on every delta.
+package enum JSONValue {
     case object([(name: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)
