@@ -1,20 +1,3 @@
-/// What the conversation call of a turn carries after its handshake.
-struct TurnPlan {
-    /// The site's conversation path (`ChatGPTSite`), below the upstream's base path.
-    var path: String
-    /// Fields to put on the conversation request, replacing the client's of the same names.
-    var fields: [HTTPField]
-    var body: [UInt8]
-    /// The page the web app sends it from: `/c/<id>` when continuing a conversation, else the root.
-    var page: String?
-    /// The proxy route the handshake took: the conversation leaves the same way.
-    var route: DialRoute
-    /// The account's cookies, which keep what the conversation's answer sets too.
-    var jar: CookieJar
-    /// The conversation's URL, for the jar.
-    var url: FlowURL
-}
-
 /// The sentinel handshake of one conversation turn (chatgpt-web.md §1): bootstrap when needed, then
 /// conduit prepare, sentinel prepare, proof of work and finalize (generation C), or the one
 /// requirements call (generation B). Every step goes through the worker's pool, proxy route and

@@ -19,21 +19,11 @@ final class ClientExchange {
     private var responseFraming = ClientFraming.asIs
     /// HTTP/2 trailer fields, for the last chunk of a chunked response (other framings have no place for them).
     private var trailers: [HTTPField] = []
-    /// Set when the response's content coding is removed on the way (`ContentHandling.decode`).
-    private var decoder: ContentDecoder?
-    /// Coded response bytes taken from the upstream that the client had no room for yet; the
-    /// upstream stays paused (HTTP/2: unacknowledged) until they are decoded.
-    private var codedInput = IOBuffer()
-    /// A conversation turn's body, read whole for its handshake (`collectTurnBody`).
-    private var turnBody: [UInt8] = []
-    private var turn: SentinelTurn?
-    /// Set while a turn's body is collected: the handshake to run once it is complete.
-    private var turnGeneration: SentinelGeneration?
-    /// The proxy route a turn's handshake took; nil: the request picks one as usual.
-    private var turnRoute: DialRoute?
-    /// A turn's account cookies and conversation URL: the answer's Set-Cookie fields go there as well as
-    /// to the client, as a browser keeps what every response of the site sets.
-    private var turnCookies: (jar: CookieJar, url: FlowURL)?
+    /// Set when the response's content coding is removed on the way; while coded bytes wait in it, the
+    /// upstream stays paused (HTTP/2: unacknowledged).
+    private var coded: CodedBody?
+    /// A conversation turn's part of the request, if it is one.
+    private var turn = ClientTurn()
     /// Decoding rounds (each up to `highWater` of output) per flush before the loop serves others.
     private static let decodeRoundsPerTurn = 4
 
@@ -58,9 +48,7 @@ final class ClientExchange {
         chunkDecoder = ChunkedDecoder()
         trailers.removeAll()
         placement.reset()
-        turnRoute = nil
-        turnCookies = nil
-        turnGeneration = generation
+        turn = ClientTurn(generation)
         if sendContinue {
             LocalResponse.writeContinue(into: &connection.output)
             connection.flushOutput()
@@ -77,7 +65,7 @@ final class ClientExchange {
     private func attach() {
         guard let forward else { return }
         let token = request?.fields.first { $0.known == .authorization }?.value
-        placement.attach(origin: forward.origin, route: turnRoute ?? worker.proxies.route(stickyKey: token),
+        placement.attach(origin: forward.origin, route: turn.route ?? worker.proxies.route(stickyKey: token),
                          worker: worker).enqueue(me)
     }
 
@@ -86,57 +74,39 @@ final class ClientExchange {
     /// Reads the turn's body whole, then starts its handshake.
     private func collectTurnBody() {
         let limit = ConversationBody.limit(worker.configuration)
-        guard readBody(limit: limit, while: { true }, into: { turnBody.append(contentsOf: $0) }) else { return }
-        guard state.body == .complete, let generation = turnGeneration, let request else { return }
-        turnGeneration = nil
-        guard let body = ConversationBody(turnBody) else {
-            turnBody = []
+        guard readBody(limit: limit, while: { true }, into: { turn.body.append(contentsOf: $0) }) else { return }
+        guard state.body == .complete, let generation = turn.generation, let request else { return }
+        turn.generation = nil
+        let collected = turn.body
+        turn.body = []
+        guard let body = ConversationBody(collected) else {
             return end(answer: ProxyError(400, "conversation request body is not a JSON object"))
         }
-        turnBody = []
         let authorization = request.fields.first { $0.known == .authorization }?.value ?? ""
         let account = worker.chatgpt.accounts.account(for: AccountIdentity(authorization: authorization), now: now)
-        let turn = SentinelTurn(worker: worker, generation: generation, account: account, authorization: authorization,
-                                body: body) { [unowned self] result in
+        let handshake = SentinelTurn(worker: worker, generation: generation, account: account,
+                                     authorization: authorization, body: body) { [unowned self] result in
             self.turnFinished(result)
         }
-        self.turn = turn
-        turn.start()
-    }
-
-    private func queryPart(of target: String) -> Substring {
-        target.firstIndex(of: "?").map { target[$0...] } ?? ""
+        turn.handshake = handshake
+        handshake.start()
     }
 
     /// The handshake ended: the conversation goes upstream with its tokens, or the client gets the error.
     private func turnFinished(_ result: Result<TurnPlan, ProxyError>) {
-        turn = nil
+        turn.handshake = nil
         guard isActive, var head = request, var forward else { return }
         switch result {
         case .failure(let error):
             Log.info("\(error.status) \(head.method) \(pathOnly(head.target)): \(error.message)")
             end(answer: error)
-        case .success(var plan):
-            // The client's own cookies go after the account's, in one field as the plan has it.
-            let clientCookies = head.fields.filter { $0.hasName("cookie") }.map(\.value)
-            if !clientCookies.isEmpty, let jar = plan.fields.firstIndex(where: { $0.hasName("cookie") }) {
-                plan.fields[jar].value = ([plan.fields[jar].value] + clientCookies).joined(separator: "; ")
-            }
-            head.fields.removeAll { field in
-                field.known == .contentLength || plan.fields.contains { field.hasName($0.name) }
-            }
-            head.fields += plan.fields
-            head.fields.append(HTTPField("content-length", String(plan.body.count)))
-            head.framing = .contentLength(UInt64(plan.body.count))
-            // The client's query, if any, goes with the path the turn calls.
-            forward.target = forward.origin.basePath + plan.path + queryPart(of: forward.target)
-            forward.page = plan.page
+        case .success(let plan):
+            plan.apply(to: &head, &forward)
             request = head
             self.forward = forward
             plan.body.withUnsafeBytes { bodyQueue.append($0) }
             state.prepared(bodyBytes: plan.body.count)
-            turnRoute = plan.route
-            turnCookies = (plan.jar, plan.url)
+            turn.carry(plan)
             attach()
         }
         connection.updateTimer()
@@ -240,11 +210,7 @@ final class ClientExchange {
     /// The client left or its connection failed: nothing more is relayed.
     func abandon() {
         guard isActive else { return }
-        turn?.cancel()
-        turn = nil
-        turnGeneration = nil
-        turnCookies = nil
-        turnBody = []
+        turn.cancel()
         release()
         request = nil
         forward = nil
@@ -263,12 +229,7 @@ final class ClientExchange {
     /// The upstream's silence ran out (`ClientTimer.upstreamSilence`), or a turn's handshake its time.
     func upstreamTimedOut() {
         let seconds = secondsText(worker.configuration.upstreamTimeoutMs)
-        if let turn {
-            let step = turn.currentStep
-            turn.cancel()
-            self.turn = nil
-            let error = ProxyError(504, "chatgpt \(step.rawValue): the handshake did not finish within \(seconds) s "
-                                   + "(PROXYD_UPSTREAM_TIMEOUT)")
+        if let error = turn.expire(afterSeconds: seconds) {
             Log.info("\(error.status) \(requestMethod) \(pathOnly(request?.target ?? "")): \(error.message)")
             return end(answer: error)
         }
@@ -354,6 +315,7 @@ final class ClientExchange {
         let hasBody = head.framing != .none
         let handling = ContentHandling.decide(response: head.fields, request: request.fields,
                                               decodes: worker.profile.fetch != nil, hasBody: hasBody)
+        var decoder: ContentDecoder?
         switch handling {
         case .passThrough:
             break
@@ -369,13 +331,7 @@ final class ClientExchange {
             return
         }
         state.responseHeadReceived(now: now)
-        if let turnCookies {
-            for field in head.fields where field.hasName("set-cookie") {
-                turnCookies.jar.store(field.value, from: turnCookies.url)
-            }
-            // The site refuses a stale build with 403: the next turn fetches the page again.
-            if head.status == 403 { worker.chatgpt.build.markStale() }
-        }
+        turn.answered(head, build: &worker.chatgpt.build)
         connection.responseStatus = head.status
         // Unsent request body bytes would be misread as the next request: close after this answer.
         if !state.bodyFullyRead { connection.mustClose() }
@@ -383,6 +339,7 @@ final class ClientExchange {
                                                    keepAlive: connection.keepAlive,
                                                    decoded: handling != .passThrough, into: &connection.output)
         if responseFraming == .untilClose { connection.mustClose() }
+        if let decoder { coded = CodedBody(decoder, chunked: responseFraming == .chunked) }
     }
 
     /// A response the client cannot read (a coding it did not accept and proxyd cannot remove):
@@ -396,7 +353,7 @@ final class ClientExchange {
     /// sending (false: our output is full, wait for the drain).
     func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard isActive else { return false }
-        if decoder != nil { return decodeBody(bytes) }
+        if coded != nil { return decodeBody(bytes) }
         if responseFraming == .chunked {
             ChunkedEncoder.writeChunk(bytes, into: &connection.output)
         } else {
@@ -407,7 +364,7 @@ final class ClientExchange {
 
     /// Trailers of a body relayed as it came: one proxyd decoded no longer matches what they describe.
     func upstreamTrailers(_ fields: [HTTPField]) {
-        guard isActive, responseFraming == .chunked, decoder == nil else { return }
+        guard isActive, responseFraming == .chunked, coded == nil else { return }
         state.upstreamActive(now: now)
         // Framing and routing fields may not come as trailers (RFC 9110 6.5.1).
         trailers = fields.filter { field in
@@ -428,7 +385,7 @@ final class ClientExchange {
         acknowledgeRest()
         placement.detach()
         state.upstreamFinished()
-        if decoder != nil {
+        if coded != nil {
             // The body ends once the client has taken what is still coded here: flushOutput ends it
             // (now, when nothing waits) and watches the client meanwhile.
             connection.flushOutput()
@@ -474,7 +431,7 @@ final class ClientExchange {
     private func end(answer error: ProxyError? = nil, keepAlive: Bool = true) {
         request = nil
         forward = nil
-        turnCookies = nil
+        turn.cancel()
         dropDecoder()
         if let error {
             connection.answer(error, keepAlive: keepAlive)
@@ -523,31 +480,18 @@ final class ClientExchange {
     }
 
     /// A decoded body continued in a later loop turn.
-    var decodingPending: Bool {
-        guard let decoder else { return false }
-        return !codedInput.isEmpty || decoder.hasOutput
-    }
+    var decodingPending: Bool { coded?.pending ?? false }
 
     // MARK: decoding
 
-    /// Decodes what fits below `highWater` and keeps the rest of the coded bytes (in order, after
-    /// any already kept). Returns whether the upstream may send more.
+    /// Decodes what fits below `highWater` and keeps the rest of the coded bytes. Returns whether the
+    /// upstream may send more.
     private func decodeBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if codedInput.isEmpty, let decoder {
-            switch DecodedBody.write(decoder, bytes, chunked: responseFraming == .chunked, into: &connection.output,
-                                     limit: Backpressure.highWater) {
-            case .failure(let error):
-                decodingFailed(error)
-                // The client is gone: the upstream side counts the bytes as taken (HTTP/2 returns
-                // their window) and, seeing the exchange released, reads no further.
-                return true
-            case .success(let consumed):
-                if consumed < bytes.count { codedInput.append(UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
-            }
-        } else {
-            codedInput.append(bytes)
-            decodeCodedInput()
-            guard isActive else { return true }
+        if let error = coded?.take(bytes, into: &connection.output) {
+            decodingFailed(error)
+            // The client is gone: the upstream side counts the bytes as taken (HTTP/2 returns their
+            // window) and, seeing the exchange released, reads no further.
+            return true
         }
         guard !decodingPending else {
             state.holdUpstream()
@@ -558,20 +502,7 @@ final class ClientExchange {
 
     /// Decodes kept coded bytes into the output, up to `highWater`.
     private func decodeCodedInput() {
-        guard let decoder else { return }
-        switch DecodedBody.write(decoder, codedInput.readable, chunked: responseFraming == .chunked,
-                                 into: &connection.output, limit: Backpressure.highWater) {
-        case .failure(let error):
-            decodingFailed(error)
-        case .success(let consumed):
-            codedInput.consume(consumed)
-            codedInput.releaseIfEmpty()
-            // Room was there and input too, yet nothing moved: waiting would never end.
-            if consumed == 0 && connection.output.readableCount < Backpressure.highWater && !codedInput.isEmpty
-                && !decoder.hasOutput {
-                decodingFailed(ContentDecodingError(message: "\(decoder.coding) decoder takes no more input"))
-            }
-        }
+        if let error = coded?.decodeKept(into: &connection.output) { decodingFailed(error) }
     }
 
     /// Corrupt coded bytes after the head went out: the client can only be told by a truncated
@@ -586,9 +517,9 @@ final class ClientExchange {
 
     /// Everything is decoded: the coded stream must have ended too, or the upstream's body was cut.
     private func finishDecodedBody() {
-        guard let decoder else { return }
-        guard decoder.isComplete else {
-            decodingFailed(ContentDecodingError(message: "\(decoder.coding) stream ends early"))
+        guard let coded else { return }
+        if let error = coded.endError {
+            decodingFailed(error)
             return
         }
         if responseFraming == .chunked { writeLastChunk() }
@@ -596,7 +527,6 @@ final class ClientExchange {
     }
 
     private func dropDecoder() {
-        decoder = nil
-        codedInput.release()
+        coded = nil
     }
 }

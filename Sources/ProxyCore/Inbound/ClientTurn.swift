@@ -1,0 +1,49 @@
+/// What a conversation turn adds to a client exchange: its body collected whole, the handshake under
+/// way, and what the conversation keeps from it (the route the handshake took, the account's cookies).
+/// The exchange owns one and resets it per request.
+struct ClientTurn {
+    /// Set while the body is collected: the handshake to run once it is complete.
+    var generation: SentinelGeneration?
+    var body: [UInt8] = []
+    var handshake: SentinelTurn?
+    /// The proxy route the handshake took; nil: the request picks one as usual.
+    private(set) var route: DialRoute?
+    /// The account's cookies and the conversation's URL: the answer's Set-Cookie fields go there as
+    /// well as to the client, as a browser keeps what every response of the site sets.
+    private var cookies: (jar: CookieJar, url: FlowURL)?
+
+    /// A new request: a turn of `generation`, or nil for a plain one.
+    init(_ generation: SentinelGeneration? = nil) {
+        self.generation = generation
+    }
+
+    /// The client left: the handshake stops and nothing is kept.
+    mutating func cancel() {
+        handshake?.cancel()
+        self = ClientTurn()
+    }
+
+    /// The handshake's time ran out: it stops, and the error names the step it was on.
+    mutating func expire(afterSeconds seconds: String) -> ProxyError? {
+        guard let handshake else { return nil }
+        let step = handshake.currentStep
+        cancel()
+        return ProxyError(504, "chatgpt \(step.rawValue): the handshake did not finish within \(seconds) s "
+                          + "(PROXYD_UPSTREAM_TIMEOUT)")
+    }
+
+    /// The handshake is done: the conversation leaves by its route and keeps its cookies.
+    mutating func carry(_ plan: TurnPlan) {
+        handshake = nil
+        route = plan.route
+        cookies = (plan.jar, plan.url)
+    }
+
+    /// The conversation's answer head: its cookies stay with the account, and a 403 (the site refusing a
+    /// stale build) has the next turn fetch the page again.
+    func answered(_ head: ResponseHead, build: inout ChatGPTBuild) {
+        guard let cookies else { return }
+        for field in head.fields where field.hasName("set-cookie") { cookies.jar.store(field.value, from: cookies.url) }
+        if head.status == 403 { build.markStale() }
+    }
+}
