@@ -24,6 +24,8 @@ final class ClientExchange {
     private var coded: CodedBody?
     /// A conversation turn's part of the request, if it is one.
     private var turn = ClientTurn()
+    /// An /imitate/v1 call's part: the site's answer goes there, not to the client as it is.
+    private var imitation: ClientImitation?
     /// Decoding rounds (each up to `highWater` of output) per flush before the loop serves others.
     private static let decodeRoundsPerTurn = 4
 
@@ -40,10 +42,12 @@ final class ClientExchange {
     // MARK: starting
 
     /// Starts relaying a request; with `turn`, a conversation turn whose handshake of that generation
-    /// runs first, once the body is read.
-    func start(_ head: RequestHead, _ forward: Forward, turn generation: SentinelGeneration? = nil) {
+    /// runs first, once the body is read; with `imitate`, an /imitate/v1 call.
+    func start(_ head: RequestHead, _ forward: Forward, turn generation: SentinelGeneration? = nil,
+               imitate: ImitateCall? = nil) {
         request = head
         self.forward = forward
+        imitation = imitate.map { ClientImitation($0, connection: connection, minorVersion: head.minorVersion) }
         let sendContinue = state.start(head.framing, expectsContinue: head.expectsContinue, now: now)
         chunkDecoder = ChunkedDecoder()
         trailers.removeAll()
@@ -57,8 +61,23 @@ final class ClientExchange {
             state.startPreparing()
             collectTurnBody()
         } else {
+            if imitate == .models { request = siteCall(head, path: ChatGPTSite.modelsPath) }
             attach()
         }
+    }
+
+    /// An /imitate/v1 call to the site carries what the web app's would, not the OpenAI client's fields:
+    /// the client's token, then the account's device fields and cookies.
+    private func siteCall(_ head: RequestHead, path: String) -> RequestHead {
+        var head = head
+        head.fields.removeAll { $0.known != .authorization }
+        head.fields += account(of: head).siteFields(site: worker.configuration.chatgpt, path: path)
+        return head
+    }
+
+    private func account(of head: RequestHead) -> ChatGPTAccount {
+        let authorization = head.fields.first { $0.known == .authorization }?.value ?? ""
+        return worker.chatgpt.accounts.account(for: AccountIdentity(authorization: authorization), now: now)
     }
 
     /// Places the request on a shared, pooled or new upstream connection.
@@ -75,16 +94,27 @@ final class ClientExchange {
     private func collectTurnBody() {
         let limit = ConversationBody.limit(worker.configuration)
         guard readBody(limit: limit, while: { true }, into: { turn.body.append(contentsOf: $0) }) else { return }
-        guard state.body == .complete, let generation = turn.generation, let request else { return }
+        guard state.body == .complete, let generation = turn.generation else { return }
         turn.generation = nil
-        let collected = turn.body
+        var collected = turn.body
         turn.body = []
-        guard let body = ConversationBody(collected) else {
+        if let imitation {
+            switch imitation.prepare(collected, worker.configuration) {
+            case .failure(let error): return end(imitate: error)
+            case .success(let body): collected = body
+            }
+        }
+        handshake(generation, collected)
+    }
+
+    /// Runs the turn's handshake for the conversation body `bytes`.
+    private func handshake(_ generation: SentinelGeneration, _ bytes: [UInt8]) {
+        guard let request else { return }
+        guard let body = ConversationBody(bytes) else {
             return end(answer: ProxyError(400, "conversation request body is not a JSON object"))
         }
         let authorization = request.fields.first { $0.known == .authorization }?.value ?? ""
-        let account = worker.chatgpt.accounts.account(for: AccountIdentity(authorization: authorization), now: now)
-        let handshake = SentinelTurn(worker: worker, generation: generation, account: account,
+        let handshake = SentinelTurn(worker: worker, generation: generation, account: account(of: request),
                                      authorization: authorization, body: body) { [unowned self] result in
             self.turnFinished(result)
         }
@@ -101,6 +131,8 @@ final class ClientExchange {
             Log.info("\(error.status) \(head.method) \(pathOnly(head.target)): \(error.message)")
             end(answer: error)
         case .success(let plan):
+            // What an OpenAI client sends is not what the web app sends (a continuation's head is the last call's).
+            if imitation != nil { head.fields.removeAll { $0.known != .authorization } }
             plan.apply(to: &head, &forward)
             request = head
             self.forward = forward
@@ -110,6 +142,67 @@ final class ClientExchange {
             attach()
         }
         connection.updateTimer()
+    }
+
+    // MARK: an /imitate/v1 call's answer
+
+    /// Upstream body bytes for the imitation (decoded first when coded). Returns whether the upstream may
+    /// send more.
+    private func imitationBody(_ bytes: UnsafeRawBufferPointer, _ imitation: ClientImitation) -> Bool {
+        let progress: ImitateAnswer.Progress
+        if let coded {
+            if let error = coded.take(bytes, into: &imitation.decoded) {
+                decodingFailed(error)
+                return true
+            }
+            progress = imitation.takeDecoded()
+        } else {
+            progress = imitation.take(bytes)
+        }
+        guard imitationProgressed(progress) else { return true }
+        if decodingPending {
+            state.holdUpstream()
+            return false
+        }
+        return state.responseTaken(buffered: connection.output.readableCount, now: now)
+    }
+
+    /// Carries out what a read led to; false when the exchange ended (a stop string, or a failure), the
+    /// upstream's stream cancelled since nothing more of it is wanted.
+    private func imitationProgressed(_ progress: ImitateAnswer.Progress) -> Bool {
+        switch progress {
+        case .reading:
+            return true
+        case .finished:
+            release()
+            end()
+        case .failed(let error):
+            release()
+            logImitation(error)
+            end(imitate: error)
+        }
+        return false
+    }
+
+    /// The site's answer ended: the client's is complete, continues with another turn, or failed.
+    private func imitationEnded() {
+        guard let imitation else { return }
+        switch imitation.ended() {
+        case .finished:
+            end()
+        case .failed(let error):
+            logImitation(error)
+            end(imitate: error)
+        case .continueTurn(let body):
+            guard let generation = worker.configuration.sentinel.generation else { return end() }
+            coded = nil
+            state.continueTurn(now: now)
+            handshake(generation, body)
+        }
+    }
+
+    private func logImitation(_ error: ImitateError) {
+        Log.info("\(error.status) \(requestMethod) \(pathOnly(request?.target ?? "")): \(error.message)")
     }
 
     // MARK: the request body
@@ -210,11 +303,8 @@ final class ClientExchange {
     /// The client left or its connection failed: nothing more is relayed.
     func abandon() {
         guard isActive else { return }
-        turn.cancel()
         release()
-        request = nil
-        forward = nil
-        dropDecoder()
+        reset()
     }
 
     /// HTTP/2: response bytes still unacknowledged when the stream ends count against the connection's
@@ -313,8 +403,11 @@ final class ClientExchange {
     func upstreamDidReceiveHead(_ head: ResponseHead) {
         guard isActive, let request else { return }
         let hasBody = head.framing != .none
-        let handling = ContentHandling.decide(response: head.fields, request: request.fields,
-                                              decodes: worker.profile.fetch != nil, hasBody: hasBody)
+        let handling = imitation == nil
+            ? ContentHandling.decide(response: head.fields, request: request.fields,
+                                     decodes: worker.profile.fetch != nil, hasBody: hasBody)
+            : ContentHandling.decide(response: head.fields, request: ClientImitation.readsIdentity, decodes: true,
+                                     hasBody: hasBody)
         var decoder: ContentDecoder?
         switch handling {
         case .passThrough:
@@ -332,6 +425,12 @@ final class ClientExchange {
         }
         state.responseHeadReceived(now: now)
         turn.answered(head, build: &worker.chatgpt.build)
+        if let imitation {
+            // The client's head is the imitation's to write, when it has something to say.
+            imitation.received(head)
+            if let decoder { coded = CodedBody(decoder, chunked: false) }
+            return
+        }
         connection.responseStatus = head.status
         // Unsent request body bytes would be misread as the next request: close after this answer.
         if !state.bodyFullyRead { connection.mustClose() }
@@ -353,6 +452,7 @@ final class ClientExchange {
     /// sending (false: our output is full, wait for the drain).
     func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard isActive else { return false }
+        if let imitation { return imitationBody(bytes, imitation) }
         if coded != nil { return decodeBody(bytes) }
         if responseFraming == .chunked {
             ChunkedEncoder.writeChunk(bytes, into: &connection.output)
@@ -389,6 +489,8 @@ final class ClientExchange {
             // The body ends once the client has taken what is still coded here: flushOutput ends it
             // (now, when nothing waits) and watches the client meanwhile.
             connection.flushOutput()
+        } else if imitation != nil {
+            imitationEnded()
         } else {
             if responseFraming == .chunked { writeLastChunk() }
             end()
@@ -415,7 +517,7 @@ final class ClientExchange {
             return
         }
         if let request { Log.info("\(error.status) \(request.method) \(pathOnly(request.target)): \(error.message)") }
-        if action == .truncate {
+        if action == .truncate && imitation == nil {
             connection.abort()  // the client sees a truncated response
         } else {
             end(answer: error, keepAlive: state.bodyFullyRead)
@@ -429,15 +531,28 @@ final class ClientExchange {
 
     /// The response is complete in the output, or proxyd's own answer replaces it.
     private func end(answer error: ProxyError? = nil, keepAlive: Bool = true) {
-        request = nil
-        forward = nil
-        turn.cancel()
-        dropDecoder()
+        if let error, imitation != nil { return end(imitate: ImitateError(error), keepAlive: keepAlive) }
+        reset()
         if let error {
             connection.answer(error, keepAlive: keepAlive)
         } else {
             connection.exchangeEnded()
         }
+    }
+
+    /// An /imitate/v1 call failed: an event ends the stream if it started, else the error is the answer.
+    private func end(imitate error: ImitateError, keepAlive: Bool = true) {
+        if imitation?.streamFailed(error) == true { return end() }
+        reset()
+        connection.answer(error, keepAlive: keepAlive)
+    }
+
+    private func reset() {
+        request = nil
+        forward = nil
+        turn.cancel()
+        dropDecoder()
+        imitation = nil
     }
 
     // MARK: the client's side
@@ -500,9 +615,15 @@ final class ClientExchange {
         return state.responseTaken(buffered: connection.output.readableCount, now: now)
     }
 
-    /// Decodes kept coded bytes into the output, up to `highWater`.
+    /// Decodes kept coded bytes into the output (an imitation's answer), up to `highWater`.
     private func decodeCodedInput() {
-        if let error = coded?.decodeKept(into: &connection.output) { decodingFailed(error) }
+        guard let coded else { return }
+        guard let imitation else {
+            if let error = coded.decodeKept(into: &connection.output) { decodingFailed(error) }
+            return
+        }
+        if let error = coded.decodeKept(into: &imitation.decoded) { return decodingFailed(error) }
+        _ = imitationProgressed(imitation.takeDecoded())
     }
 
     /// Corrupt coded bytes after the head went out: the client can only be told by a truncated
@@ -512,7 +633,9 @@ final class ClientExchange {
             Log.warning("\(request.method) \(pathOnly(request.target)): cannot decode the upstream's response body "
                         + "(\(error.message)); the response to the client is cut short")
         }
-        connection.abort()
+        guard imitation != nil else { return connection.abort() }
+        release()
+        end(imitate: ImitateError(status: 502, message: "cannot decode chatgpt's answer: \(error.message)"))
     }
 
     /// Everything is decoded: the coded stream must have ended too, or the upstream's body was cut.
@@ -522,6 +645,7 @@ final class ClientExchange {
             decodingFailed(error)
             return
         }
+        if imitation != nil { return imitationEnded() }
         if responseFraming == .chunked { writeLastChunk() }
         end()
     }
