@@ -4,16 +4,17 @@
 /// connection owns the socket and both buffers; this writes into its output and takes body bytes from
 /// its input. One per connection, reused for each of its requests, so a request costs no allocation.
 final class ClientExchange {
-    private unowned let connection: ClientConnection
-    private unowned let worker: Worker
-    private var state = ExchangeState()
+    // Internal, not private, where its turn and /imitate/v1 part (ClientExchange+Turn.swift) uses them.
+    unowned let connection: ClientConnection
+    unowned let worker: Worker
+    var state = ExchangeState()
     private var placement = UpstreamPlacement()
     /// The request under way; nil between exchanges.
-    private var request: RequestHead?
-    private var forward: Forward?
+    var request: RequestHead?
+    var forward: Forward?
     private var chunkDecoder = ChunkedDecoder()
     /// HTTP/2: decoded request body waiting for nghttp2 to pull it under the server's window.
-    private var bodyQueue = IOBuffer()
+    var bodyQueue = IOBuffer()
     /// HTTP/2: response bytes taken but not acknowledged to the server until our output drains.
     private var unacknowledged = 0
     private var responseFraming = ClientFraming.asIs
@@ -22,10 +23,9 @@ final class ClientExchange {
     /// Set when the response's content coding is removed on the way; while coded bytes wait in it, the
     /// upstream stays paused (HTTP/2: unacknowledged).
     private var coded: CodedBody?
-    /// A conversation turn's part of the request, if it is one.
-    private var turn = ClientTurn()
-    /// An /imitate/v1 call's part: the site's answer goes there, not to the client as it is.
-    private var imitation: ClientImitation?
+    /// A conversation turn's part of the request, if it is one; an /imitate/v1 call's, which gets the answer.
+    var turn = ClientTurn()
+    var imitation: ClientImitation?
     /// Decoding rounds (each up to `highWater` of output) per flush before the loop serves others.
     private static let decodeRoundsPerTurn = 4
 
@@ -37,7 +37,7 @@ final class ClientExchange {
     var isActive: Bool { request != nil }
 
     private var me: UpstreamUser { .client(self) }
-    private var now: UInt64 { worker.loop.now }
+    var now: UInt64 { worker.loop.now }
 
     // MARK: starting
 
@@ -57,152 +57,18 @@ final class ClientExchange {
             LocalResponse.writeContinue(into: &connection.output)
             connection.flushOutput()
         }
-        if generation != nil {
-            state.startPreparing()
-            collectTurnBody()
-        } else {
-            if imitate == .models { request = siteCall(head, path: ChatGPTSite.modelsPath) }
-            attach()
-        }
-    }
-
-    /// An /imitate/v1 call to the site carries what the web app's would, not the OpenAI client's fields:
-    /// the client's token, then the account's device fields and cookies.
-    private func siteCall(_ head: RequestHead, path: String) -> RequestHead {
-        var head = head
-        head.fields.removeAll { $0.known != .authorization }
-        head.fields += account(of: head).siteFields(site: worker.configuration.chatgpt, path: path)
-        return head
-    }
-
-    private func account(of head: RequestHead) -> ChatGPTAccount {
-        let authorization = head.fields.first { $0.known == .authorization }?.value ?? ""
-        return worker.chatgpt.accounts.account(for: AccountIdentity(authorization: authorization), now: now)
+        if imitate == .models { request = siteCall(head, path: ChatGPTSite.modelsPath) }
+        guard generation != nil else { return attach() }
+        state.startPreparing()
+        collectTurnBody()
     }
 
     /// Places the request on a shared, pooled or new upstream connection.
-    private func attach() {
+    func attach() {
         guard let forward else { return }
         let token = request?.fields.first { $0.known == .authorization }?.value
         placement.attach(origin: forward.origin, route: turn.route ?? worker.proxies.route(stickyKey: token),
                          worker: worker).enqueue(me)
-    }
-
-    // MARK: a conversation turn
-
-    /// Reads the turn's body whole, then starts its handshake.
-    private func collectTurnBody() {
-        let limit = ConversationBody.limit(worker.configuration)
-        guard readBody(limit: limit, while: { true }, into: { turn.body.append(contentsOf: $0) }) else { return }
-        guard state.body == .complete, let generation = turn.generation else { return }
-        turn.generation = nil
-        var collected = turn.body
-        turn.body = []
-        if let imitation {
-            switch imitation.prepare(collected, worker.configuration) {
-            case .failure(let error): return end(imitate: error)
-            case .success(let body): collected = body
-            }
-        }
-        handshake(generation, collected)
-    }
-
-    /// Runs the turn's handshake for the conversation body `bytes`.
-    private func handshake(_ generation: SentinelGeneration, _ bytes: [UInt8]) {
-        guard let request else { return }
-        guard let body = ConversationBody(bytes) else {
-            return end(answer: ProxyError(400, "conversation request body is not a JSON object"))
-        }
-        let authorization = request.fields.first { $0.known == .authorization }?.value ?? ""
-        let handshake = SentinelTurn(worker: worker, generation: generation, account: account(of: request),
-                                     authorization: authorization, body: body) { [unowned self] result in
-            self.turnFinished(result)
-        }
-        turn.handshake = handshake
-        handshake.start()
-    }
-
-    /// The handshake ended: the conversation goes upstream with its tokens, or the client gets the error.
-    private func turnFinished(_ result: Result<TurnPlan, ProxyError>) {
-        turn.handshake = nil
-        guard isActive, var head = request, var forward else { return }
-        switch result {
-        case .failure(let error):
-            Log.info("\(error.status) \(head.method) \(pathOnly(head.target)): \(error.message)")
-            end(answer: error)
-        case .success(let plan):
-            // What an OpenAI client sends is not what the web app sends (a continuation's head is the last call's).
-            if imitation != nil { head.fields.removeAll { $0.known != .authorization } }
-            plan.apply(to: &head, &forward)
-            request = head
-            self.forward = forward
-            plan.body.withUnsafeBytes { bodyQueue.append($0) }
-            state.prepared(bodyBytes: plan.body.count)
-            turn.carry(plan)
-            attach()
-        }
-        connection.updateTimer()
-    }
-
-    // MARK: an /imitate/v1 call's answer
-
-    /// Upstream body bytes for the imitation (decoded first when coded). Returns whether the upstream may
-    /// send more.
-    private func imitationBody(_ bytes: UnsafeRawBufferPointer, _ imitation: ClientImitation) -> Bool {
-        let progress: ImitateAnswer.Progress
-        if let coded {
-            if let error = coded.take(bytes, into: &imitation.decoded) {
-                decodingFailed(error)
-                return true
-            }
-            progress = imitation.takeDecoded()
-        } else {
-            progress = imitation.take(bytes)
-        }
-        guard imitationProgressed(progress) else { return true }
-        if decodingPending {
-            state.holdUpstream()
-            return false
-        }
-        return state.responseTaken(buffered: connection.output.readableCount, now: now)
-    }
-
-    /// Carries out what a read led to; false when the exchange ended (a stop string, or a failure), the
-    /// upstream's stream cancelled since nothing more of it is wanted.
-    private func imitationProgressed(_ progress: ImitateAnswer.Progress) -> Bool {
-        switch progress {
-        case .reading:
-            return true
-        case .finished:
-            release()
-            end()
-        case .failed(let error):
-            release()
-            logImitation(error)
-            end(imitate: error)
-        }
-        return false
-    }
-
-    /// The site's answer ended: the client's is complete, continues with another turn, or failed.
-    private func imitationEnded() {
-        guard let imitation else { return }
-        switch imitation.ended() {
-        case .finished:
-            end()
-        case .failed(let error):
-            logImitation(error)
-            end(imitate: error)
-        case .continueTurn(let body):
-            guard let generation = worker.configuration.sentinel.generation else { return end() }
-            coded = nil
-            state.continueTurn(now: now)
-            handshake(generation, body)
-        }
-    }
-
-    private func logImitation(_ error: ImitateError) {
-        Log.info("\(error.status) \(requestMethod) \(pathOnly(request?.target ?? "")): \(error.message)")
     }
 
     // MARK: the request body
@@ -235,7 +101,7 @@ final class ClientExchange {
 
     /// Moves body bytes from the connection's input to `sink` while `hasRoom`, decoding a chunked body.
     /// False when the request failed (over `limit`, bad chunking) and has been answered.
-    private func readBody(limit: UInt64, while hasRoom: () -> Bool,
+    func readBody(limit: UInt64, while hasRoom: () -> Bool,
                           into sink: (UnsafeRawBufferPointer) -> Void) -> Bool {
         loop: while !connection.input.isEmpty && hasRoom() {
             switch state.body {
@@ -402,12 +268,10 @@ final class ClientExchange {
 
     func upstreamDidReceiveHead(_ head: ResponseHead) {
         guard isActive, let request else { return }
+        if let imitation { return imitationReceived(head, imitation) }
         let hasBody = head.framing != .none
-        let handling = imitation == nil
-            ? ContentHandling.decide(response: head.fields, request: request.fields,
-                                     decodes: worker.profile.fetch != nil, hasBody: hasBody)
-            : ContentHandling.decide(response: head.fields, request: ClientImitation.readsIdentity, decodes: true,
-                                     hasBody: hasBody)
+        let handling = ContentHandling.decide(response: head.fields, request: request.fields,
+                                              decodes: worker.profile.fetch != nil, hasBody: hasBody)
         var decoder: ContentDecoder?
         switch handling {
         case .passThrough:
@@ -425,12 +289,6 @@ final class ClientExchange {
         }
         state.responseHeadReceived(now: now)
         turn.answered(head, build: &worker.chatgpt.build)
-        if let imitation {
-            // The client's head is the imitation's to write, when it has something to say.
-            imitation.received(head)
-            if let decoder { coded = CodedBody(decoder, chunked: false) }
-            return
-        }
         connection.responseStatus = head.status
         // Unsent request body bytes would be misread as the next request: close after this answer.
         if !state.bodyFullyRead { connection.mustClose() }
@@ -443,7 +301,7 @@ final class ClientExchange {
 
     /// A response the client cannot read (a coding it did not accept and proxyd cannot remove):
     /// answered with an error instead, before any byte of it goes out.
-    private func refuseResponse(_ error: ProxyError) {
+    func refuseResponse(_ error: ProxyError) {
         release()
         giveUp(error)
     }
@@ -452,7 +310,7 @@ final class ClientExchange {
     /// sending (false: our output is full, wait for the drain).
     func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard isActive else { return false }
-        if let imitation { return imitationBody(bytes, imitation) }
+        if let imitation { return imitationTook(imitation.take(bytes)) }
         if coded != nil { return decodeBody(bytes) }
         if responseFraming == .chunked {
             ChunkedEncoder.writeChunk(bytes, into: &connection.output)
@@ -485,7 +343,7 @@ final class ClientExchange {
         acknowledgeRest()
         placement.detach()
         state.upstreamFinished()
-        if coded != nil {
+        if coded != nil || decodingPending {
             // The body ends once the client has taken what is still coded here: flushOutput ends it
             // (now, when nothing waits) and watches the client meanwhile.
             connection.flushOutput()
@@ -530,7 +388,7 @@ final class ClientExchange {
     }
 
     /// The response is complete in the output, or proxyd's own answer replaces it.
-    private func end(answer error: ProxyError? = nil, keepAlive: Bool = true) {
+    func end(answer error: ProxyError? = nil, keepAlive: Bool = true) {
         if let error, imitation != nil { return end(imitate: ImitateError(error), keepAlive: keepAlive) }
         reset()
         if let error {
@@ -540,18 +398,11 @@ final class ClientExchange {
         }
     }
 
-    /// An /imitate/v1 call failed: an event ends the stream if it started, else the error is the answer.
-    private func end(imitate error: ImitateError, keepAlive: Bool = true) {
-        if imitation?.streamFailed(error) == true { return end() }
-        reset()
-        connection.answer(error, keepAlive: keepAlive)
-    }
-
-    private func reset() {
+    func reset() {
         request = nil
         forward = nil
         turn.cancel()
-        dropDecoder()
+        coded = nil
         imitation = nil
     }
 
@@ -574,7 +425,7 @@ final class ClientExchange {
             connection.writeOutput()
         }
         if state.upstreamEnded && !decodingPending {
-            finishDecodedBody()
+            if imitation != nil { imitationEnded() } else { finishDecodedBody() }
             return
         }
         resumeUpstream()
@@ -594,8 +445,8 @@ final class ClientExchange {
         upstream.acknowledge(count)
     }
 
-    /// A decoded body continued in a later loop turn.
-    var decodingPending: Bool { coded?.pending ?? false }
+    /// Coded bytes wait to be decoded in a later loop turn.
+    var decodingPending: Bool { coded?.pending ?? imitation?.pending ?? false }
 
     // MARK: decoding
 
@@ -608,6 +459,11 @@ final class ClientExchange {
             // window) and, seeing the exchange released, reads no further.
             return true
         }
+        return upstreamMaySend()
+    }
+
+    /// After response bytes were taken: not while coded bytes wait here, else while the output has room.
+    func upstreamMaySend() -> Bool {
         guard !decodingPending else {
             state.holdUpstream()
             return false
@@ -615,15 +471,10 @@ final class ClientExchange {
         return state.responseTaken(buffered: connection.output.readableCount, now: now)
     }
 
-    /// Decodes kept coded bytes into the output (an imitation's answer), up to `highWater`.
+    /// Decodes kept coded bytes into the output (an imitation's into its answer), up to `highWater`.
     private func decodeCodedInput() {
-        guard let coded else { return }
-        guard let imitation else {
-            if let error = coded.decodeKept(into: &connection.output) { decodingFailed(error) }
-            return
-        }
-        if let error = coded.decodeKept(into: &imitation.decoded) { return decodingFailed(error) }
-        _ = imitationProgressed(imitation.takeDecoded())
+        if let imitation { return _ = imitationProgressed(imitation.decodeKept()) }
+        if let error = coded?.decodeKept(into: &connection.output) { decodingFailed(error) }
     }
 
     /// Corrupt coded bytes after the head went out: the client can only be told by a truncated
@@ -633,9 +484,7 @@ final class ClientExchange {
             Log.warning("\(request.method) \(pathOnly(request.target)): cannot decode the upstream's response body "
                         + "(\(error.message)); the response to the client is cut short")
         }
-        guard imitation != nil else { return connection.abort() }
-        release()
-        end(imitate: ImitateError(status: 502, message: "cannot decode chatgpt's answer: \(error.message)"))
+        connection.abort()
     }
 
     /// Everything is decoded: the coded stream must have ended too, or the upstream's body was cut.
@@ -645,12 +494,7 @@ final class ClientExchange {
             decodingFailed(error)
             return
         }
-        if imitation != nil { return imitationEnded() }
         if responseFraming == .chunked { writeLastChunk() }
         end()
-    }
-
-    private func dropDecoder() {
-        coded = nil
     }
 }

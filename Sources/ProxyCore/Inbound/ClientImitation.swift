@@ -13,8 +13,11 @@ final class ClientImitation {
     private var upstreamHead: (status: Int, fields: [HTTPField])?
     /// A refusal's body or the models list, read whole up to `collectLimit` and answered at the end.
     private var collected: [UInt8] = []
-    /// A coded upstream body is decoded into this on its way to the answer.
-    var decoded = IOBuffer()
+    /// The site's body when coded (the browser's Accept-Encoding offered it codings): its decoder and the
+    /// bytes not decoded yet, which hold the upstream back until the client takes its output.
+    private var coded: CodedBody?
+    /// Decoded bytes on their way into the answer.
+    private var decoded = IOBuffer()
     /// The client's streamed head went out: an error from here on is an event in the stream.
     private(set) var headWritten = false
     private var framing = ClientFraming.chunked
@@ -23,8 +26,8 @@ final class ClientImitation {
 
     /// A refusal's reason is in its first bytes; a models list is a few KB.
     private static let collectLimit = 1 << 20
-    /// The converter reads the site's bytes as they are: codings the browser offered are removed first.
-    static let readsIdentity = [HTTPField("accept-encoding", "identity")]
+    /// The converter reads plain bytes: every coding the browser offered is removed first.
+    private static let readsIdentity = [HTTPField("accept-encoding", "identity")]
 
     init(_ call: ImitateCall, connection: ClientConnection, minorVersion: Int) {
         self.call = call
@@ -42,14 +45,56 @@ final class ClientImitation {
         return .success(request.conversationBody(historyEnabled: configuration.imitateHistory))
     }
 
-    /// The site's head: nothing goes to the client yet.
-    func received(_ head: ResponseHead) {
+    /// The site's head: nothing goes to the client yet. An error when its body has a coding proxyd cannot remove.
+    func received(_ head: ResponseHead) -> ProxyError? {
         upstreamHead = (head.status, head.fields)
         collected = []
+        coded = nil
+        let handling = ContentHandling.decide(response: head.fields, request: Self.readsIdentity, decodes: true,
+                                              hasBody: head.framing != .none)
+        switch handling {
+        case .passThrough:
+            return nil
+        case .decode(let coding):
+            guard let decoder = ContentDecoder(coding) else {
+                return ProxyError(502, "cannot allocate a \(coding) decoder for chatgpt's answer")
+            }
+            coded = CodedBody(decoder, chunked: false)
+            return nil
+        case .refuse(let message):
+            return ProxyError(502, message)
+        }
     }
 
-    /// A read of the site's body (decoded): the client's events go out with it.
+    /// Coded bytes wait here for the client to take output; the upstream stays paused meanwhile.
+    var pending: Bool { coded?.pending ?? false }
+
+    /// A read of the site's body: the client's events go out with it (decoded first, up to `highWater`).
     func take(_ bytes: UnsafeRawBufferPointer) -> ImitateAnswer.Progress {
+        guard let coded else { return convert(bytes) }
+        if let error = coded.take(bytes, into: &decoded) { return decodingFailed(error) }
+        return convertDecoded()
+    }
+
+    /// The client took output: more of the kept coded bytes.
+    func decodeKept() -> ImitateAnswer.Progress {
+        guard let coded else { return .reading }
+        if let error = coded.decodeKept(into: &decoded) { return decodingFailed(error) }
+        return convertDecoded()
+    }
+
+    private func convertDecoded() -> ImitateAnswer.Progress {
+        let progress = convert(decoded.readable)
+        decoded.consume(decoded.readableCount)
+        decoded.releaseIfEmpty()
+        return progress
+    }
+
+    private func decodingFailed(_ error: ContentDecodingError) -> ImitateAnswer.Progress {
+        .failed(ImitateError(status: 502, message: "cannot decode chatgpt's answer: \(error.message)"))
+    }
+
+    private func convert(_ bytes: UnsafeRawBufferPointer) -> ImitateAnswer.Progress {
         guard upstreamHead?.status == 200, answer != nil else {
             if collected.count < Self.collectLimit { collected += bytes.prefix(Self.collectLimit - collected.count) }
             return .reading
@@ -61,19 +106,14 @@ final class ClientImitation {
         return progress
     }
 
-    /// The decoded bytes waiting in `decoded`.
-    func takeDecoded() -> ImitateAnswer.Progress {
-        let progress = take(decoded.readable)
-        decoded.consume(decoded.readableCount)
-        decoded.releaseIfEmpty()
-        return progress
-    }
-
     /// The site's body ended: the client's answer is complete in the output (`.finished`), or goes on with a
     /// continuation turn, or failed.
     func ended() -> ImitateAnswer.Ending {
         guard let head = upstreamHead else { return .failed(ImitateError(status: 502, message: "chatgpt sent no answer")) }
         upstreamHead = nil
+        if let error = coded?.endError {
+            return .failed(ImitateError(status: 502, message: "cannot decode chatgpt's answer: \(error.message)"))
+        }
         guard head.status == 200 else { return .failed(ImitateError.site(status: head.status, fields: head.fields, body: collected)) }
         guard var answer else {
             guard let list = ImitateModels.list(fromSite: collected) else {
