@@ -204,8 +204,10 @@ private struct PieceKind: OptionSet {
         case .modifierLetter, .otherLetter: self = [.letter, .upper, .lower]
         case .nonspacingMark, .spacingMark, .enclosingMark: self = [.upper, .lower]
         case .decimalNumber, .letterNumber, .otherNumber: self = .number
+        // White_Space lies only in these categories; asking just here spares letters a second table lookup.
+        case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control:
+            self = scalar.properties.isWhitespace ? .space : []
         default: self = []
         }
-        if scalar.properties.isWhitespace { insert(.space) }
     }
 }

@@ -1,28 +1,35 @@
 /// The exact token count of an answer that arrives in deltas, as if all of it were one string, and where to
 /// cut it at a client's `max_tokens`. Pieces that more text can no longer change are counted once and
-/// dropped; only the bytes from the first piece that could still change stay, and are split again with each
-/// delta. So the work per delta is the delta plus that unsettled tail (one piece, as a rule), and the memory
-/// is the tail, however long the answer.
+/// dropped; only the bytes from the first piece that could still change stay. Those are split again only
+/// when they have doubled since the last split (and grown by `resplitBytes`), so even one piece that keeps
+/// growing (20 KB of spaces) costs amortized constant work per byte instead of a rescan per delta; memory
+/// is at most twice that unsettled tail plus `resplitBytes`, however long the answer.
 package struct TokenTally {
+    private static let resplitBytes = 4096
+
     private let tokenizer: Tokenizer
     /// Tokens of the settled pieces, whose bytes are gone.
     private var settled = 0
-    /// The text from the first unsettled piece on.
+    /// The text from the first piece not known to be settled on.
     private var pending: [UInt8] = []
-    /// Tokens of `pending` if the text ended here.
-    private var pendingTokens = 0
+    /// `pending.count` after its last split.
+    private var splitBytes = 0
     private var scratch = MergeScratch()
 
     package init(tokenizer: Tokenizer) {
         self.tokenizer = tokenizer
     }
 
-    /// Tokens of all text added so far.
-    package var count: Int { settled + pendingTokens }
+    /// Tokens of all text added so far. Splits and merges the pending tail: read it when needed (at the end
+    /// of an answer), not per delta.
+    package var count: Int {
+        var scratch = MergeScratch()
+        return settled + Self.measure(pending, tokenizer, &scratch).tokens
+    }
 
     package mutating func add(_ delta: String) {
         pending.append(contentsOf: delta.utf8)
-        commit(measure())
+        if pending.count >= max(2 * splitBytes, splitBytes + Self.resplitBytes) { commit(measure()) }
     }
 
     /// Adds as much of `delta` as keeps the count at most `limit` and returns how many of its UTF-8 bytes
@@ -37,6 +44,11 @@ package struct TokenTally {
     package mutating func add(_ delta: String, limit: Int) -> Int {
         let before = pending.count
         pending.append(contentsOf: delta.utf8)
+        // A token is at least a byte, so while the bytes fit no split is needed.
+        if settled + pending.count <= limit {
+            if pending.count >= max(2 * splitBytes, splitBytes + Self.resplitBytes) { commit(measure()) }
+            return delta.utf8.count
+        }
         let whole = measure()
         if settled + whole.tokens <= limit {
             commit(whole)
@@ -66,6 +78,10 @@ package struct TokenTally {
     }
 
     private mutating func measure() -> Measure {
+        Self.measure(pending, tokenizer, &scratch)
+    }
+
+    private static func measure(_ pending: [UInt8], _ tokenizer: Tokenizer, _ scratch: inout MergeScratch) -> Measure {
         var result = Measure()
         pending.withUnsafeBufferPointer { bytes in
             var start = 0
@@ -91,8 +107,8 @@ package struct TokenTally {
 
     private mutating func commit(_ measure: Measure) {
         settled += measure.settledTokens
-        pendingTokens = measure.tokens - measure.settledTokens
         pending.removeFirst(measure.settledBytes)
+        splitBytes = pending.count
     }
 
     /// The end, in `pending`, of its `tokens`-th token (or the character boundary before it), 0 if none fits.

@@ -65,7 +65,7 @@ struct TokenVocabulary: Sendable {
             defer { start = end + 1 }
             guard end > start else { continue }
             line += 1
-            let fail = { (reason: String) in TokenizerError.badLine(path: path, line: line, reason: reason) }
+            func fail(_ reason: String) -> TokenizerError { .badLine(path: path, line: line, reason: reason) }
             guard let space = text[start..<end].firstIndex(of: UInt8(ascii: " ")) else { throw fail("no space between token and rank") }
             guard let rank = Self.decimal(text[space + 1..<end]), rank < expectedCount else {
                 throw fail("rank is not a number below \(expectedCount)")

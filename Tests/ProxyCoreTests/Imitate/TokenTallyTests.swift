@@ -34,13 +34,18 @@ final class TokenTallyTests: XCTestCase {
         }
     }
 
-    /// One scalar at a time, the way a slow stream may come; the tail kept stays one piece long.
+    /// One scalar at a time, the way a slow stream may come, over enough text that the tail is split
+    /// again many times; and long single pieces (runs of spaces, letters, dashes) that stay unsettled.
     func testScalarByScalarOverALongAnswer() throws {
         let tokenizer = try TokenizerFixture.tokenizer()
-        let text = try TokenizerFixture.cases().map(\.text).joined(separator: "\n")
-        var tally = TokenTally(tokenizer: tokenizer)
-        for scalar in text.unicodeScalars { tally.add(String(scalar)) }
-        XCTAssertEqual(tally.count, tokenizer.count(text))
+        let corpus = try TokenizerFixture.cases().map(\.text).joined(separator: "\n")
+        let runs = String(repeating: " ", count: 9000) + "x" + String(repeating: "ab", count: 5000) + " "
+            + String(repeating: "-", count: 7000) + "\n"
+        for text in [String(repeating: corpus, count: 4), runs] {
+            var tally = TokenTally(tokenizer: tokenizer)
+            for scalar in text.unicodeScalars { tally.add(String(scalar)) }
+            XCTAssertEqual(tally.count, tokenizer.count(text))
+        }
     }
 
     func testCutIsTiktokensFirstTokens() throws {
