@@ -52,7 +52,9 @@ package struct ImitateAnswer {
                  tokenizer: Tokenizer? = nil) {
         precondition(tokenizer != nil || request.maxTokens == nil, "max_tokens needs the tokenizer")
         self.request = request
-        tokens = tokenizer.map(Tokens.init)
+        // Counted only when something reads the count: usage (always part of an answer not streamed) or a limit.
+        let counts = !request.stream || request.includeUsage || request.maxTokens != nil
+        tokens = counts ? tokenizer.map(Tokens.init) : nil
         self.id = id
         self.created = created
         self.continuationsLeft = continuations
