@@ -52,6 +52,8 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.chatgptBuildNumber), help: .setting(.chatgptBuildNumber)) var chatgptBuildNumber: String?
     @Option(name: .setting(.chatgptMaxAccounts), help: .setting(.chatgptMaxAccounts)) var chatgptMaxAccounts: String?
     @Option(name: .setting(.chatgptAccountIdle), help: .setting(.chatgptAccountIdle)) var chatgptAccountIdle: String?
+    @Option(name: .setting(.imitateContinue), help: .setting(.imitateContinue)) var imitateContinue: String?
+    @Option(name: .setting(.imitateHistory), help: .setting(.imitateHistory)) var imitateHistory: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
@@ -70,6 +72,7 @@ struct ProxydCommand: ParsableCommand {
             (.accessLog, accessLog), (.chatgptSentinel, chatgptSentinel), (.powMaxDifficulty, powMaxDifficulty),
             (.powMaxSolves, powMaxSolves), (.chatgptBuildNumber, chatgptBuildNumber),
             (.chatgptMaxAccounts, chatgptMaxAccounts), (.chatgptAccountIdle, chatgptAccountIdle),
+            (.imitateContinue, imitateContinue), (.imitateHistory, imitateHistory),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

@@ -28,6 +28,16 @@ final class ChatGPTAccount {
         jar.store(ChatGPTSite.deviceCookie + "=" + identity.deviceID + "; Path=/", from: FlowURL(site, "/"))
     }
 
+    /// What every call of the web app carries for this account besides its token: the device id, the
+    /// language, and the cookies for `path` (the device cookie pinned first).
+    func siteFields(site: UpstreamOrigin, path: String) -> [HTTPField] {
+        pinDeviceCookie(site: site)
+        var fields = [HTTPField(ChatGPTSite.deviceIDHeader, identity.deviceID),
+                      HTTPField(ChatGPTSite.languageHeader, ChatGPTSite.language)]
+        if let cookie = jar.cookieHeader(for: FlowURL(site, path)) { fields.append(HTTPField("cookie", cookie)) }
+        return fields
+    }
+
     var needsBootstrap: Bool { timeOrigin == nil }
 
     func bootstrapped(epochMs: Double, now: UInt64) {

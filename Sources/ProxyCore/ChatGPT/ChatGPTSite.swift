@@ -19,6 +19,8 @@ package enum ChatGPTSite {
     /// Generation B: one requirements call and the old conversation endpoint.
     static let requirementsPath = backend + "/sentinel/chat-requirements"
     static let legacyConversationPath = backend + "/conversation"
+    /// The account's models (`{"models":[{"slug",…}]}`), which /imitate/v1/models lists.
+    static let modelsPath = backend + "/models"
 
     // MARK: header names
 

@@ -303,31 +303,11 @@ final class SentinelTurn {
             bootstrap()
         case .fail(let answer, let turnstile):
             var reason = "upstream answered \(status)"
-            if let detail = Self.detail(of: response) { reason += ": " + detail }
+            if let detail = SiteRefusal.detail(of: response.body) { reason += ": " + detail }
             if turnstile { reason += " (the site now requires a turnstile answer, which proxyd does not compute)" }
-            fail(answer, reason)
+            fail(answer, reason, retryAfter: status == 429 ? SiteRefusal.retryAfter(fields: response.fields,
+                                                                                    body: response.body) : nil)
         }
-    }
-
-    /// A short, single-line reason from a refusal: JSON `detail` (a string, or an object's `message`),
-    /// Cloudflare's challenge page named as such, else the start of the text. Upstream text goes into
-    /// logs and answers: at most 200 characters, no line breaks.
-    static func detail(of response: FlowResponse) -> String? {
-        let body = response.body
-        let text: String
-        if let json = JSONObjectReader.value(body) {
-            guard let detail = json["detail"]?.string ?? json["detail"]?["message"]?.string
-                ?? json["error"]?["message"]?.string else { return nil }
-            text = detail
-        } else {
-            text = String(decoding: body.prefix(4096), as: UTF8.self)
-            if text.contains("cf_chl_opt") || text.contains("Just a moment") {
-                return "Cloudflare's challenge page (the site wants a browser check from this IP)"
-            }
-        }
-        let line = text.prefix(200).map { $0.isNewline || $0 == "\t" ? " " : $0 }
-        let trimmed = String(String(line).trimmingBlanks())
-        return trimmed.isEmpty ? nil : trimmed
     }
 
     /// What the site hands over goes into header fields: visible ASCII only, so no answer can add a
@@ -345,8 +325,8 @@ final class SentinelTurn {
         return value
     }
 
-    private func fail(_ status: Int, _ reason: String) {
-        let error = ProxyError(status, "chatgpt \(step.rawValue): " + reason)
+    private func fail(_ status: Int, _ reason: String, retryAfter: String? = nil) {
+        let error = ProxyError(status, "chatgpt \(step.rawValue): " + reason, retryAfter: retryAfter)
         Log.debug(log.line(ok: false))
         complete(.failure(error))
     }

@@ -19,8 +19,8 @@ package enum LogLevel: String, CaseIterable, Comparable, Sendable {
     package static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
 }
 
-/// Whether every answered request gets a log line (`PROXYD_ACCESS_LOG`).
-package enum AccessLog: String, CaseIterable, Sendable {
+/// A setting that is on or off (`PROXYD_ACCESS_LOG`, `PROXYD_IMITATE_HISTORY`).
+package enum Switch: String, CaseIterable, Sendable {
     case off, on
 }
 

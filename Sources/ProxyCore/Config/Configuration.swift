@@ -52,6 +52,10 @@ package struct Configuration: Sendable {
     package var chatgptBuildNumber: String
     package var chatgptMaxAccounts: Int
     package var chatgptAccountIdleMs: UInt64
+    /// Continuation turns an /imitate/v1 answer may take after the site's own `max_tokens` finish.
+    package var imitateContinue: Int
+    /// /imitate/v1 turns keep history and training on (`PROXYD_IMITATE_HISTORY=on`).
+    package var imitateHistory: Bool
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -107,8 +111,8 @@ package struct Configuration: Sendable {
                 wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...maxLoginsPerWorker).contains($0) ? $0 : nil }
             },
             drainTimeoutMs: try reader.milliseconds(.drainTimeout),
-            accessLog: try reader.withDefault(.accessLog, expected: "one of \(names(AccessLog.self))") {
-                AccessLog(rawValue: $0.lowercased())
+            accessLog: try reader.withDefault(.accessLog, expected: "one of \(names(Switch.self))") {
+                Switch(rawValue: $0.lowercased())
             } == .on,
             sentinel: try reader.withDefault(.chatgptSentinel, expected: "one of \(names(SentinelMode.self))") {
                 SentinelMode(rawValue: $0.lowercased())
@@ -124,7 +128,13 @@ package struct Configuration: Sendable {
             chatgptMaxAccounts: try reader.withDefault(.chatgptMaxAccounts, expected: "a whole number from 1 to 100000") {
                 wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...100_000).contains($0) ? $0 : nil }
             },
-            chatgptAccountIdleMs: try reader.milliseconds(.chatgptAccountIdle)
+            chatgptAccountIdleMs: try reader.milliseconds(.chatgptAccountIdle),
+            imitateContinue: try reader.withDefault(.imitateContinue, expected: "a whole number from 0 to 10") {
+                wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (0...10).contains($0) ? $0 : nil }
+            },
+            imitateHistory: try reader.withDefault(.imitateHistory, expected: "one of \(names(Switch.self))") {
+                Switch(rawValue: $0.lowercased())
+            } == .on
         )
     }
 

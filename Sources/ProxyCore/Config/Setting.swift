@@ -36,6 +36,8 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case chatgptBuildNumber = "PROXYD_CHATGPT_BUILD_NUMBER"
     case chatgptMaxAccounts = "PROXYD_CHATGPT_MAX_ACCOUNTS"
     case chatgptAccountIdle = "PROXYD_CHATGPT_ACCOUNT_IDLE"
+    case imitateContinue = "PROXYD_IMITATE_CONTINUE"
+    case imitateHistory = "PROXYD_IMITATE_HISTORY"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -144,9 +146,9 @@ extension Configuration {
             return make("seconds", "On SIGTERM, time the requests under way get to finish before proxyd exits.",
                         default: "30")
         case .accessLog:
-            return make(AccessLog.allCases.map(\.rawValue).joined(separator: "|"),
+            return make(Switch.allCases.map(\.rawValue).joined(separator: "|"),
                         "One info line per answered request: client, method, path, status, milliseconds.",
-                        default: AccessLog.off.rawValue)
+                        default: Switch.off.rawValue)
         case .chatgptSentinel:
             return make(SentinelMode.allCases.map(\.rawValue).joined(separator: "|"),
                         "The handshake before a ChatGPT conversation: 2026 (conduit, sentinel prepare and finalize, /f/conversation), 2024 (one requirements call, /conversation), off (relay as sent).",
@@ -166,6 +168,13 @@ extension Configuration {
         case .chatgptAccountIdle:
             return make("seconds", "An account's device state unused this long is forgotten (its device id comes back the same).",
                         default: "3600")
+        case .imitateContinue:
+            return make("n", "Times (0 to 10) an /imitate/v1 answer the site cut at its own max_tokens is continued; the client sees one answer.",
+                        default: "3")
+        case .imitateHistory:
+            return make(Switch.allCases.map(\.rawValue).joined(separator: "|"),
+                        "on: /imitate/v1 conversations stay in the account's history (and may be used for training); off: neither.",
+                        default: Switch.off.rawValue)
         }
     }
 }

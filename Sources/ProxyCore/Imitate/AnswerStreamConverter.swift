@@ -24,7 +24,7 @@ package enum AnswerStreamError: Error, Equatable, CustomStringConvertible {
 package struct AnswerStreamConverter {
     package enum State: Equatable {
         case open
-        /// `[DONE]` was read; the caller decides between `finish()` and continuing (`continueUpstream()`).
+        /// `[DONE]` was read; the caller decides between finishing and continuing (`continueUpstream()`).
         case done
         /// The site moved the answer to a WebSocket; nothing more comes on this stream.
         case handoff(topicID: String?)
@@ -52,11 +52,6 @@ package struct AnswerStreamConverter {
         let deltas = try read(parser.finish().map { [$0] } ?? [])
         guard state != .open else { throw AnswerStreamError.truncated }
         return deltas
-    }
-
-    /// The last deltas: the finish (`length` after the site's `max_tokens`).
-    package mutating func finish() -> [CompletionEvent] {
-        converter.finish()
     }
 
     /// A continuation (`action: "continue"`) brings a new upstream stream for the same client answer: a fresh

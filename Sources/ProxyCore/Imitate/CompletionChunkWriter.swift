@@ -21,18 +21,18 @@ package struct CompletionChunkWriter {
             + "\"created\":\(created),\"model\":\"\(LocalResponse.jsonEscaped(model))\","
     }
 
-    /// One event as `data: {…}\n\n`.
-    package func chunk(_ event: CompletionEvent) -> [UInt8] {
+    /// One event as `data: {…}\n\n`; `role` on the stream's first delta, where OpenAI clients read it.
+    package func chunk(_ event: CompletionEvent, role: Bool = false) -> [UInt8] {
         let delta: String
         var finish = "null"
         switch event {
-        case .content(let text, let role):
+        case .content(let text):
             delta = (role ? "\"role\":\"assistant\"," : "") + "\"content\":\"\(LocalResponse.jsonEscaped(text))\""
-        case .reasoning(let text, let role):
+        case .reasoning(let text):
             delta = (role ? "\"role\":\"assistant\"," : "")
                 + "\"reasoning_content\":\"\(LocalResponse.jsonEscaped(text))\""
         case .finish(let reason):
-            delta = ""
+            delta = role ? "\"role\":\"assistant\"" : ""
             finish = "\"\(reason.rawValue)\""
         }
         return Array((head + "\"choices\":[{\"index\":0,\"delta\":{\(delta)},\"finish_reason\":\(finish)}]}\n\n").utf8)
@@ -58,8 +58,8 @@ package struct CompletionAccumulator {
 
     package mutating func add(_ event: CompletionEvent) {
         switch event {
-        case .content(let text, _): content += text
-        case .reasoning(let text, _): reasoning += text
+        case .content(let text): content += text
+        case .reasoning(let text): reasoning += text
         case .finish(let reason): finish = reason
         }
     }

@@ -7,10 +7,10 @@ package enum CompletionFinish: String, Equatable {
 
 /// A decision of `CompletionConverter`: what the client should be told next.
 package enum CompletionEvent: Equatable {
-    /// New text of the answer; `role` is true on the first delta of the stream (OpenAI clients read the role there).
-    case content(String, role: Bool)
+    /// New text of the answer.
+    case content(String)
     /// New reasoning (`channel: analysis`), for `delta.reasoning_content`.
-    case reasoning(String, role: Bool)
+    case reasoning(String)
     /// The last delta, carrying only the finish reason.
     case finish(CompletionFinish)
 }
@@ -29,8 +29,6 @@ package struct CompletionConverter {
     /// The last user-visible message finished with the site's `max_tokens`: the finish is `length`, and a caller
     /// may continue the answer with `action: "continue"`.
     package private(set) var siteMaxTokens = false
-    /// A delta was decided already (the role went with it).
-    package private(set) var started = false
     /// The site's `error` of the document, when it set one.
     package private(set) var siteError: String?
 
@@ -54,21 +52,7 @@ package struct CompletionConverter {
         }
         guard let text = message["content"]?["parts"]?.element(0)?.string else { return [] }
         guard let delta = newSuffix(of: text) else { return [] }
-        let role = !started
-        started = true
-        return [kind == .content ? .content(delta, role: role) : .reasoning(delta, role: role)]
-    }
-
-    /// The end: a role delta if the client saw none, then the finish. `length` when the site stopped at its
-    /// token limit.
-    package mutating func finish() -> [CompletionEvent] {
-        var events: [CompletionEvent] = []
-        if !started {
-            started = true
-            events.append(.content("", role: true))
-        }
-        events.append(.finish(siteMaxTokens ? .length : .stop))
-        return events
+        return [kind == .content ? .content(delta) : .reasoning(delta)]
     }
 
     private enum Kind { case content, reasoning }

@@ -8,8 +8,12 @@ package struct ImitateError: Error, Equatable, Sendable {
     /// The request field at fault, for 400s about one field; nil otherwise.
     package var param: String?
     package var code: String?
+    /// The answer's `Retry-After` (a 429 passes the site's on).
+    package var retryAfter: String?
 
-    package init(status: Int, message: String, type: String? = nil, param: String? = nil, code: String? = nil) {
+    package init(status: Int, message: String, type: String? = nil, param: String? = nil, code: String? = nil,
+                 retryAfter: String? = nil) {
+        self.retryAfter = retryAfter
         self.status = status
         self.message = message
         self.type = type ?? Self.type(forStatus: status)
@@ -25,7 +29,7 @@ package struct ImitateError: Error, Equatable, Sendable {
     /// proxyd's own errors (a body too large, a handshake step that failed, an upstream that timed
     /// out) with their status and message kept: only the shape changes, so an OpenAI client can read them.
     package init(_ error: ProxyError) {
-        self.init(status: error.status, message: error.message)
+        self.init(status: error.status, message: error.message, retryAfter: error.retryAfter)
     }
 
     /// The `type` OpenAI's API uses for a status; other 4xx are the client's request, other 5xx ours.
@@ -47,4 +51,20 @@ package struct ImitateError: Error, Equatable, Sendable {
     }
 
     private static func quoted(_ text: String) -> String { "\"" + LocalResponse.jsonEscaped(text) + "\"" }
+}
+
+extension ImitateError {
+    /// The site refused the conversation (or the models call): its 401, 403, 429 and other 4xx reach the
+    /// client with their status and the site's reason (a 429 with its wait as `Retry-After`); a 5xx is the
+    /// upstream failing, 502.
+    static func site(status: Int, fields: [HTTPField], body: [UInt8]) -> ImitateError {
+        let reason = SiteRefusal.detail(of: body).map { ": " + $0 } ?? ""
+        switch status {
+        case 400..<500:
+            return ImitateError(status: status, message: "chatgpt answered \(status)" + reason,
+                                retryAfter: status == 429 ? SiteRefusal.retryAfter(fields: fields, body: body) : nil)
+        default:
+            return ImitateError(status: 502, message: "chatgpt answered \(status)" + reason)
+        }
+    }
 }

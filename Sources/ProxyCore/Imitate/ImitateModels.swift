@@ -38,3 +38,16 @@ package enum ImitateModels {
         thinkingEfforts.first { $0.reasoning == reasoning }?.web
     }
 }
+
+extension ImitateModels {
+    /// The site's `{"models":[{"slug",…},…]}` as OpenAI's `{"object":"list","data":[{"id","object":"model",
+    /// "owned_by"}]}`. The site gives no creation time, so the list has none rather than an invented one.
+    /// Nil when the answer holds no models list.
+    static func list(fromSite body: [UInt8]) -> String? {
+        guard case .array(let models)? = JSONObjectReader.value(body)?["models"] else { return nil }
+        let entries = models.compactMap { $0["slug"]?.string }.map { slug in
+            "{\"id\":\"\(LocalResponse.jsonEscaped(slug))\",\"object\":\"model\",\"owned_by\":\"openai\"}"
+        }
+        return "{\"object\":\"list\",\"data\":[" + entries.joined(separator: ",") + "]}"
+    }
+}

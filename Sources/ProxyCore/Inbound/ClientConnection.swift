@@ -233,11 +233,25 @@ final class ClientConnection: EventHandler {
             let ownTokens = head.value(of: ChatGPTSite.requirementsTokenHeader) != nil
             startExchange(head, forward, keepAfterLocal: keepAfterLocal,
                           turn: ownTokens ? nil : worker.configuration.sentinel.generation)
+        case .imitate(let call, let forward):
+            startImitation(call, head, forward, keepAfterLocal: keepAfterLocal)
         }
     }
 
+    /// An /imitate/v1 call; a completion is a turn, which needs the handshake.
+    private func startImitation(_ call: ImitateCall, _ head: RequestHead, _ forward: Forward, keepAfterLocal: Bool) {
+        guard call == .models else {
+            guard let generation = worker.configuration.sentinel.generation else {
+                return answer(ProxyError(503, "/imitate/v1/chat/completions needs the sentinel handshake, and "
+                                         + "PROXYD_CHATGPT_SENTINEL is off"), keepAlive: keepAfterLocal)
+            }
+            return startExchange(head, forward, keepAfterLocal: keepAfterLocal, turn: generation, imitate: call)
+        }
+        startExchange(head, forward, keepAfterLocal: keepAfterLocal, imitate: call)
+    }
+
     private func startExchange(_ head: RequestHead, _ forward: Forward, keepAfterLocal: Bool,
-                               turn: SentinelGeneration? = nil) {
+                               turn: SentinelGeneration? = nil, imitate: ImitateCall? = nil) {
         guard let token = head.value(of: "authorization"), !token.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) else {
             answer(ProxyError(401, "Missing accessToken."), keepAlive: keepAfterLocal)
             return
@@ -250,19 +264,25 @@ final class ClientConnection: EventHandler {
             return
         }
         server.exchangeStarted()
-        exchange.start(head, forward, turn: turn)
+        exchange.start(head, forward, turn: turn, imitate: imitate)
     }
 
     // MARK: answers
 
-    /// proxyd's own error answer to the current request.
+    /// proxyd's own error answer to the current request; on /imitate/v1 in OpenAI's shape, which its clients read.
     func answer(_ error: ProxyError, keepAlive: Bool = true) {
-        answer(status: error.status, json: LocalResponse.errorBody(error.message), keepAlive: keepAlive)
+        if request?.target.hasPrefix("/imitate/") == true { return answer(ImitateError(error), keepAlive: keepAlive) }
+        answer(status: error.status, json: LocalResponse.errorBody(error.message), retryAfter: error.retryAfter,
+               keepAlive: keepAlive)
     }
 
-    func answer(status: Int, json: String, keepAlive: Bool = true) {
+    func answer(_ error: ImitateError, keepAlive: Bool = true) {
+        answer(status: error.status, json: error.json, retryAfter: error.retryAfter, keepAlive: keepAlive)
+    }
+
+    func answer(status: Int, json: String, retryAfter: String? = nil, keepAlive: Bool = true) {
         LocalResponse.write(status: status, json: json, minorVersion: request?.minorVersion ?? 1,
-                            keepAlive: keepAlive && server.keepAlive, into: &output)
+                            keepAlive: keepAlive && server.keepAlive, retryAfter: retryAfter, into: &output)
         responseStatus = status
         login = nil
         finishAnswer(keepAlive: keepAlive)

@@ -4,16 +4,17 @@
 /// connection owns the socket and both buffers; this writes into its output and takes body bytes from
 /// its input. One per connection, reused for each of its requests, so a request costs no allocation.
 final class ClientExchange {
-    private unowned let connection: ClientConnection
-    private unowned let worker: Worker
-    private var state = ExchangeState()
+    // Internal, not private, where its turn and /imitate/v1 part (ClientExchange+Turn.swift) uses them.
+    unowned let connection: ClientConnection
+    unowned let worker: Worker
+    var state = ExchangeState()
     private var placement = UpstreamPlacement()
     /// The request under way; nil between exchanges.
-    private var request: RequestHead?
-    private var forward: Forward?
+    var request: RequestHead?
+    var forward: Forward?
     private var chunkDecoder = ChunkedDecoder()
     /// HTTP/2: decoded request body waiting for nghttp2 to pull it under the server's window.
-    private var bodyQueue = IOBuffer()
+    var bodyQueue = IOBuffer()
     /// HTTP/2: response bytes taken but not acknowledged to the server until our output drains.
     private var unacknowledged = 0
     private var responseFraming = ClientFraming.asIs
@@ -22,8 +23,9 @@ final class ClientExchange {
     /// Set when the response's content coding is removed on the way; while coded bytes wait in it, the
     /// upstream stays paused (HTTP/2: unacknowledged).
     private var coded: CodedBody?
-    /// A conversation turn's part of the request, if it is one.
-    private var turn = ClientTurn()
+    /// A conversation turn's part of the request, if it is one; an /imitate/v1 call's, which gets the answer.
+    var turn = ClientTurn()
+    var imitation: ClientImitation?
     /// Decoding rounds (each up to `highWater` of output) per flush before the loop serves others.
     private static let decodeRoundsPerTurn = 4
 
@@ -35,15 +37,17 @@ final class ClientExchange {
     var isActive: Bool { request != nil }
 
     private var me: UpstreamUser { .client(self) }
-    private var now: UInt64 { worker.loop.now }
+    var now: UInt64 { worker.loop.now }
 
     // MARK: starting
 
     /// Starts relaying a request; with `turn`, a conversation turn whose handshake of that generation
-    /// runs first, once the body is read.
-    func start(_ head: RequestHead, _ forward: Forward, turn generation: SentinelGeneration? = nil) {
+    /// runs first, once the body is read; with `imitate`, an /imitate/v1 call.
+    func start(_ head: RequestHead, _ forward: Forward, turn generation: SentinelGeneration? = nil,
+               imitate: ImitateCall? = nil) {
         request = head
         self.forward = forward
+        imitation = imitate.map { ClientImitation($0, connection: connection, minorVersion: head.minorVersion) }
         let sendContinue = state.start(head.framing, expectsContinue: head.expectsContinue, now: now)
         chunkDecoder = ChunkedDecoder()
         trailers.removeAll()
@@ -53,63 +57,18 @@ final class ClientExchange {
             LocalResponse.writeContinue(into: &connection.output)
             connection.flushOutput()
         }
-        if generation != nil {
-            state.startPreparing()
-            collectTurnBody()
-        } else {
-            attach()
-        }
+        if imitate == .models { request = siteCall(head, path: ChatGPTSite.modelsPath) }
+        guard generation != nil else { return attach() }
+        state.startPreparing()
+        collectTurnBody()
     }
 
     /// Places the request on a shared, pooled or new upstream connection.
-    private func attach() {
+    func attach() {
         guard let forward else { return }
         let token = request?.fields.first { $0.known == .authorization }?.value
         placement.attach(origin: forward.origin, route: turn.route ?? worker.proxies.route(stickyKey: token),
                          worker: worker).enqueue(me)
-    }
-
-    // MARK: a conversation turn
-
-    /// Reads the turn's body whole, then starts its handshake.
-    private func collectTurnBody() {
-        let limit = ConversationBody.limit(worker.configuration)
-        guard readBody(limit: limit, while: { true }, into: { turn.body.append(contentsOf: $0) }) else { return }
-        guard state.body == .complete, let generation = turn.generation, let request else { return }
-        turn.generation = nil
-        let collected = turn.body
-        turn.body = []
-        guard let body = ConversationBody(collected) else {
-            return end(answer: ProxyError(400, "conversation request body is not a JSON object"))
-        }
-        let authorization = request.fields.first { $0.known == .authorization }?.value ?? ""
-        let account = worker.chatgpt.accounts.account(for: AccountIdentity(authorization: authorization), now: now)
-        let handshake = SentinelTurn(worker: worker, generation: generation, account: account,
-                                     authorization: authorization, body: body) { [unowned self] result in
-            self.turnFinished(result)
-        }
-        turn.handshake = handshake
-        handshake.start()
-    }
-
-    /// The handshake ended: the conversation goes upstream with its tokens, or the client gets the error.
-    private func turnFinished(_ result: Result<TurnPlan, ProxyError>) {
-        turn.handshake = nil
-        guard isActive, var head = request, var forward else { return }
-        switch result {
-        case .failure(let error):
-            Log.info("\(error.status) \(head.method) \(pathOnly(head.target)): \(error.message)")
-            end(answer: error)
-        case .success(let plan):
-            plan.apply(to: &head, &forward)
-            request = head
-            self.forward = forward
-            plan.body.withUnsafeBytes { bodyQueue.append($0) }
-            state.prepared(bodyBytes: plan.body.count)
-            turn.carry(plan)
-            attach()
-        }
-        connection.updateTimer()
     }
 
     // MARK: the request body
@@ -142,7 +101,7 @@ final class ClientExchange {
 
     /// Moves body bytes from the connection's input to `sink` while `hasRoom`, decoding a chunked body.
     /// False when the request failed (over `limit`, bad chunking) and has been answered.
-    private func readBody(limit: UInt64, while hasRoom: () -> Bool,
+    func readBody(limit: UInt64, while hasRoom: () -> Bool,
                           into sink: (UnsafeRawBufferPointer) -> Void) -> Bool {
         loop: while !connection.input.isEmpty && hasRoom() {
             switch state.body {
@@ -210,11 +169,8 @@ final class ClientExchange {
     /// The client left or its connection failed: nothing more is relayed.
     func abandon() {
         guard isActive else { return }
-        turn.cancel()
         release()
-        request = nil
-        forward = nil
-        dropDecoder()
+        reset()
     }
 
     /// HTTP/2: response bytes still unacknowledged when the stream ends count against the connection's
@@ -312,6 +268,7 @@ final class ClientExchange {
 
     func upstreamDidReceiveHead(_ head: ResponseHead) {
         guard isActive, let request else { return }
+        if let imitation { return imitationReceived(head, imitation) }
         let hasBody = head.framing != .none
         let handling = ContentHandling.decide(response: head.fields, request: request.fields,
                                               decodes: worker.profile.fetch != nil, hasBody: hasBody)
@@ -344,7 +301,7 @@ final class ClientExchange {
 
     /// A response the client cannot read (a coding it did not accept and proxyd cannot remove):
     /// answered with an error instead, before any byte of it goes out.
-    private func refuseResponse(_ error: ProxyError) {
+    func refuseResponse(_ error: ProxyError) {
         release()
         giveUp(error)
     }
@@ -353,6 +310,7 @@ final class ClientExchange {
     /// sending (false: our output is full, wait for the drain).
     func upstreamBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard isActive else { return false }
+        if let imitation { return imitationTook(imitation.take(bytes)) }
         if coded != nil { return decodeBody(bytes) }
         if responseFraming == .chunked {
             ChunkedEncoder.writeChunk(bytes, into: &connection.output)
@@ -385,10 +343,12 @@ final class ClientExchange {
         acknowledgeRest()
         placement.detach()
         state.upstreamFinished()
-        if coded != nil {
+        if coded != nil || decodingPending {
             // The body ends once the client has taken what is still coded here: flushOutput ends it
             // (now, when nothing waits) and watches the client meanwhile.
             connection.flushOutput()
+        } else if imitation != nil {
+            imitationEnded()
         } else {
             if responseFraming == .chunked { writeLastChunk() }
             end()
@@ -415,7 +375,7 @@ final class ClientExchange {
             return
         }
         if let request { Log.info("\(error.status) \(request.method) \(pathOnly(request.target)): \(error.message)") }
-        if action == .truncate {
+        if action == .truncate && imitation == nil {
             connection.abort()  // the client sees a truncated response
         } else {
             end(answer: error, keepAlive: state.bodyFullyRead)
@@ -428,16 +388,22 @@ final class ClientExchange {
     }
 
     /// The response is complete in the output, or proxyd's own answer replaces it.
-    private func end(answer error: ProxyError? = nil, keepAlive: Bool = true) {
-        request = nil
-        forward = nil
-        turn.cancel()
-        dropDecoder()
+    func end(answer error: ProxyError? = nil, keepAlive: Bool = true) {
+        if let error, imitation != nil { return end(imitate: ImitateError(error), keepAlive: keepAlive) }
+        reset()
         if let error {
             connection.answer(error, keepAlive: keepAlive)
         } else {
             connection.exchangeEnded()
         }
+    }
+
+    func reset() {
+        request = nil
+        forward = nil
+        turn.cancel()
+        coded = nil
+        imitation = nil
     }
 
     // MARK: the client's side
@@ -459,7 +425,7 @@ final class ClientExchange {
             connection.writeOutput()
         }
         if state.upstreamEnded && !decodingPending {
-            finishDecodedBody()
+            if imitation != nil { imitationEnded() } else { finishDecodedBody() }
             return
         }
         resumeUpstream()
@@ -479,8 +445,8 @@ final class ClientExchange {
         upstream.acknowledge(count)
     }
 
-    /// A decoded body continued in a later loop turn.
-    var decodingPending: Bool { coded?.pending ?? false }
+    /// Coded bytes wait to be decoded in a later loop turn.
+    var decodingPending: Bool { coded?.pending ?? imitation?.pending ?? false }
 
     // MARK: decoding
 
@@ -493,6 +459,11 @@ final class ClientExchange {
             // window) and, seeing the exchange released, reads no further.
             return true
         }
+        return upstreamMaySend()
+    }
+
+    /// After response bytes were taken: not while coded bytes wait here, else while the output has room.
+    func upstreamMaySend() -> Bool {
         guard !decodingPending else {
             state.holdUpstream()
             return false
@@ -500,8 +471,9 @@ final class ClientExchange {
         return state.responseTaken(buffered: connection.output.readableCount, now: now)
     }
 
-    /// Decodes kept coded bytes into the output, up to `highWater`.
+    /// Decodes kept coded bytes into the output (an imitation's into its answer), up to `highWater`.
     private func decodeCodedInput() {
+        if let imitation { return _ = imitationProgressed(imitation.decodeKept()) }
         if let error = coded?.decodeKept(into: &connection.output) { decodingFailed(error) }
     }
 
@@ -524,9 +496,5 @@ final class ClientExchange {
         }
         if responseFraming == .chunked { writeLastChunk() }
         end()
-    }
-
-    private func dropDecoder() {
-        coded = nil
     }
 }

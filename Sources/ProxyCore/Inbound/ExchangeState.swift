@@ -77,6 +77,20 @@ struct ExchangeState {
         bodyBytes = UInt64(count)
     }
 
+    /// An /imitate/v1 answer goes on with another turn (a continuation): a new handshake, then a new
+    /// upstream call, while the client's response stays open. The handshake's time counts from now.
+    mutating func continueTurn(now: UInt64) {
+        preparing = true
+        body = .complete
+        bodyBytes = 0
+        bodyBytesSent = 0
+        placed = false
+        holdingUpstream = false
+        upstreamEnded = false
+        lastClientInput = now
+        lastUpstreamActivity = now
+    }
+
     /// Nothing of this request reached the upstream but its head: it can go again elsewhere.
     var isSafeToRetry: Bool { !responseStarted && bodyBytesSent == 0 }
 

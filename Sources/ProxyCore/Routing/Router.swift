@@ -7,7 +7,17 @@ package enum Route: Equatable, Sendable {
     /// A ChatGPT conversation turn: forwarded after the sentinel handshake (`PROXYD_CHATGPT_SENTINEL`),
     /// or as it is when the handshake is off or the client brings its own tokens.
     case conversation(Forward)
+    /// The OpenAI-compatible front on ChatGPT web (`/imitate/v1`): the forward is the site's call it makes.
+    case imitate(ImitateCall, Forward)
     case reject(ProxyError)
+}
+
+/// The calls of `/imitate/v1`.
+package enum ImitateCall: Equatable, Sendable {
+    /// `POST /imitate/v1/chat/completions`: a conversation turn, its answer converted.
+    case completions
+    /// `GET /imitate/v1/models`: the account's models as an OpenAI list.
+    case models
 }
 
 package enum LoginKind: Equatable, Sendable {
@@ -73,6 +83,7 @@ package struct Router: Sendable {
         if request.hasRest(after: "/chatgpt/backend-api/") {
             return toChatGPT(request)
         }
+        if request.pathStarts(with: "/imitate/") { return imitate(request) }
         if request.hasRest(after: "/platform/v1/") {
             return toPlatform(request)
         }
@@ -100,6 +111,21 @@ package struct Router: Sendable {
     private func conversation(_ route: Route) -> Route {
         guard case .forward(let forward) = route else { return route }
         return .conversation(forward)
+    }
+
+    /// `/imitate/v1/…`: the site's conversation path for a completion (the handshake's plan sets the
+    /// generation's own), its models path for the list.
+    private func imitate(_ request: Request) -> Route {
+        if request.pathIs("/imitate/v1/chat/completions") {
+            let call = Forward(origin: chatgpt, method: "POST", target: chatgpt.basePath + ChatGPTSite.conversationPath)
+            return request.only("POST", .imitate(.completions, call))
+        }
+        if request.pathIs("/imitate/v1/models") {
+            let call = Forward(origin: chatgpt, method: "GET", target: chatgpt.basePath + ChatGPTSite.modelsPath)
+            return request.only("GET", .imitate(.models, call))
+        }
+        return .reject(ProxyError(404, "no route for \(request.method) \(request.pathText): /imitate/v1 has "
+                                  + "chat/completions and models"))
     }
 
     /// `/platform/X` goes to `/X`.

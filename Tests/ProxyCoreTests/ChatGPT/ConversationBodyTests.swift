@@ -78,7 +78,7 @@ final class ConversationBodyTests: XCTestCase {
     }
 
     func testRefusalDetailsNameTheReasonWithoutTheWholePage() {
-        func detail(_ text: String) -> String? { SentinelTurn.detail(of: FlowResponse(status: 403, body: Array(text.utf8))) }
+        func detail(_ text: String) -> String? { SiteRefusal.detail(of: Array(text.utf8)) }
         XCTAssertEqual(detail("{\"detail\":\"Unusual activity has been detected from your device.\"}"),
                        "Unusual activity has been detected from your device.")
         XCTAssertEqual(detail("{\"detail\":{\"message\":\"Token expired\"}}"), "Token expired")

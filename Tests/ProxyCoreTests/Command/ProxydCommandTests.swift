@@ -25,7 +25,7 @@ final class ProxydCommandTests: XCTestCase {
             .loginTimeout: "0", .maxLoginsPerWorker: "0", .drainTimeout: "0", .accessLog: "x",
             .proxyPolicy: "random", .proxyTimeout: "0", .tlsTimeout: "x",
             .chatgptSentinel: "2025", .powMaxDifficulty: "00x", .powMaxSolves: "0", .chatgptBuildNumber: "v1",
-            .chatgptMaxAccounts: "0", .chatgptAccountIdle: "0",
+            .chatgptMaxAccounts: "0", .chatgptAccountIdle: "0", .imitateContinue: "11", .imitateHistory: "yes",
         ]
         for setting in Configuration.settings {
             let value = try XCTUnwrap(bad[setting.key], setting.envName)

@@ -134,14 +134,14 @@ final class FuzzSmokeTests: XCTestCase {
                             platform: UpstreamOrigin(secure: true, host: "p", port: 443))
         let seeds = [
             "/chatgpt/conversations?offset=1&limit=2", "/chatgpt/backend-api/a/b?c", "/platform/v1/files",
-            "/platform/dashboard/billing/x", "/chatgpt/conversation/gen_title/id", "/healthz",
+            "/platform/dashboard/billing/x", "/chatgpt/conversation/gen_title/id", "/healthz", "/imitate/v1/models",
         ]
         let methods = ["GET", "POST", "PATCH", "DELETE"]
         var outcomes = [0, 0, 0]
         for (n, input) in inputs(seeds, count: 4000, seed: 5).enumerated() {
             let target = String(decoding: input, as: UTF8.self)
             switch router.route(method: methods[n % methods.count], target: target) {
-            case .forward(let forward), .conversation(let forward):
+            case .forward(let forward), .conversation(let forward), .imitate(_, let forward):
                 outcomes[0] += 1
                 let path = forward.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
                 let allowed = ["/base/backend-api/", "/v1/", "/dashboard/"]

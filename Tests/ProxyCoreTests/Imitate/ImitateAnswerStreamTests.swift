@@ -16,7 +16,7 @@ final class ImitateAnswerStreamTests: XCTestCase {
             "{\"type\":\"stream_handoff\",\"options\":[{\"type\":\"subscribe_ws_topic\",\"topic_id\":\"conversation-turn-1\"}]}",
             "{\"p\":\"/message/content/parts/0\",\"o\":\"append\",\"v\":\" ignored\"}",
         ]))
-        XCTAssertEqual(events, [.content("Hi", role: true)])
+        XCTAssertEqual(events, [.content("Hi")])
         XCTAssertEqual(stream.state, .handoff(topicID: "conversation-turn-1"))
         XCTAssertEqual(try stream.end(), [])
     }
@@ -37,7 +37,7 @@ final class ImitateAnswerStreamTests: XCTestCase {
         }
         var cut = AnswerStreamConverter()
         XCTAssertEqual(try cut.feed(bytes(["{\"p\":\"\",\"o\":\"add\",\"v\":\(T.document(T.message(id: "a", text: "Hi")))}"])),
-                       [.content("Hi", role: true)])
+                       [.content("Hi")])
         XCTAssertThrowsError(try cut.end()) { XCTAssertEqual($0 as? AnswerStreamError, .truncated) }
         // `[DONE]` without its blank line still ends the answer.
         var unended = AnswerStreamConverter()
@@ -53,8 +53,9 @@ final class ImitateAnswerStreamTests: XCTestCase {
         stream.continueUpstream()
         events += try stream.feed(bytes([T.document(T.message(id: "a", type: "continue", text: "Part one, two",
                                                               finish: "stop")), "[DONE]"]))
-        events += try stream.end() + stream.finish()
-        XCTAssertEqual(events, [.content("Part one", role: true), .content(", two", role: false), .finish(.stop)])
+        events += try stream.end()
+        XCTAssertEqual(events, [.content("Part one"), .content(", two")])
+        XCTAssertFalse(stream.converter.siteMaxTokens)
     }
 
     /// A megabyte of text in 10,000 appends: the document holds the message once, the converter holds no text,
@@ -65,11 +66,11 @@ final class ImitateAnswerStreamTests: XCTestCase {
         let start = bytes(["\"v1\"", "{\"p\":\"\",\"o\":\"add\",\"v\":\(T.document(T.message(id: "a")))}",
                            "{\"p\":\"/message/content/parts/0\",\"o\":\"append\",\"v\":\"\(piece)\"}"])
         var received = 0
-        for event in try stream.feed(start) { if case .content(let text, _) = event { received += text.utf8.count } }
+        for event in try stream.feed(start) { if case .content(let text) = event { received += text.utf8.count } }
         let chunk = Array("event: delta\ndata: {\"v\":\"\(piece)\"}\n\n".utf8)
         let began = ContinuousClock.now
         for _ in 1..<10_000 {
-            for event in try stream.feed(chunk) { if case .content(let text, _) = event { received += text.utf8.count } }
+            for event in try stream.feed(chunk) { if case .content(let text) = event { received += text.utf8.count } }
         }
         let elapsed = ContinuousClock.now - began
         XCTAssertEqual(received, 10_000 * 101)

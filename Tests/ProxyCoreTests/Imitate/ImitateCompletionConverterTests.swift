@@ -30,8 +30,8 @@ final class ImitateCompletionConverterTests: XCTestCase {
     ] as [String]).joined().utf8)
 
     private static let expectedDeltas: [CompletionEvent] = [
-        .reasoning("Thinking", role: true), .reasoning(" hard", role: false),
-        .content("Hel", role: false), .content("lo \"wörld\"\n", role: false), .content("😀!", role: false),
+        .reasoning("Thinking"), .reasoning(" hard"),
+        .content("Hel"), .content("lo \"wörld\"\n"), .content("😀!"),
     ]
 
     private func converted(_ pieces: [ArraySlice<UInt8>]) throws -> (AnswerStreamConverter, [CompletionEvent]) {
@@ -43,11 +43,9 @@ final class ImitateCompletionConverterTests: XCTestCase {
     }
 
     func testReasoningAndTextOfTheUserOnlyToolsExcluded() throws {
-        let (ended, events) = try converted([Self.deltaStream[...]])
-        var stream = ended
+        let (stream, events) = try converted([Self.deltaStream[...]])
         XCTAssertEqual(events, Self.expectedDeltas)
         XCTAssertEqual(stream.state, .done)
-        XCTAssertEqual(stream.finish(), [.finish(.stop)])
         XCTAssertEqual(stream.converter.lastAssistantMessageID, "a1")
         XCTAssertEqual(stream.converter.conversationID, "conv-1")
         XCTAssertFalse(stream.converter.siteMaxTokens)
@@ -74,11 +72,9 @@ final class ImitateCompletionConverterTests: XCTestCase {
             T.document(T.message(id: "a1", text: "Hello there", finish: "max_tokens")),
             "[DONE]",
         ]
-        let (ended, events) = try converted([Array(lines.map { "data: \($0)\n\n" }.joined().utf8)[...]])
-        var stream = ended
-        XCTAssertEqual(events, [.content("He", role: true), .content("llo", role: false), .content(" there", role: false)])
+        let (stream, events) = try converted([Array(lines.map { "data: \($0)\n\n" }.joined().utf8)[...]])
+        XCTAssertEqual(events, [.content("He"), .content("llo"), .content(" there")])
         XCTAssertTrue(stream.converter.siteMaxTokens)
-        XCTAssertEqual(stream.finish(), [.finish(.length)])
     }
 
     func testRewrittenTextIsNeverSentAgainAndANewMessageRestarts() {
@@ -86,30 +82,25 @@ final class ImitateCompletionConverterTests: XCTestCase {
         func observe(_ message: String) -> [CompletionEvent] {
             converter.observe(JSONObjectReader.value(Array(T.document(message).utf8))!)
         }
-        XCTAssertEqual(observe(T.message(id: "a", text: "Hello wor")), [.content("Hello wor", role: true)])
+        XCTAssertEqual(observe(T.message(id: "a", text: "Hello wor")), [.content("Hello wor")])
         XCTAssertEqual(observe(T.message(id: "a", text: "Hello")), [])
         XCTAssertEqual(observe(T.message(id: "a", text: "Hello wo")), [])
-        XCTAssertEqual(observe(T.message(id: "a", text: "Hello world")), [.content("ld", role: false)])
+        XCTAssertEqual(observe(T.message(id: "a", text: "Hello world")), [.content("ld")])
         // Changed before the sent length: only what lies past it goes out, from a whole character on.
-        XCTAssertEqual(observe(T.message(id: "a", text: "Hi ééééé!")), [.content("é!", role: false)])
+        XCTAssertEqual(observe(T.message(id: "a", text: "Hi ééééé!")), [.content("é!")])
         XCTAssertEqual(observe(T.message(id: "a", text: "Hi éééééé")), [])
-        XCTAssertEqual(observe(T.message(id: "b", type: "continue", text: "More")), [.content("More", role: false)])
+        XCTAssertEqual(observe(T.message(id: "b", type: "continue", text: "More")), [.content("More")])
         XCTAssertEqual(observe(T.message(id: "c", type: "variant", text: "Other")), [])
-        XCTAssertEqual(observe(T.message(id: "d", channel: "final", text: "Final")), [.content("Final", role: false)])
-    }
-
-    func testNothingSentStillGetsTheRoleAndAFinish() {
-        var converter = CompletionConverter()
-        XCTAssertEqual(converter.finish(), [.content("", role: true), .finish(.stop)])
+        XCTAssertEqual(observe(T.message(id: "d", channel: "final", text: "Final")), [.content("Final")])
     }
 
     func testChunksAreOpenAIChunksWithEscaping() {
         let writer = CompletionChunkWriter(id: "chatcmpl-\"1\"", created: 1_790_000_000, model: "gpt-5\\x")
         let head = "data: {\"id\":\"chatcmpl-\\\"1\\\"\",\"object\":\"chat.completion.chunk\",\"created\":1790000000,"
             + "\"model\":\"gpt-5\\\\x\",\"choices\":[{\"index\":0,"
-        XCTAssertEqual(String(decoding: writer.chunk(.content("a\"b\n\u{1}", role: true)), as: UTF8.self),
+        XCTAssertEqual(String(decoding: writer.chunk(.content("a\"b\n\u{1}"), role: true), as: UTF8.self),
                        head + "\"delta\":{\"role\":\"assistant\",\"content\":\"a\\\"b\\n\\u0001\"},\"finish_reason\":null}]}\n\n")
-        XCTAssertEqual(String(decoding: writer.chunk(.reasoning("r", role: false)), as: UTF8.self),
+        XCTAssertEqual(String(decoding: writer.chunk(.reasoning("r")), as: UTF8.self),
                        head + "\"delta\":{\"reasoning_content\":\"r\"},\"finish_reason\":null}]}\n\n")
         XCTAssertEqual(String(decoding: writer.chunk(.finish(.length)), as: UTF8.self),
                        head + "\"delta\":{},\"finish_reason\":\"length\"}]}\n\n")
@@ -127,10 +118,9 @@ final class ImitateCompletionConverterTests: XCTestCase {
     }
 
     func testNotStreamedTheAnswerIsOneCompletion() throws {
-        let (ended, events) = try converted([Self.deltaStream[...]])
-        var stream = ended
+        let (_, events) = try converted([Self.deltaStream[...]])
         var accumulator = CompletionAccumulator()
-        for event in events + stream.finish() { accumulator.add(event) }
+        for event in events + [.finish(.stop)] { accumulator.add(event) }
         let text = String(decoding: accumulator.completion(id: "chatcmpl-1", created: 5, model: "m"), as: UTF8.self)
         XCTAssertEqual(text, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":5,\"model\":\"m\","
                            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
@@ -143,7 +133,7 @@ final class ImitateCompletionConverterTests: XCTestCase {
 
     private static func text(_ event: CompletionEvent) -> String {
         switch event {
-        case .content(let text, _), .reasoning(let text, _): return text
+        case .content(let text), .reasoning(let text): return text
         case .finish: return ""
         }
     }

@@ -1,0 +1,125 @@
+/// One /imitate/v1 completion's answer, from the site's event stream read by read to what the client
+/// gets: `chat.completion.chunk` events as they come (streamed), or one `chat.completion` at the end.
+/// The client's `stop` strings end it early; a site `max_tokens` finish asks for a continuation turn
+/// while any are left. No sockets: the caller feeds what it read, writes what comes back and carries
+/// out the ending. Streamed, it holds what `AnswerStreamConverter` holds plus a stop string's length.
+package struct ImitateAnswer {
+    /// What a read leads to.
+    package enum Progress: Equatable {
+        case reading
+        /// The client's answer is complete (a stop string): the upstream stream is no longer needed.
+        case finished
+        case failed(ImitateError)
+    }
+
+    /// What the end of the site's stream leads to.
+    package enum Ending: Equatable {
+        case finished
+        /// The site stopped at its own `max_tokens`: a new turn with this body continues the answer.
+        case continueTurn([UInt8])
+        case failed(ImitateError)
+    }
+
+    package let request: ImitateRequest
+    private let id: String
+    private let created: Int
+    private let historyEnabled: Bool
+    private var continuationsLeft: Int
+    private var upstream = AnswerStreamConverter()
+    private let writer: CompletionChunkWriter
+    private var whole = CompletionAccumulator()
+    private var stops: StopSequences
+    private var roleSent = false
+
+    package init(request: ImitateRequest, id: String, created: Int, continuations: Int, historyEnabled: Bool) {
+        self.request = request
+        self.id = id
+        self.created = created
+        self.continuationsLeft = continuations
+        self.historyEnabled = historyEnabled
+        writer = CompletionChunkWriter(id: id, created: created, model: request.model)
+        stops = StopSequences(request.stop)
+    }
+
+    /// Bytes of the site's stream; streamed, the client's events for them are appended to `out`.
+    package mutating func feed(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Progress {
+        do {
+            return deliver(try upstream.feed(bytes), into: &out)
+        } catch {
+            return .failed(Self.failure(error))
+        }
+    }
+
+    /// The site's stream ended.
+    package mutating func end(into out: inout [UInt8]) -> Ending {
+        let events: [CompletionEvent]
+        do { events = try upstream.end() } catch { return .failed(Self.failure(error)) }
+        if deliver(events, into: &out) == .finished { return .finished }
+        if case .handoff(let topic) = upstream.state {
+            return .failed(ImitateError(status: 502, message: "chatgpt moved this answer to a WebSocket (stream_handoff"
+                                        + (topic.map { ", topic \($0)" } ?? "") + "), which proxyd does not follow; "
+                                        + "a lower reasoning_effort keeps answers on the event stream",
+                                        code: "stream_handoff"))
+        }
+        let converter = upstream.converter
+        if converter.siteMaxTokens, continuationsLeft > 0, let conversation = converter.conversationID,
+           let last = converter.lastAssistantMessageID {
+            continuationsLeft -= 1
+            upstream.continueUpstream()
+            return .continueTurn(ImitateRequest.continuationBody(conversationID: conversation, lastAssistantMessageID: last,
+                                                                 model: request.webModel, historyEnabled: historyEnabled))
+        }
+        let rest = stops.flush()
+        if !rest.isEmpty { emit(.content(rest), into: &out) }
+        finish(converter.siteMaxTokens ? .length : .stop, into: &out)
+        return .finished
+    }
+
+    /// Not streamed: the answer as one `chat.completion`, once it has finished.
+    package var completion: [UInt8] {
+        whole.completion(id: id, created: created, model: request.model)
+    }
+
+    /// Streamed, after the client's head went out: the error as the event OpenAI's SDKs raise on.
+    package static func errorEvent(_ error: ImitateError) -> [UInt8] {
+        Array(("data: " + error.json + "\n\n").utf8)
+    }
+
+    private mutating func deliver(_ events: [CompletionEvent], into out: inout [UInt8]) -> Progress {
+        for event in events {
+            switch event {
+            case .content(let text):
+                let (passed, stopped) = stops.pass(text)
+                if !passed.isEmpty { emit(.content(passed), into: &out) }
+                if stopped {
+                    finish(.stop, into: &out)
+                    return .finished
+                }
+            case .reasoning:
+                emit(event, into: &out)
+            case .finish:
+                continue  // the finish is decided at the end (`end`), after any continuation
+            }
+        }
+        return .reading
+    }
+
+    /// The role goes with the first delta the client gets (a stop string may hold back the site's first text).
+    private mutating func emit(_ event: CompletionEvent, into out: inout [UInt8]) {
+        if request.stream { out += writer.chunk(event, role: !roleSent) } else { whole.add(event) }
+        roleSent = true
+    }
+
+    private mutating func finish(_ reason: CompletionFinish, into out: inout [UInt8]) {
+        if request.stream {
+            out += writer.chunk(.finish(reason), role: !roleSent)
+            out += CompletionChunkWriter.done
+        } else {
+            whole.add(.finish(reason))
+        }
+    }
+
+    private static func failure(_ error: Error) -> ImitateError {
+        ImitateError(status: 502, message: "chatgpt: " + String(describing: error))
+    }
+}
