@@ -95,20 +95,36 @@ final class ImitateErrorTests: ImitateTestCase {
         XCTAssertEqual(fake.refusals(since: mark), [])
     }
 
-    /// The site's own error inside the stream (the document's `error`) reaches the SDK as an error event.
+    private static let siteError = "Something went wrong while generating the response."
+
+    /// The site's own error inside the stream (the document's `error`), after text the client already has: an error
+    /// event the SDK raises on, streamed; an error answer, not streamed.
     func testTheSitesErrorInTheStreamIsAnErrorEvent() throws {
         var script = FakeAnswerScript.text(["Partial ", "answer"])
-        script.siteError = "Something went wrong while generating the response."
-        // One write: the text and the error arrive in one read, which must not lose the text.
-        script.eventsPerWrite = 16
-        script.cutWrites = false
+        script.siteError = Self.siteError
         fake.configure { $0.answer = script }
         let results = try sdkChat([Self.request(stream: true), Self.request(stream: false)])
         for result in results {
             let error = sdkError(result)
-            XCTAssertTrue(message(error).contains("Something went wrong while generating the response."), "\(error)")
+            XCTAssertTrue(message(error).contains(Self.siteError), "\(error)")
         }
         XCTAssertEqual(sdkError(results[0])["class"] as? String, "APIError")
         XCTAssertEqual(results[0]["content"] as? String, "Partial answer", "what came before the error")
+        XCTAssertEqual(sdkError(results[1])["status_code"] as? Int, 502)
+    }
+
+    /// The same when the text and the error come in one read: the text is not lost, and the error is still an
+    /// event of the stream.
+    func testTextInTheSameReadAsTheSitesErrorIsNotLost() throws {
+        var script = FakeAnswerScript.text(["Partial ", "answer"])
+        script.siteError = Self.siteError
+        script.eventsPerWrite = 16
+        script.cutWrites = false
+        fake.configure { $0.answer = script }
+        let result = try sdkChat(Self.request(stream: true))
+        let error = sdkError(result)
+        XCTAssertTrue(message(error).contains(Self.siteError), "\(error)")
+        XCTAssertEqual(error["class"] as? String, "APIError", "\(error)")
+        XCTAssertEqual(result["content"] as? String, "Partial answer")
     }
 }

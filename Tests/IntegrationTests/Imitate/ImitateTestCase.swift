@@ -57,11 +57,19 @@ class ImitateTestCase: ChatGPTTestCase {
         guard result["ok"] as? Bool == true else {
             XCTFail("the SDK raised \(result["error"] ?? "?")\nfake refused: \(fake.refusals(since: mark))\n"
                     + "fake saw: \(fake.records(since: mark).map { "\($0.request.method) \($0.path) → \($0.status)" })\n"
+                    + "its streams: \(fake.records(.conversation, since: mark).map(streamSummary))\n"
                     + "proxyd log:\n\(env.proxyd.logTail(maxCharacters: 2000))", file: file, line: line)
             return false
         }
         XCTAssertEqual(fake.refusals(since: mark), [], file: file, line: line)
         return true
+    }
+
+    /// How the fake's stream for a conversation request went, for failure messages.
+    func streamSummary(_ record: FakeChatGPTRecord) -> String {
+        let writes = fake.streamWrites(of: record).count
+        guard let end = fake.streamEnd(of: record) else { return "still writing (\(writes) writes so far)" }
+        return (end.cancelled ? "cancelled" : "written to the end") + " after \(end.writes) writes, \(end.bytes) bytes"
     }
 
     /// The conversation requests the fake saw since `mark`, with their JSON bodies.

@@ -70,12 +70,14 @@ final class FakeChatGPTHandler: ChannelInboundHandler {
             }
     }
 
+    /// The last write was made: the stream counts as written to its end (an HTTP/2 stream may close, the client's
+    /// half being closed already, before the end's write completes).
     private func end(closeAfter: Bool, context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { result in
-            if let id = self.streaming {
-                self.streaming = nil
-                self.site.noteStreamEnd(of: id, cancelled: (try? result.get()) == nil)
-            }
+        if let id = streaming {
+            streaming = nil
+            site.noteStreamEnd(of: id, cancelled: false)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             if closeAfter { context.close(promise: nil) }
         }
     }
