@@ -54,6 +54,7 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.chatgptAccountIdle), help: .setting(.chatgptAccountIdle)) var chatgptAccountIdle: String?
     @Option(name: .setting(.imitateContinue), help: .setting(.imitateContinue)) var imitateContinue: String?
     @Option(name: .setting(.imitateHistory), help: .setting(.imitateHistory)) var imitateHistory: String?
+    @Option(name: .setting(.tokenizer), help: .setting(.tokenizer)) var tokenizer: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
@@ -72,7 +73,7 @@ struct ProxydCommand: ParsableCommand {
             (.accessLog, accessLog), (.chatgptSentinel, chatgptSentinel), (.powMaxDifficulty, powMaxDifficulty),
             (.powMaxSolves, powMaxSolves), (.chatgptBuildNumber, chatgptBuildNumber),
             (.chatgptMaxAccounts, chatgptMaxAccounts), (.chatgptAccountIdle, chatgptAccountIdle),
-            (.imitateContinue, imitateContinue), (.imitateHistory, imitateHistory),
+            (.imitateContinue, imitateContinue), (.imitateHistory, imitateHistory), (.tokenizer, tokenizer),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

@@ -56,6 +56,8 @@ package struct Configuration: Sendable {
     package var imitateContinue: Int
     /// /imitate/v1 turns keep history and training on (`PROXYD_IMITATE_HISTORY=on`).
     package var imitateHistory: Bool
+    /// The o200k_base vocabulary file; nil: `off`.
+    package var tokenizerPath: String?
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -134,7 +136,10 @@ package struct Configuration: Sendable {
             },
             imitateHistory: try reader.withDefault(.imitateHistory, expected: "one of \(names(Switch.self))") {
                 Switch(rawValue: $0.lowercased())
-            } == .on
+            } == .on,
+            tokenizerPath: try reader.withDefault(.tokenizer, expected: "an absolute path or off") { (text: String) -> String?? in
+                text.lowercased() == "off" ? .some(nil) : text.hasPrefix("/") ? .some(text) : nil
+            }
         )
     }
 

@@ -38,6 +38,7 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case chatgptAccountIdle = "PROXYD_CHATGPT_ACCOUNT_IDLE"
     case imitateContinue = "PROXYD_IMITATE_CONTINUE"
     case imitateHistory = "PROXYD_IMITATE_HISTORY"
+    case tokenizer = "PROXYD_TOKENIZER"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -175,6 +176,9 @@ extension Configuration {
             return make(Switch.allCases.map(\.rawValue).joined(separator: "|"),
                         "on: /imitate/v1 conversations stay in the account's history (and may be used for training); off: neither.",
                         default: Switch.off.rawValue)
+        case .tokenizer:
+            return make("path|off", "The o200k_base vocabulary /imitate/v1 counts tokens with (usage, max_tokens); missing or off: no usage, and max_tokens is refused.",
+                        default: Tokenizer.installedPath)
         }
     }
 }

@@ -1,8 +1,10 @@
 /// One /imitate/v1 completion's answer, from the site's event stream read by read to what the client
 /// gets: `chat.completion.chunk` events as they come (streamed), or one `chat.completion` at the end.
-/// The client's `stop` strings end it early; a site `max_tokens` finish asks for a continuation turn
-/// while any are left. No sockets: the caller feeds what it read, writes what comes back and carries
-/// out the ending. Streamed, it holds what `AnswerStreamConverter` holds plus a stop string's length.
+/// The client's `stop` strings and `max_tokens` end it early; a site `max_tokens` finish asks for a
+/// continuation turn while any are left. With a tokenizer, tokens are counted exactly (o200k_base) for
+/// `usage`; without one there is no usage, never an estimate. No sockets: the caller feeds what it read,
+/// writes what comes back and carries out the ending. Streamed, it holds what `AnswerStreamConverter`
+/// holds plus a stop string's length and the tallies' unsettled tails.
 package struct ImitateAnswer {
     /// What a read leads to.
     package enum Progress: Equatable {
@@ -30,9 +32,27 @@ package struct ImitateAnswer {
     private var whole = CompletionAccumulator()
     private var stops: StopSequences
     private var roleSent = false
+    private var tokens: Tokens?
 
-    package init(request: ImitateRequest, id: String, created: Int, continuations: Int, historyEnabled: Bool) {
+    /// The answer's text counted as it goes out, content and reasoning apart (each is its own text).
+    private struct Tokens {
+        let tokenizer: Tokenizer
+        var content: TokenTally
+        var reasoning: TokenTally
+
+        init(_ tokenizer: Tokenizer) {
+            self.tokenizer = tokenizer
+            content = TokenTally(tokenizer: tokenizer)
+            reasoning = TokenTally(tokenizer: tokenizer)
+        }
+    }
+
+    /// `tokenizer` nil: no usage; the request must then have no `max_tokens` (the caller refuses it).
+    package init(request: ImitateRequest, id: String, created: Int, continuations: Int, historyEnabled: Bool,
+                 tokenizer: Tokenizer? = nil) {
+        precondition(tokenizer != nil || request.maxTokens == nil, "max_tokens needs the tokenizer")
         self.request = request
+        tokens = tokenizer.map(Tokens.init)
         self.id = id
         self.created = created
         self.continuationsLeft = continuations
@@ -69,15 +89,22 @@ package struct ImitateAnswer {
             return .continueTurn(ImitateRequest.continuationBody(conversationID: conversation, lastAssistantMessageID: last,
                                                                  model: request.webModel, historyEnabled: historyEnabled))
         }
-        let rest = stops.flush()
-        if !rest.isEmpty { emit(.content(rest), into: &out) }
-        finish(converter.siteMaxTokens ? .length : .stop, into: &out)
+        let fits = emitCounted(.content(stops.flush()), into: &out)
+        finish(converter.siteMaxTokens || !fits ? .length : .stop, into: &out)
         return .finished
     }
 
     /// Not streamed: the answer as one `chat.completion`, once it has finished.
     package var completion: [UInt8] {
-        whole.completion(id: id, created: created, model: request.model)
+        whole.completion(id: id, created: created, model: request.model, usage: usage)
+    }
+
+    /// The prompt proxyd sent (not the site's own instructions, which it never sees) and the text the client
+    /// got, counted with o200k_base; nil without a tokenizer.
+    private var usage: CompletionUsage? {
+        guard let tokens else { return nil }
+        return CompletionUsage(promptTokens: tokens.tokenizer.count(request.prompt),
+                               completionTokens: tokens.content.count + tokens.reasoning.count)
     }
 
     /// Streamed, after the client's head went out: the error as the event OpenAI's SDKs raise on.
@@ -90,18 +117,52 @@ package struct ImitateAnswer {
             switch event {
             case .content(let text):
                 let (passed, stopped) = stops.pass(text)
-                if !passed.isEmpty { emit(.content(passed), into: &out) }
+                if !emitCounted(.content(passed), into: &out) {
+                    finish(.length, into: &out)
+                    return .finished
+                }
                 if stopped {
                     finish(.stop, into: &out)
                     return .finished
                 }
             case .reasoning:
-                emit(event, into: &out)
+                if !emitCounted(event, into: &out) {
+                    finish(.length, into: &out)
+                    return .finished
+                }
             case .finish:
                 continue  // the finish is decided at the end (`end`), after any continuation
             }
         }
         return .reading
+    }
+
+    /// Counts the text and emits what fits under `max_tokens`; false when the limit cut it (the answer ends).
+    private mutating func emitCounted(_ event: CompletionEvent, into out: inout [UInt8]) -> Bool {
+        let text: String
+        switch event {
+        case .content(let content): text = content
+        case .reasoning(let reasoning): text = reasoning
+        case .finish: return true
+        }
+        guard !text.isEmpty else { return true }
+        guard var counted = tokens else {
+            emit(event, into: &out)
+            return true
+        }
+        defer { tokens = counted }
+        let isContent = if case .content = event { true } else { false }
+        guard let limit = request.maxTokens else {
+            if isContent { counted.content.add(text) } else { counted.reasoning.add(text) }
+            emit(event, into: &out)
+            return true
+        }
+        // Reasoning counts against max_tokens as OpenAI's reasoning models count it.
+        let fit = isContent ? counted.content.add(text, limit: limit - counted.reasoning.count)
+            : counted.reasoning.add(text, limit: limit - counted.content.count)
+        let kept = fit == text.utf8.count ? text : String(decoding: text.utf8.prefix(fit), as: UTF8.self)
+        if !kept.isEmpty { emit(isContent ? .content(kept) : .reasoning(kept), into: &out) }
+        return fit == text.utf8.count
     }
 
     /// The role goes with the first delta the client gets (a stop string may hold back the site's first text).
@@ -113,6 +174,7 @@ package struct ImitateAnswer {
     private mutating func finish(_ reason: CompletionFinish, into out: inout [UInt8]) {
         if request.stream {
             out += writer.chunk(.finish(reason), role: !roleSent)
+            if request.includeUsage, let usage { out += writer.usageChunk(usage) }
             out += CompletionChunkWriter.done
         } else {
             whole.add(.finish(reason))

@@ -26,7 +26,7 @@ extension ClientExchange {
         var collected = turn.body
         turn.body = []
         if let imitation {
-            switch imitation.prepare(collected, worker.configuration) {
+            switch imitation.prepare(collected, worker.configuration, tokenizer: worker.tokenizer) {
             case .failure(let error): return end(imitate: error)
             case .success(let body): collected = body
             }

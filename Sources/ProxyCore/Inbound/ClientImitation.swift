@@ -36,12 +36,19 @@ final class ClientImitation {
     }
 
     /// The client's body, complete: the conversation body for the handshake, or the 400 to answer.
-    func prepare(_ body: [UInt8], _ configuration: Configuration) -> Result<[UInt8], ImitateError> {
+    func prepare(_ body: [UInt8], _ configuration: Configuration, tokenizer: Tokenizer?) -> Result<[UInt8], ImitateError> {
         let request: ImitateRequest
         do { request = try ImitateRequest(body) } catch { return .failure(error) }
+        if request.maxTokens != nil && tokenizer == nil {
+            // Cutting by a guessed count would give a wrong answer that looks right; saying so is better.
+            return .failure(.invalid("max_tokens cannot be honoured: this proxyd counts tokens with the o200k_base "
+                                         + "vocabulary (PROXYD_TOKENIZER), which it has not loaded", param: "max_tokens",
+                                     code: "unsupported_parameter"))
+        }
         let id = "chatcmpl-" + UUIDText.version4().filter { $0 != "-" }
         answer = ImitateAnswer(request: request, id: id, created: Int(BrowserClock.epochMilliseconds() / 1000),
-                               continuations: configuration.imitateContinue, historyEnabled: configuration.imitateHistory)
+                               continuations: configuration.imitateContinue, historyEnabled: configuration.imitateHistory,
+                               tokenizer: tokenizer)
         return .success(request.conversationBody(historyEnabled: configuration.imitateHistory))
     }
 

@@ -11,6 +11,8 @@ package final class Server {
     private var threads: [pthread_t] = []
     private let finished = FinishedWorkers()
     private let resolveOverrides: [Resolver.Key: [SocketAddress]]
+    /// Loaded once, read by every worker.
+    private let tokenizer: Tokenizer?
 
     /// Binds every worker's listener now, so a busy port or bad address stops startup with one line.
     package init(configuration: Configuration) throws {
@@ -18,6 +20,7 @@ package final class Server {
         Log.level = configuration.logLevel
         tls = try Self.upstreamTLS(configuration)
         resolveOverrides = try Self.resolveOverrides(configuration)
+        tokenizer = try Self.tokenizer(configuration)
         for _ in 0..<configuration.workers {
             let fd = cepoll_listen(configuration.listenHost, configuration.listenPort, 4096)
             guard fd >= 0 else {
@@ -36,6 +39,22 @@ package final class Server {
                                   profile: TLSProfile(configuration.tlsProfile))
         } catch {
             throw ServerError("upstream TLS setup failed: \(error)")
+        }
+    }
+
+    /// The vocabulary /imitate/v1 counts with, loaded before the workers start (about 0.1 s). A missing file is
+    /// a warning, since proxyd serves everything else as well without it; a broken one stops startup.
+    static func tokenizer(_ configuration: Configuration) throws -> Tokenizer? {
+        guard let path = configuration.tokenizerPath else { return nil }
+        guard access(path, F_OK) == 0 else {
+            Log.warning("PROXYD_TOKENIZER: no o200k_base vocabulary at \(path) (scripts/install-deps installs it): "
+                        + "/imitate/v1 answers carry no usage, and max_tokens is refused")
+            return nil
+        }
+        do {
+            return try Tokenizer.load(path: path)
+        } catch {
+            throw ServerError("PROXYD_TOKENIZER: \(error)")
         }
     }
 
@@ -84,7 +103,8 @@ package final class Server {
         // Writes to closed sockets must fail with EPIPE, not kill the process.
         signal(SIGPIPE, SIG_IGN)
         for fd in listenFDs {
-            let worker = try Worker(configuration: configuration, tls: tls, resolveOverrides: resolveOverrides)
+            let worker = try Worker(configuration: configuration, tls: tls, resolveOverrides: resolveOverrides,
+                                    tokenizer: tokenizer)
             workers.append(worker)
             threads.append(try startThread(detached: false) { [finished] in
                 do {

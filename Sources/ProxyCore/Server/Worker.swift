@@ -17,6 +17,8 @@ final class Worker {
     let responseParser = ResponseHeadParser()
     /// How upstream requests present themselves (HTTP/2 preface, header order and identity).
     let profile: BrowserProfile
+    /// The o200k_base tokenizer /imitate/v1 counts with; shared read-only by all workers.
+    let tokenizer: Tokenizer?
     private var listener: Listener?
     /// The client connections alive here, for the drain.
     private var clients: [ObjectIdentifier: ClientConnection] = [:]
@@ -26,8 +28,10 @@ final class Worker {
     /// Gives what closed connections freed back to the system after a burst (issue 10).
     private let memoryTrim: MemoryTrim
 
-    init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]]) throws {
+    init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]],
+         tokenizer: Tokenizer? = nil) throws {
         loop = try EventLoop()
+        self.tokenizer = tokenizer
         self.configuration = configuration
         self.tls = tls
         profile = BrowserProfile.named(configuration.tlsProfile)

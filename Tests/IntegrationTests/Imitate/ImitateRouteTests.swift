@@ -101,3 +101,43 @@ final class ImitateRouteTests: ChatGPTTestCase {
         XCTAssertNotNil((try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["error"])
     }
 }
+
+/// The same route with the o200k_base vocabulary loaded: usage counted, max_tokens honoured.
+final class ImitateCountedTests: ChatGPTTestCase {
+    private static let vocabulary = "/usr/local/share/proxyd/o200k_base.tiktoken"
+
+    override class func chatGPTSettings() throws -> [String: String] { ["PROXYD_TOKENIZER": vocabulary] }
+
+    override class func setUp() {
+        guard FileManager.default.fileExists(atPath: vocabulary) else { return }
+        super.setUp()
+    }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: Self.vocabulary),
+                          "\(Self.vocabulary) is not installed; scripts/install-deps installs it")
+        try super.setUpWithError()
+    }
+
+    private func completion(_ body: String) throws -> [String: Any] {
+        let connection = try connect(timeout: 30)
+        try connection.send(RequestBuilder.build("POST", "/imitate/v1/chat/completions", headers: [
+            ("Authorization", "Bearer " + ChatGPTTestCase.accountA), ("Content-Type", "application/json"),
+        ], body: Array(body.utf8)))
+        let response = try connection.readBody(for: try connection.readHead(), method: "POST")
+        XCTAssertEqual(response.status, 200, response.bodyText)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    }
+
+    func testMaxTokensCutsTheAnswerAndUsageCountsIt() throws {
+        let object = try completion(#"{"max_tokens":3,"messages":[{"role":"user","content":"Say hi"}]}"#)
+        let choice = try XCTUnwrap((object["choices"] as? [[String: Any]])?.first)
+        XCTAssertEqual(choice["finish_reason"] as? String, "length")
+        let content = try XCTUnwrap((choice["message"] as? [String: Any])?["content"] as? String)
+        XCTAssertTrue("Héllo — you said “Say hi”. Streaming ✓ done.".hasPrefix(content), content)
+        let usage = try XCTUnwrap(object["usage"] as? [String: Int])
+        XCTAssertEqual(usage["completion_tokens"], 3)
+        XCTAssertEqual(usage["prompt_tokens"], 2, "\"Say hi\" is two o200k_base tokens")
+        XCTAssertEqual(usage["total_tokens"], 5)
+    }
+}

@@ -19,6 +19,8 @@ final class ProxydProcess {
             // The fixtures are not chatgpt.com: conversations are relayed as sent. The ChatGPT tests turn the
             // sentinel handshake on against their fake site.
             "PROXYD_CHATGPT_SENTINEL": "off",
+            // Loading the vocabulary takes seconds in a debug build; the /imitate/v1 tests that count turn it on.
+            "PROXYD_TOKENIZER": "off",
         ]
     }
 

@@ -6,9 +6,9 @@ import XCTest
 final class ImitateAnswerTests: XCTestCase {
     private typealias T = ImitateText
 
-    private func answer(_ body: String, continuations: Int = 3) throws -> ImitateAnswer {
+    private func answer(_ body: String, continuations: Int = 3, tokenizer: Tokenizer? = nil) throws -> ImitateAnswer {
         ImitateAnswer(request: try ImitateRequest(Array(body.utf8)), id: "chatcmpl-1", created: 1_790_000_000,
-                      continuations: continuations, historyEnabled: false)
+                      continuations: continuations, historyEnabled: false, tokenizer: tokenizer)
     }
 
     private func site(_ pieces: [String], finish: String = "stop", id: String = "m1") -> [UInt8] {
@@ -129,5 +129,41 @@ final class ImitateAnswerTests: XCTestCase {
         XCTAssertEqual(list, #"{"object":"list","data":[{"id":"gpt-5","object":"model","owned_by":"openai"},"#
                        + #"{"id":"gpt-4o","object":"model","owned_by":"openai"}]}"#)
         XCTAssertNil(ImitateModels.list(fromSite: Array("{}".utf8)))
+    }
+
+    func testUsageIsCountedExactlyAndOnlyWithTheTokenizer() throws {
+        let tokenizer = try TokenizerFixture.tokenizer()
+        let body = #"{"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hi"}]}"#
+        var counted = try answer(body, tokenizer: tokenizer)
+        var out: [UInt8] = []
+        _ = site(["Hello, ", "world! How are you today?"]).withUnsafeBytes { counted.feed($0, into: &out) }
+        XCTAssertEqual(counted.end(into: &out), .finished)
+        let events = String(decoding: out, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        XCTAssertEqual(events.last, "data: [DONE]")
+        let usage = try XCTUnwrap(JSONObjectReader.value(Array(events[events.count - 2].dropFirst(6).utf8))?["usage"])
+        XCTAssertEqual(usage["prompt_tokens"]?.number.map(Int.init), tokenizer.count("Say hi"))
+        XCTAssertEqual(usage["completion_tokens"]?.number.map(Int.init),
+                       tokenizer.count("Hello, world! How are you today?"))
+        var uncounted = try answer(body)
+        out = []
+        _ = site(["Hello"]).withUnsafeBytes { uncounted.feed($0, into: &out) }
+        _ = uncounted.end(into: &out)
+        XCTAssertFalse(String(decoding: out, as: UTF8.self).contains("usage"), "no tokenizer, no usage: never invented")
+    }
+
+    func testMaxTokensCutsAtTheLimitWithFinishLength() throws {
+        let tokenizer = try TokenizerFixture.tokenizer()
+        let text = "One two three four five six seven eight nine ten."
+        var answer = try answer(#"{"max_tokens":4,"messages":[{"role":"user","content":"count"}]}"#, tokenizer: tokenizer)
+        var out: [UInt8] = []
+        let progress = site(text.split(separator: " ").map { $0 + " " }).withUnsafeBytes { answer.feed($0, into: &out) }
+        XCTAssertEqual(progress, .finished, "the limit ends the answer before the site does")
+        let whole = try XCTUnwrap(JSONObjectReader.value(answer.completion))
+        let choice = try XCTUnwrap(whole["choices"]?.element(0))
+        let content = try XCTUnwrap(choice["message"]?["content"]?.string)
+        XCTAssertEqual(choice["finish_reason"]?.string, "length")
+        XCTAssertEqual(tokenizer.count(content), 4, content)
+        XCTAssertTrue(text.hasPrefix(content), content)
+        XCTAssertEqual(whole["usage"]?["completion_tokens"]?.number, 4)
     }
 }
