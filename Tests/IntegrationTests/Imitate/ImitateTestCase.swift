@@ -6,9 +6,16 @@ import XCTest
 /// (`PROXYD_CHATGPT_SENTINEL=2026`); subclasses add settings with `imitateSettings`.
 class ImitateTestCase: ChatGPTTestCase {
     class func imitateSettings() -> [String: String] { [:] }
+    /// Load the o200k_base vocabulary (when installed), so answers carry usage; off by default, as loading it
+    /// takes seconds in a debug build.
+    class var countsTokens: Bool { false }
+
+    static let vocabulary = "/usr/local/share/proxyd/o200k_base.tiktoken"
 
     override class func chatGPTSettings() throws -> [String: String] {
-        ["PROXYD_CHATGPT_SENTINEL": "2026"].merging(imitateSettings()) { $1 }
+        var settings = ["PROXYD_CHATGPT_SENTINEL": "2026"]
+        if countsTokens && FileManager.default.fileExists(atPath: vocabulary) { settings["PROXYD_TOKENIZER"] = vocabulary }
+        return settings.merging(imitateSettings()) { $1 }
     }
 
     override func setUpWithError() throws {
@@ -107,8 +114,7 @@ class ImitateTestCase: ChatGPTTestCase {
         return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 
-    /// Whether proxyd can count tokens (PROXYD_TOKENIZER's default file): usage is reported only then.
-    static var tokenizerPresent: Bool {
-        FileManager.default.fileExists(atPath: "/usr/local/share/proxyd/o200k_base.tiktoken")
-    }
+    /// Whether this proxyd counts tokens (the class asked for it and the vocabulary is installed): usage is
+    /// reported only then.
+    var countsTokens: Bool { Self.countsTokens && FileManager.default.fileExists(atPath: Self.vocabulary) }
 }
