@@ -24,20 +24,6 @@ final class FakeChatGPTSelfTests: XCTestCase {
         return client
     }
 
-    /// The refusal a step's failure carries, or a test failure if it did not fail.
-    private func refusal(_ body: () throws -> Any, file: StaticString = #filePath, line: UInt = #line)
-        -> FakeChatGPTReferenceClient.StepFailed? {
-        do {
-            _ = try body()
-            XCTFail("the fake accepted it", file: file, line: line)
-        } catch let failed as FakeChatGPTReferenceClient.StepFailed {
-            return failed
-        } catch {
-            XCTFail("\(error)", file: file, line: line)
-        }
-        return nil
-    }
-
     func testHashesMatchTheSpecsVectors() {
         XCTAssertEqual(FakeChatGPTHash.fnvHex([UInt8]()), "ab3e7c0b")
         XCTAssertEqual(FakeChatGPTHash.fnvHex(Array("abc".utf8)), "1cc93dbc")

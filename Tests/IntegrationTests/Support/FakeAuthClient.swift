@@ -26,6 +26,9 @@ final class FakeAuthClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(trustRoot)
         tls.applicationProtocols = ["http/1.1"]
+        // A client that leaves mid-answer (`stopAfter`) closes the TCP connection soon after its close_notify, as
+        // browsers do, rather than waiting seconds for a server that keeps streaming to answer it.
+        tls.shutdownTimeout = .milliseconds(50)
         sslContext = try NIOSSLContext(configuration: tls)
         self.port = port
     }
@@ -35,8 +38,10 @@ final class FakeAuthClient {
     /// Puts a cookie in the jar, as one a browser had stored before.
     func setCookie(_ name: String, _ value: String, host: String) { cookies[host, default: [:]][name] = value }
 
-    /// `url` is `https://host:port/path?query` as the fake writes it.
-    func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String = "") throws -> Response {
+    /// `url` is `https://host:port/path?query` as the fake writes it. `stopAfter`: close the connection once that
+    /// many body bytes arrived (a client that leaves mid-stream) and return what came.
+    func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String = "",
+              stopAfter: Int? = nil) throws -> Response {
         guard let components = URLComponents(string: url), let host = components.host else {
             throw TestSetupError("bad URL \(url)")
         }
@@ -51,7 +56,7 @@ final class FakeAuthClient {
         }
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         let promise = group.next().makePromise(of: Response.self)
-        let collector = Collector(promise: promise)
+        let collector = Collector(promise: promise, stopAfter: stopAfter)
         let channel = try ClientBootstrap(group: group)
             .channelInitializer { [sslContext] channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -79,8 +84,12 @@ final class FakeAuthClient {
         private let promise: EventLoopPromise<Response>
         private var response = Response(status: 0, headers: [], body: [])
         private var done = false
+        private let stopAfter: Int?
 
-        init(promise: EventLoopPromise<Response>) { self.promise = promise }
+        init(promise: EventLoopPromise<Response>, stopAfter: Int?) {
+            self.promise = promise
+            self.stopAfter = stopAfter
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -89,6 +98,10 @@ final class FakeAuthClient {
                 response.headers = head.headers.map { (name: $0.name, value: $0.value) }
             case .body(let buffer):
                 response.body.append(contentsOf: buffer.readableBytesView)
+                if let stopAfter, response.body.count >= stopAfter {
+                    finish(nil)
+                    context.close(promise: nil)
+                }
             case .end:
                 finish(nil)
             }

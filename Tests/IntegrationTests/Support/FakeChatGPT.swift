@@ -90,8 +90,23 @@ final class FakeChatGPT: @unchecked Sendable {
 
     var connections: [FakeChatGPTConnection] { locked { $0.connections.values.sorted { $0.id < $1.id } } }
     func connection(of record: FakeChatGPTRecord) -> FakeChatGPTConnection? { locked { $0.connections[record.connection] } }
-    /// Each write of a conversation's stream with its monotonic time.
+    /// Each write of a conversation's stream with its monotonic time (no bytes for a large, lazily made answer).
     func streamWrites(of record: FakeChatGPTRecord) -> [(time: UInt64, bytes: [UInt8])] { locked { $0.streamWrites[record.id] ?? [] } }
+    /// The stream's bytes as written so far (empty for a large answer: see `streamByteCount`).
+    func streamBody(of record: FakeChatGPTRecord) -> [UInt8] { streamWrites(of: record).flatMap(\.bytes) }
+    func streamByteCount(of record: FakeChatGPTRecord) -> Int { locked { $0.streamBytes[record.id] ?? 0 } }
+    /// How the stream ended: written to its end, or cancelled by the client; nil while it runs.
+    func streamEnd(of record: FakeChatGPTRecord) -> FakeStreamEnd? { locked { $0.streamEnds[record.id] } }
+
+    /// Polls until the stream of `record` has ended; nil on timeout.
+    func waitForStreamEnd(of record: FakeChatGPTRecord, timeout: Double) -> FakeStreamEnd? {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        repeat {
+            if let end = streamEnd(of: record) { return end }
+            usleep(2_000)
+        } while DispatchTime.now().uptimeNanoseconds < deadline
+        return streamEnd(of: record)
+    }
 
     /// Polls until `condition` holds for the records; false on timeout.
     func wait(timeout: Double, until condition: ([FakeChatGPTRecord]) -> Bool) -> Bool {
@@ -133,10 +148,20 @@ final class FakeChatGPT: @unchecked Sendable {
         }
     }
 
-    func noteWrite(_ bytes: [UInt8], of id: Int) {
+    func noteWrite(_ bytes: [UInt8], of id: Int, keep: Bool = true) {
         let time = DispatchTime.now().uptimeNanoseconds
-        locked { $0.streamWrites[id, default: []].append((time, bytes)) }
+        locked { state in
+            state.streamWrites[id, default: []].append((time, keep ? bytes : []))
+            state.streamBytes[id, default: 0] += bytes.count
+        }
     }
 
-    var streamDelay: TimeAmount { .milliseconds(Int64(knobs.streamDelayMs)) }
+    func noteStreamEnd(of id: Int, cancelled: Bool) {
+        let time = DispatchTime.now().uptimeNanoseconds
+        locked { state in
+            guard state.streamEnds[id] == nil else { return }
+            state.streamEnds[id] = FakeStreamEnd(cancelled: cancelled, time: time, writes: state.streamWrites[id]?.count ?? 0,
+                                                 bytes: state.streamBytes[id] ?? 0)
+        }
+    }
 }

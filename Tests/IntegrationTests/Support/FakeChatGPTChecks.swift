@@ -8,8 +8,18 @@ struct FakeChatGPTAnswer {
     var writes: [[UInt8]]
     /// Why the fake refused the request (nil: it did not).
     var refusal: String?
+    /// Written as a stream (write by write, no content-length) even when `writes` holds one.
+    var isStream = false
+    /// The pause after write N in milliseconds; nil: the knob `streamDelayMs`.
+    var delayMs: ((Int) -> Int)?
+    /// A large answer's writes, made as they are written (`writes` is then empty, and so is the record's body).
+    var source: FakeWriteSource?
 
     var body: [UInt8] { writes.flatMap { $0 } }
+    var streams: Bool { isStream || source != nil || writes.count > 1 }
+
+    /// The writes as the handler takes them.
+    var writeSource: FakeWriteSource { source ?? FakeWriteSource(writes: writes, delayMs: delayMs) }
 
     static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> FakeChatGPTAnswer {
         FakeChatGPTAnswer(status: status, headers: [("content-type", "application/json")] + headers,

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import XCTest
 
 /// A turn's client body, as a go-chatgpt-api client sends it.
 enum FakeChatGPTTurnBody {
@@ -79,8 +80,9 @@ final class FakeChatGPTReferenceClient {
          ("x-openai-target-path", path), ("x-openai-target-route", path)]
     }
 
-    private func post(_ path: String, _ headers: [(String, String)], _ body: String) throws -> FakeAuthClient.Response {
-        let response = try http.send(.POST, site.origin + path, headers: headers, body: body)
+    private func post(_ path: String, _ headers: [(String, String)], _ body: String,
+                      stopAfter: Int? = nil) throws -> FakeAuthClient.Response {
+        let response = try http.send(.POST, site.origin + path, headers: headers, body: body, stopAfter: stopAfter)
         guard response.status == 200 else { throw StepFailed(path: path, response: response) }
         return response
     }
@@ -131,7 +133,7 @@ final class FakeChatGPTReferenceClient {
     }
 
     /// Step 6 with `tokens`: generation C's `/f/conversation` when they hold a conduit token, else B's.
-    func converse(_ body: [UInt8], tokens: Tokens) throws -> FakeAuthClient.Response {
+    func converse(_ body: [UInt8], tokens: Tokens, stopAfter: Int? = nil) throws -> FakeAuthClient.Response {
         let path = tokens.conduit == nil ? "/backend-api/conversation" : "/backend-api/f/conversation"
         var headers = clientHeaders(path) + [("accept", "text/event-stream"),
                                              ("openai-sentinel-chat-requirements-token", tokens.requirements)]
@@ -144,11 +146,33 @@ final class FakeChatGPTReferenceClient {
         if tokens.conduit != nil && !text.contains("client_prepare_state") {
             text = String(text.dropLast()) + #","client_prepare_state":"success"}"#
         }
-        return try post(path, headers, text)
+        return try post(path, headers, text, stopAfter: stopAfter)
+    }
+
+    /// `GET /backend-api/models` with the access token.
+    func models(authorized: Bool = true) throws -> FakeAuthClient.Response {
+        try http.send(.GET, site.origin + "/backend-api/models",
+                      headers: (authorized ? [("authorization", "Bearer " + accessToken)] : []) + [("user-agent", userAgent)])
     }
 
     private static func text(_ object: [String: Any]) -> String {
         String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])) ?? Data(),
                as: UTF8.self)
+    }
+}
+
+extension XCTestCase {
+    /// The refusal a reference client's step failed with, or a test failure if it did not fail.
+    func refusal(_ body: () throws -> Any, file: StaticString = #filePath, line: UInt = #line)
+        -> FakeChatGPTReferenceClient.StepFailed? {
+        do {
+            _ = try body()
+            XCTFail("the fake accepted it", file: file, line: line)
+        } catch let failed as FakeChatGPTReferenceClient.StepFailed {
+            return failed
+        } catch {
+            XCTFail("\(error)", file: file, line: line)
+        }
+        return nil
     }
 }

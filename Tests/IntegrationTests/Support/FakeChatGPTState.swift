@@ -11,6 +11,8 @@ enum FakeChatGPTStep: String, CaseIterable {
     case conversation = "POST /backend-api/f/conversation"
     /// Generation B's conversation (and what `off` and a 2023 client call).
     case legacyConversation = "POST /backend-api/conversation"
+    /// The models the account may pick (FakeChatGPTModels.swift).
+    case models = "GET /backend-api/models"
 
     var path: String { String(rawValue.split(separator: " ")[1]) }
 
@@ -36,6 +38,15 @@ struct FakeChatGPTKnobs {
     var streamDelayMs = 25
     /// A `Set-Cookie` value the conversation's answer carries, as the site refreshes `__cf_bm` on any answer.
     var conversationCookie: String?
+    /// Header fields a refused step's answer carries besides its `refusals` status and body (`retry-after`, …).
+    var refusalHeaders: [FakeChatGPTStep: [(String, String)]] = [:]
+    /// Scripted answers (FakeAnswerScript.swift): the first for `action: next`, one per `action: continue` after
+    /// it; empty: the default answer. `answer` sets a single one.
+    var segments: [FakeAnswerScript] = []
+    /// The stream format of scripted answers whatever the request asks for; nil: the request's `supported_encodings`.
+    var format: FakeAnswerFormat?
+    /// The slugs `GET /backend-api/models` lists, in order.
+    var models = FakeChatGPTModels.defaultSlugs
 }
 
 /// One request as the fake received it and what it answered.
@@ -116,8 +127,13 @@ struct FakeChatGPTState {
     var turnTraceIDs: Set<String> = []
     var records: [FakeChatGPTRecord] = []
     var connections: [Int: FakeChatGPTConnection] = [:]
-    /// Per conversation record id: each write of the stream, with its monotonic time.
+    /// Per conversation record id: each write of the stream, with its monotonic time (bytes left out for a large
+    /// answer), its byte count, and how it ended.
     var streamWrites: [Int: [(time: UInt64, bytes: [UInt8])]] = [:]
+    var streamBytes: [Int: Int] = [:]
+    var streamEnds: [Int: FakeStreamEnd] = [:]
+    /// Scripted conversations by id, for `action: continue`.
+    var conversations: [String: FakeConversation] = [:]
 
     static func newBuild() -> String { "prod-" + randomHex(20) }
 

@@ -7,7 +7,9 @@ extension FakeChatGPTState {
     mutating func answer(_ request: FakeAuthRequest, step: FakeChatGPTStep?, origin: String) -> FakeChatGPTAnswer {
         guard let step else { return .json(404, #"{"detail":"Not Found"}"#) }
         if let canned = knobs.refusals[step] {
-            return FakeChatGPTRefusal(status: canned.status, body: canned.body, reason: "the test refuses \(step.rawValue)").answer
+            var answer = FakeChatGPTRefusal(status: canned.status, body: canned.body, reason: "the test refuses \(step.rawValue)").answer
+            answer.headers += knobs.refusalHeaders[step] ?? []
+            return answer
         }
         do {
             switch step {
@@ -18,6 +20,7 @@ extension FakeChatGPTState {
             case .requirements: return try requirements(request)
             case .conversation: return try conversation(request, generation: .c2026, origin: origin)
             case .legacyConversation: return try conversation(request, generation: .b2024, origin: origin)
+            case .models: return try models(request)
             }
         } catch let refusal as FakeChatGPTRefusal {
             return refusal.answer
@@ -179,15 +182,16 @@ extension FakeChatGPTState {
         }
         let body = try jsonBody(request)
         if generation == .c2026 { try checkTurnHeaders(request, caller: caller, body: body, origin: origin) }
+        var headers = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
+        if let cookie = knobs.conversationCookie { headers.append(("set-cookie", cookie)) }
+        if body["action"] as? String == "continue" { return try continuation(body, account: caller.account, headers: headers) }
         guard body["action"] is String, let messages = body["messages"] as? [[String: Any]], let first = messages.first else {
             throw FakeChatGPTRefusal(status: 400, body: #"{"detail":"Invalid conversation request"}"#, reason: "no messages")
         }
+        if !knobs.segments.isEmpty { return scriptedAnswer(body, account: caller.account, headers: headers) }
         let prompt = ((first["content"] as? [String: Any])?["parts"] as? [Any])?.first as? String ?? ""
-        let encodings = body["supported_encodings"] as? [String] ?? []
         let writes = FakeChatGPTStream.writes(prompt: prompt, parentID: body["parent_message_id"] as? String ?? "",
-                                              delta: encodings.contains("v1"))
-        var headers = [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache")]
-        if let cookie = knobs.conversationCookie { headers.append(("set-cookie", cookie)) }
+                                              delta: format(of: body) == .delta)
         return FakeChatGPTAnswer(status: 200, headers: headers, writes: writes, refusal: nil)
     }
 
