@@ -31,7 +31,7 @@ package struct AnswerDocument {
     package init() {}
 
     /// Reads one event; throws `DeltaError` when its data is no JSON or its operation cannot be applied.
-    package mutating func apply(_ event: SSEEvent) throws -> AnswerEventKind {
+    package mutating func apply(_ event: SSEEvent) throws(DeltaError) -> AnswerEventKind {
         if event.data.elementsEqual("[DONE]".utf8) { return .done }
         if event.name == "delta_encoding" {
             guard JSONObjectReader.value(event.data)?.string == "v1" else {
@@ -68,7 +68,7 @@ package struct AnswerDocument {
     }
 
     /// One delta operation: `{"p", "o", "v"}`, `{"v"}` repeating the last `p` and `o`, or `{"v": {document}, "c"}`.
-    private mutating func applyOperation(_ value: JSONValue) throws {
+    private mutating func applyOperation(_ value: JSONValue) throws(DeltaError) {
         let operand = value["v"] ?? .null
         if let numberText = value["c"], let number = numberText.number.flatMap({ Int(exactly: $0) }) {
             let path = try value["p"]?.string.map(JSONValue.pointerTokens)
@@ -105,7 +105,7 @@ package struct AnswerDocument {
     }
 
     private static func apply(_ operation: String, path: [String], operand: JSONValue,
-                              to document: inout JSONValue?) throws {
+                              to document: inout JSONValue?) throws(DeltaError) {
         if path.isEmpty, operation == "add" || operation == "replace" {
             document = operand
             return

@@ -28,6 +28,9 @@ package struct AnswerStreamConverter {
         case done
         /// The site moved the answer to a WebSocket; nothing more comes on this stream.
         case handoff(topicID: String?)
+        /// The stream went wrong (the site's own error, or what cannot be read) after the deltas before it,
+        /// which `feed` still returned: the client gets its text, then the error.
+        case failed(AnswerStreamError)
     }
 
     package private(set) var state = State.open
@@ -39,18 +42,22 @@ package struct AnswerStreamConverter {
         parser = SSEEventParser(maxEventBytes: maxEventBytes)
     }
 
-    /// The deltas the client gets for this read. Events after `[DONE]` or a handoff are not read.
-    package mutating func feed<Bytes: Collection>(_ bytes: Bytes) throws -> [CompletionEvent]
-    where Bytes.Element == UInt8 {
-        let events: [SSEEvent]
-        do { events = try parser.feed(bytes) } catch let error as SSEParseError { throw AnswerStreamError.stream(error) }
-        return try read(events)
+    /// The deltas the client gets for this read. Events after `[DONE]`, a handoff or a failure are not read;
+    /// a failure is the state after the deltas before it.
+    package mutating func feed<Bytes: Collection>(_ bytes: Bytes) -> [CompletionEvent] where Bytes.Element == UInt8 {
+        guard state == .open else { return [] }
+        do throws(SSEParseError) {
+            return read(try parser.feed(bytes))
+        } catch {
+            state = .failed(.stream(error))
+            return []
+        }
     }
 
-    /// The upstream closed: the last unfinished event is read, and an answer without its end is an error.
-    package mutating func end() throws -> [CompletionEvent] {
-        let deltas = try read(parser.finish().map { [$0] } ?? [])
-        guard state != .open else { throw AnswerStreamError.truncated }
+    /// The upstream closed: the last unfinished event is read; an answer without its end is a failure.
+    package mutating func end() -> [CompletionEvent] {
+        let deltas = state == .open ? read(parser.finish().map { [$0] } ?? []) : []
+        if state == .open { state = .failed(.truncated) }
         return deltas
     }
 
@@ -63,16 +70,21 @@ package struct AnswerStreamConverter {
         state = .open
     }
 
-    private mutating func read(_ events: [SSEEvent]) throws -> [CompletionEvent] {
+    private mutating func read(_ events: [SSEEvent]) -> [CompletionEvent] {
         var deltas: [CompletionEvent] = []
         for event in events where state == .open {
             let kind: AnswerEventKind
-            do { kind = try document.apply(event) } catch let error as DeltaError { throw AnswerStreamError.delta(error) }
+            do throws(DeltaError) {
+                kind = try document.apply(event)
+            } catch {
+                state = .failed(.delta(error))
+                break
+            }
             switch kind {
             case .updated:
                 guard let current = document.document else { continue }
                 deltas += converter.observe(current)
-                if let error = converter.siteError { throw AnswerStreamError.site(error) }
+                if let error = converter.siteError { state = .failed(.site(error)) }
             case .ignored:
                 continue
             case .done:
@@ -80,7 +92,7 @@ package struct AnswerStreamConverter {
             case .handoff(let topic):
                 state = .handoff(topicID: topic)
             case .siteError(let message):
-                throw AnswerStreamError.site(message)
+                state = .failed(.site(message))
             }
         }
         return deltas

@@ -17,12 +17,15 @@ package enum CompletionEvent: Equatable {
 
 /// Decides, from the answer's document after each event, which `chat.completion.chunk` deltas an OpenAI client
 /// gets. It writes nothing itself (`CompletionChunkWriter` does) and holds no text: per message only how many
-/// bytes of its text were already sent, so its memory does not grow with the answer.
+/// bytes of its text were already sent, so its memory does not grow with the answer's text.
 package struct CompletionConverter {
     /// How many UTF-8 bytes of `parts[0]` of the current message the client already has.
     package private(set) var sentBytes = 0
-    /// The id of the message being diffed; a new id restarts the diff.
+    /// The id of the message being diffed; another id diffs from what was sent of that one.
     package private(set) var messageID: String?
+    /// What was sent of the messages diffed before the current one: a message may come back after another (a
+    /// continuation that thinks first, then carries on the text it cut under the same id and with all of it).
+    private var sentBefore: [String: Int] = [:]
     /// The last message whose text was for the user: the `parent_message_id` of an `action: "continue"`.
     package private(set) var lastAssistantMessageID: String?
     package private(set) var conversationID: String?
@@ -43,8 +46,9 @@ package struct CompletionConverter {
         guard let message = document["message"], let kind = Self.kind(of: message) else { return [] }
         let id = message["id"]?.string
         if id != messageID {
+            if let messageID { sentBefore[messageID] = sentBytes }
             messageID = id
-            sentBytes = 0
+            sentBytes = id.flatMap { sentBefore.removeValue(forKey: $0) } ?? 0
         }
         if kind == .content {
             lastAssistantMessageID = id

@@ -65,18 +65,15 @@ package struct ImitateAnswer {
 
     /// Bytes of the site's stream; streamed, the client's events for them are appended to `out`.
     package mutating func feed(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Progress {
-        do {
-            return deliver(try upstream.feed(bytes), into: &out)
-        } catch {
-            return .failed(Self.failure(error))
-        }
+        let progress = deliver(upstream.feed(bytes), into: &out)
+        if progress == .reading, case .failed(let error) = upstream.state { return .failed(Self.failure(error)) }
+        return progress
     }
 
     /// The site's stream ended.
     package mutating func end(into out: inout [UInt8]) -> Ending {
-        let events: [CompletionEvent]
-        do { events = try upstream.end() } catch { return .failed(Self.failure(error)) }
-        if deliver(events, into: &out) == .finished { return .finished }
+        if deliver(upstream.end(), into: &out) == .finished { return .finished }
+        if case .failed(let error) = upstream.state { return .failed(Self.failure(error)) }
         if case .handoff(let topic) = upstream.state {
             return .failed(ImitateError(status: 502, message: "chatgpt moved this answer to a WebSocket (stream_handoff"
                                         + (topic.map { ", topic \($0)" } ?? "") + "), which proxyd does not follow; "
@@ -183,7 +180,7 @@ package struct ImitateAnswer {
         }
     }
 
-    private static func failure(_ error: Error) -> ImitateError {
+    private static func failure(_ error: AnswerStreamError) -> ImitateError {
         ImitateError(status: 502, message: "chatgpt: " + String(describing: error))
     }
 }

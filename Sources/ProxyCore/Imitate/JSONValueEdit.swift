@@ -11,7 +11,7 @@ package struct DeltaError: Error, Equatable, CustomStringConvertible {
 /// the appends, not a copy of the text so far for each of them.
 extension JSONValue {
     /// The reference tokens of a pointer: `""` is the root, otherwise `/`-separated with `~1` for `/`, `~0` for `~`.
-    package static func pointerTokens(_ pointer: String) throws -> [String] {
+    package static func pointerTokens(_ pointer: String) throws(DeltaError) -> [String] {
         guard !pointer.isEmpty else { return [] }
         guard pointer.hasPrefix("/") else { throw DeltaError("the path \"\(pointer)\" is no JSON Pointer") }
         return try pointer.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
@@ -19,7 +19,7 @@ extension JSONValue {
     }
 
     /// `~1` is `/` and `~0` is `~`; a `~` followed by anything else is no pointer.
-    private static func unescapedToken(_ bytes: Substring.UTF8View) throws -> String {
+    private static func unescapedToken(_ bytes: Substring.UTF8View) throws(DeltaError) -> String {
         guard bytes.contains(UInt8(ascii: "~")) else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         var escaped = false
@@ -43,12 +43,12 @@ extension JSONValue {
 
     /// Sets the value at `path` (`add` and `replace`): an object's member is replaced or added, an array's element
     /// replaced, or appended when the index is the array's length or `-`.
-    package mutating func set(_ value: JSONValue, at path: ArraySlice<String>) throws {
+    package mutating func set(_ value: JSONValue, at path: ArraySlice<String>) throws(DeltaError) {
         guard let last = path.last else {
             self = value
             return
         }
-        try edit(path.dropLast()) { parent in
+        try edit(path.dropLast()) { (parent: inout JSONValue) throws(DeltaError) in
             if case .object(var members) = parent {
                 parent = .null
                 if let index = members.lastIndex(where: { $0.name == last }) {
@@ -71,9 +71,9 @@ extension JSONValue {
     /// `append`: a string is extended by a string; an array by the elements of an array, or by one other value;
     /// an object takes the members of an object (the site sends `metadata` additions this way). Appending to a
     /// member that does not exist yet sets it.
-    package mutating func append(_ value: JSONValue, at path: ArraySlice<String>) throws {
+    package mutating func append(_ value: JSONValue, at path: ArraySlice<String>) throws(DeltaError) {
         if !path.isEmpty, !contains(path) { return try set(value, at: path) }
-        try edit(path) { target in
+        try edit(path) { (target: inout JSONValue) throws(DeltaError) in
             if case .string(var text) = target, case .string(let more) = value {
                 target = .null
                 text += more
@@ -100,9 +100,9 @@ extension JSONValue {
 
     /// `truncate`: a string cut to `length` UTF-16 units (the site counts as JavaScript does), an array to `length`
     /// elements; a longer length leaves the value as it is.
-    package mutating func truncate(to length: Int, at path: ArraySlice<String>) throws {
+    package mutating func truncate(to length: Int, at path: ArraySlice<String>) throws(DeltaError) {
         guard length >= 0 else { throw DeltaError("truncate to a negative length at \(Self.pointer(path))") }
-        try edit(path) { target in
+        try edit(path) { (target: inout JSONValue) throws(DeltaError) in
             if case .string(let text) = target {
                 guard length < text.utf16.count else { return }
                 // Whole scalars only: a cut inside a surrogate pair keeps neither half.
@@ -125,12 +125,12 @@ extension JSONValue {
     }
 
     /// `remove`: the member or element at `path` goes; a missing member is no error (the result is the same).
-    package mutating func remove(at path: ArraySlice<String>) throws {
+    package mutating func remove(at path: ArraySlice<String>) throws(DeltaError) {
         guard let last = path.last else {
             self = .null
             return
         }
-        try edit(path.dropLast()) { parent in
+        try edit(path.dropLast()) { (parent: inout JSONValue) throws(DeltaError) in
             if case .object(var members) = parent {
                 parent = .null
                 members.removeAll { $0.name == last }
@@ -164,7 +164,7 @@ extension JSONValue {
     /// while `body` runs (see the type's comment) and put back afterwards, also when `body` throws. `if case`, not
     /// `switch`: a `switch` on the value copied the payload in debug builds (measured: 20,000 appends to one string
     /// took seconds instead of milliseconds).
-    private mutating func edit(_ path: ArraySlice<String>, _ body: (inout JSONValue) throws -> Void) throws {
+    private mutating func edit(_ path: ArraySlice<String>, _ body: (inout JSONValue) throws(DeltaError) -> Void) throws(DeltaError) {
         guard let token = path.first else { return try body(&self) }
         if case .object(var members) = self {
             self = .null
@@ -183,7 +183,7 @@ extension JSONValue {
         }
     }
 
-    private static func arrayIndex(_ token: String, count: Int) throws -> Int {
+    private static func arrayIndex(_ token: String, count: Int) throws(DeltaError) -> Int {
         // RFC 6901: no sign and no leading zeros.
         guard let index = Int(token), index >= 0, index < count, token == String(index) else {
             throw DeltaError("\"\(token)\" is no index of an array of \(count)")

@@ -45,7 +45,7 @@ package struct SSEEventParser {
     }
 
     /// The events completed by these bytes, in order.
-    package mutating func feed<Bytes: Collection>(_ bytes: Bytes) throws -> [SSEEvent] where Bytes.Element == UInt8 {
+    package mutating func feed<Bytes: Collection>(_ bytes: Bytes) throws(SSEParseError) -> [SSEEvent] where Bytes.Element == UInt8 {
         var events: [SSEEvent] = []
         var index = bytes.startIndex
         while let matched = byteOrderMark, index != bytes.endIndex {

@@ -78,8 +78,11 @@ struct ExchangeState {
     }
 
     /// An /imitate/v1 answer goes on with another turn (a continuation): a new handshake, then a new
-    /// upstream call, while the client's response stays open. The handshake's time counts from now.
+    /// upstream call, while the client's response stays open (the imitation, not this state, knows what
+    /// the client got). The new call's answer has its own head: until it comes, HEADERS are its head,
+    /// not trailers, and a failure of the call is answered, not cut. The handshake's time counts from now.
     mutating func continueTurn(now: UInt64) {
+        responseStarted = false
         preparing = true
         body = .complete
         bodyBytes = 0

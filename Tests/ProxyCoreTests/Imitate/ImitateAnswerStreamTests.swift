@@ -11,14 +11,14 @@ final class ImitateAnswerStreamTests: XCTestCase {
 
     func testAHandoffStopsTheStreamAndIsReported() throws {
         var stream = AnswerStreamConverter()
-        let events = try stream.feed(bytes([
+        let events = stream.feed(bytes([
             "{\"p\":\"\",\"o\":\"add\",\"v\":\(T.document(T.message(id: "a", text: "Hi")))}",
             "{\"type\":\"stream_handoff\",\"options\":[{\"type\":\"subscribe_ws_topic\",\"topic_id\":\"conversation-turn-1\"}]}",
             "{\"p\":\"/message/content/parts/0\",\"o\":\"append\",\"v\":\" ignored\"}",
         ]))
         XCTAssertEqual(events, [.content("Hi")])
         XCTAssertEqual(stream.state, .handoff(topicID: "conversation-turn-1"))
-        XCTAssertEqual(try stream.end(), [])
+        XCTAssertEqual(stream.end(), [])
     }
 
     func testBrokenStreamsAreErrorsThatSayWhat() throws {
@@ -31,29 +31,37 @@ final class ImitateAnswerStreamTests: XCTestCase {
         ]
         for (input, words) in cases {
             var stream = AnswerStreamConverter(maxEventBytes: words.contains("64") ? 64 : 4 << 20)
-            XCTAssertThrowsError(try stream.feed(input)) { error in
-                XCTAssertTrue("\(error)".contains(words), "\(error) should say \(words)")
-            }
+            XCTAssertEqual(stream.feed(input), [])
+            guard case .failed(let error) = stream.state else { return XCTFail("\(words): no failure") }
+            XCTAssertTrue("\(error)".contains(words), "\(error) should say \(words)")
         }
+        // Text before the site's error in the same read still reaches the client, then the failure.
+        var late = AnswerStreamConverter()
+        XCTAssertEqual(late.feed(bytes(["{\"p\":\"\",\"o\":\"add\",\"v\":\(T.document(T.message(id: "a", text: "Partial")))}",
+                                        "{\"p\":\"/error\",\"o\":\"replace\",\"v\":\"Something went wrong\"}",
+                                        "{\"p\":\"/message/content/parts/0\",\"o\":\"append\",\"v\":\" ignored\"}"])),
+                       [.content("Partial")])
+        XCTAssertEqual(late.state, .failed(.site("Something went wrong")))
         var cut = AnswerStreamConverter()
-        XCTAssertEqual(try cut.feed(bytes(["{\"p\":\"\",\"o\":\"add\",\"v\":\(T.document(T.message(id: "a", text: "Hi")))}"])),
+        XCTAssertEqual(cut.feed(bytes(["{\"p\":\"\",\"o\":\"add\",\"v\":\(T.document(T.message(id: "a", text: "Hi")))}"])),
                        [.content("Hi")])
-        XCTAssertThrowsError(try cut.end()) { XCTAssertEqual($0 as? AnswerStreamError, .truncated) }
+        XCTAssertEqual(cut.end(), [])
+        XCTAssertEqual(cut.state, .failed(.truncated))
         // `[DONE]` without its blank line still ends the answer.
         var unended = AnswerStreamConverter()
-        _ = try unended.feed(Array("data: [DONE]".utf8))
-        XCTAssertEqual(try unended.end(), [])
+        _ = unended.feed(Array("data: [DONE]".utf8))
+        XCTAssertEqual(unended.end(), [])
         XCTAssertEqual(unended.state, .done)
     }
 
     func testAContinuationAddsToTheSameAnswer() throws {
         var stream = AnswerStreamConverter()
-        var events = try stream.feed(bytes([T.document(T.message(id: "a", text: "Part one", finish: "max_tokens")), "[DONE]"]))
+        var events = stream.feed(bytes([T.document(T.message(id: "a", text: "Part one", finish: "max_tokens")), "[DONE]"]))
         XCTAssertTrue(stream.converter.siteMaxTokens)
         stream.continueUpstream()
-        events += try stream.feed(bytes([T.document(T.message(id: "a", type: "continue", text: "Part one, two",
+        events += stream.feed(bytes([T.document(T.message(id: "a", type: "continue", text: "Part one, two",
                                                               finish: "stop")), "[DONE]"]))
-        events += try stream.end()
+        events += stream.end()
         XCTAssertEqual(events, [.content("Part one"), .content(", two")])
         XCTAssertFalse(stream.converter.siteMaxTokens)
     }
@@ -66,11 +74,11 @@ final class ImitateAnswerStreamTests: XCTestCase {
         let start = bytes(["\"v1\"", "{\"p\":\"\",\"o\":\"add\",\"v\":\(T.document(T.message(id: "a")))}",
                            "{\"p\":\"/message/content/parts/0\",\"o\":\"append\",\"v\":\"\(piece)\"}"])
         var received = 0
-        for event in try stream.feed(start) { if case .content(let text) = event { received += text.utf8.count } }
+        for event in stream.feed(start) { if case .content(let text) = event { received += text.utf8.count } }
         let chunk = Array("event: delta\ndata: {\"v\":\"\(piece)\"}\n\n".utf8)
         let began = ContinuousClock.now
         for _ in 1..<10_000 {
-            for event in try stream.feed(chunk) { if case .content(let text) = event { received += text.utf8.count } }
+            for event in stream.feed(chunk) { if case .content(let text) = event { received += text.utf8.count } }
         }
         let elapsed = ContinuousClock.now - began
         XCTAssertEqual(received, 10_000 * 101)
