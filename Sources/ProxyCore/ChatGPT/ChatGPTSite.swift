@@ -30,6 +30,8 @@ package enum ChatGPTSite {
     /// The conduit token of the first prepare call.
     static let noConduitToken = "no-token"
     static let deviceIDHeader = "oai-device-id"
+    /// The workspace of a team account; absent: the user's own.
+    static let accountHeader = "chatgpt-account-id"
     static let sessionIDHeader = "oai-session-id"
     static let languageHeader = "oai-language"
     static let clientVersionHeader = "oai-client-version"

@@ -67,6 +67,7 @@ package struct AnswerStreamConverter {
     package mutating func continueUpstream() {
         parser = SSEEventParser(maxEventBytes: parser.maxEventBytes)
         document = AnswerDocument()
+        converter.continued()
         state = .open
     }
 

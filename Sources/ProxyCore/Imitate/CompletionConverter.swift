@@ -37,6 +37,11 @@ package struct CompletionConverter {
 
     package init() {}
 
+    /// A continuation's stream starts: whether it too stops at the site's limit is its own to say.
+    package mutating func continued() {
+        siteMaxTokens = false
+    }
+
     /// The deltas the document's new state adds.
     package mutating func observe(_ document: JSONValue) -> [CompletionEvent] {
         if let id = document["conversation_id"]?.string { conversationID = id }

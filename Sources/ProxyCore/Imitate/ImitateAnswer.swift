@@ -9,7 +9,7 @@ package struct ImitateAnswer {
     /// What a read leads to.
     package enum Progress: Equatable {
         case reading
-        /// The client's answer is complete (a stop string): the upstream stream is no longer needed.
+        /// The client's answer is complete (a stop string, or `max_tokens`): the upstream stream is no longer needed.
         case finished
         case failed(ImitateError)
     }
@@ -145,20 +145,20 @@ package struct ImitateAnswer {
         case .finish: return true
         }
         guard !text.isEmpty else { return true }
-        guard var counted = tokens else {
+        // The tallies are changed in place (`tokens!`): a copy would copy their unsettled tails on every delta.
+        guard tokens != nil else {
             emit(event, into: &out)
             return true
         }
-        defer { tokens = counted }
         let isContent = if case .content = event { true } else { false }
         guard let limit = request.maxTokens else {
-            if isContent { counted.content.add(text) } else { counted.reasoning.add(text) }
+            if isContent { tokens!.content.add(text) } else { tokens!.reasoning.add(text) }
             emit(event, into: &out)
             return true
         }
         // Reasoning counts against max_tokens as OpenAI's reasoning models count it.
-        let fit = isContent ? counted.content.add(text, limit: limit - counted.reasoning.count)
-            : counted.reasoning.add(text, limit: limit - counted.content.count)
+        let other = isContent ? tokens!.reasoning.count : tokens!.content.count
+        let fit = isContent ? tokens!.content.add(text, limit: limit - other) : tokens!.reasoning.add(text, limit: limit - other)
         let kept = fit == text.utf8.count ? text : String(decoding: text.utf8.prefix(fit), as: UTF8.self)
         if !kept.isEmpty { emit(isContent ? .content(kept) : .reasoning(kept), into: &out) }
         return fit == text.utf8.count

@@ -188,7 +188,7 @@ package struct ImitateRequest: Equatable, Sendable {
     private static func stop(_ value: JSONValue?) throws(ImitateError) -> [String] {
         switch present(value) {
         case nil: return []
-        case .string(let text)?: return [text]
+        case .string(let text)?: return try checkedStops([text])
         case .array(let elements)?:
             guard elements.count <= 4 else {
                 throw .invalid("'stop' holds at most 4 sequences.", param: "stop", code: "invalid_value")
@@ -198,9 +198,18 @@ package struct ImitateRequest: Equatable, Sendable {
                 guard case .string(let text) = element else { throw invalidType("stop", "a string or strings") }
                 texts.append(text)
             }
-            return texts
+            return try checkedStops(texts)
         default: throw invalidType("stop", "a string or an array of strings")
         }
+    }
+
+    /// A stop string is held back from the client until it cannot be one: 1 KB each keeps that small.
+    private static func checkedStops(_ stops: [String]) throws(ImitateError) -> [String] {
+        guard stops.allSatisfy({ $0.utf8.count <= 1024 }) else {
+            throw .invalid("Each 'stop' sequence may be at most 1024 bytes on this route.", param: "stop",
+                           code: "invalid_value")
+        }
+        return stops
     }
 
     /// The fields a ChatGPT web turn cannot honour, each with the test for the value that asks for

@@ -5,7 +5,7 @@ extension ClientExchange {
     /// the client's token, then the account's device fields and cookies.
     func siteCall(_ head: RequestHead, path: String) -> RequestHead {
         var head = head
-        head.fields.removeAll { $0.known != .authorization }
+        head.fields.removeAll { !ClientImitation.passes($0) }
         head.fields += account(of: head).siteFields(site: worker.configuration.chatgpt, path: path)
         return head
     }
@@ -17,12 +17,18 @@ extension ClientExchange {
 
     // MARK: a conversation turn
 
-    /// Reads the turn's body whole, then starts its handshake.
+    /// Reads the turn's body whole, then starts its handshake (or a continuation's, set aside for this turn).
     func collectTurnBody() {
+        guard let generation = turn.generation else { return }
+        if let continuation = turn.continuation {
+            turn.continuation = nil
+            return handshake(generation, continuation)
+        }
+        guard turn.collecting else { return }
         let limit = ConversationBody.limit(worker.configuration)
         guard readBody(limit: limit, while: { true }, into: { turn.body.append(contentsOf: $0) }) else { return }
-        guard state.body == .complete, let generation = turn.generation else { return }
-        turn.generation = nil
+        guard state.body == .complete else { return }
+        turn.collecting = false
         var collected = turn.body
         turn.body = []
         if let imitation {
@@ -59,7 +65,7 @@ extension ClientExchange {
             end(answer: error)
         case .success(let plan):
             // What an OpenAI client sends is not what the web app sends (a continuation's head is the last call's).
-            if imitation != nil { head.fields.removeAll { $0.known != .authorization } }
+            if imitation != nil { head.fields.removeAll { !ClientImitation.passes($0) } }
             plan.apply(to: &head, &forward)
             request = head
             self.forward = forward
@@ -77,6 +83,8 @@ extension ClientExchange {
     func imitationReceived(_ head: ResponseHead, _ imitation: ClientImitation) {
         state.responseHeadReceived(now: now)
         turn.answered(head, build: &worker.chatgpt.build)
+        // Unsent request body bytes (a models call may carry some) would be misread as the next request.
+        if !state.bodyFullyRead { connection.mustClose() }
         if let error = imitation.received(head) { refuseResponse(error) }
     }
 
@@ -86,7 +94,7 @@ extension ClientExchange {
         return upstreamMaySend()
     }
 
-    /// Carries out what a read led to; false when the exchange ended (a stop string, or a failure), the
+    /// Carries out what a read led to; false when the exchange ended (a stop string, max_tokens, a failure), the
     /// upstream's stream cancelled since nothing more of it is wanted.
     func imitationProgressed(_ progress: ImitateAnswer.Progress) -> Bool {
         switch progress {
@@ -113,15 +121,19 @@ extension ClientExchange {
             logImitation(error)
             end(imitate: error)
         case .continueTurn(let body):
-            guard let generation = worker.configuration.sentinel.generation else { return end() }
             state.continueTurn(now: now)
-            handshake(generation, body)
+            placement.reset()
+            turn.continuation = body
+            worker.loop.runSoon(connection)
         }
     }
 
     /// An /imitate/v1 call failed: an event ends the stream if it started, else the error is the answer.
     func end(imitate error: ImitateError, keepAlive: Bool = true) {
-        if imitation?.streamFailed(error) == true { return end() }
+        if imitation?.streamFailed(error) == true {
+            if !keepAlive { connection.mustClose() }
+            return end()
+        }
         reset()
         connection.answer(error, keepAlive: keepAlive)
     }

@@ -8,7 +8,7 @@ final class ClientExchange {
     unowned let connection: ClientConnection
     unowned let worker: Worker
     var state = ExchangeState()
-    private var placement = UpstreamPlacement()
+    var placement = UpstreamPlacement()
     /// The request under way; nil between exchanges.
     var request: RequestHead?
     var forward: Forward?
@@ -471,9 +471,9 @@ final class ClientExchange {
         return state.responseTaken(buffered: connection.output.readableCount, now: now)
     }
 
-    /// Decodes kept coded bytes into the output (an imitation's into its answer), up to `highWater`.
+    /// Decodes kept coded bytes into the output, up to `highWater` (an imitation converts what it kept).
     private func decodeCodedInput() {
-        if let imitation { return _ = imitationProgressed(imitation.decodeKept()) }
+        if let imitation { return _ = imitationProgressed(imitation.convertKept()) }
         if let error = coded?.decodeKept(into: &connection.output) { decodingFailed(error) }
     }
 

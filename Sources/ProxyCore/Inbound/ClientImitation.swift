@@ -18,6 +18,8 @@ final class ClientImitation {
     private var coded: CodedBody?
     /// Decoded bytes on their way into the answer.
     private var decoded = IOBuffer()
+    /// The site's bytes (not coded) kept while the client's output is full.
+    private var held = IOBuffer()
     /// The client's streamed head went out: an error from here on is an event in the stream.
     private(set) var headWritten = false
     private var framing = ClientFraming.chunked
@@ -25,7 +27,15 @@ final class ClientImitation {
     private var events: [UInt8] = []
 
     /// A refusal's reason is in its first bytes; a models list is a few KB.
-    private static let collectLimit = 1 << 20
+    private static let collectLimit = 256 * 1024
+    /// Site bytes converted at a time, so the client's output stays near `highWater` whatever the events' size.
+    private static let step = 16 * 1024
+    /// The client's fields an /imitate/v1 call takes to the site: its token and the workspace it chose (a
+    /// team account's); the rest is the OpenAI client's, which the web app would not send.
+    static func passes(_ field: HTTPField) -> Bool {
+        field.known == .authorization || field.hasName(ChatGPTSite.accountHeader)
+    }
+
     /// The converter reads plain bytes: every coding the browser offered is removed first.
     private static let readsIdentity = [HTTPField("accept-encoding", "identity")]
 
@@ -73,29 +83,47 @@ final class ClientImitation {
         }
     }
 
-    /// Coded bytes wait here for the client to take output; the upstream stays paused meanwhile.
-    var pending: Bool { coded?.pending ?? false }
+    /// Site bytes wait here, not converted yet, for the client to take output; the upstream stays paused meanwhile.
+    var pending: Bool { coded?.pending ?? !held.isEmpty }
 
-    /// A read of the site's body: the client's events go out with it (decoded first, up to `highWater`).
+    /// A read of the site's body: converted while the client's output has room (decoded first), kept otherwise.
     func take(_ bytes: UnsafeRawBufferPointer) -> ImitateAnswer.Progress {
-        guard let coded else { return convert(bytes) }
-        if let error = coded.take(bytes, into: &decoded) { return decodingFailed(error) }
-        return convertDecoded()
+        if let coded {
+            // Kept whole, then decoded a step at a time below.
+            if let error = coded.take(bytes, into: &decoded, limit: 0) { return decodingFailed(error) }
+        } else if held.isEmpty && hasRoom && bytes.count <= Self.step {
+            return convert(bytes)
+        } else {
+            held.append(bytes)
+        }
+        return convertKept()
     }
 
-    /// The client took output: more of the kept coded bytes.
-    func decodeKept() -> ImitateAnswer.Progress {
-        guard let coded else { return .reading }
-        if let error = coded.decodeKept(into: &decoded) { return decodingFailed(error) }
-        return convertDecoded()
-    }
-
-    private func convertDecoded() -> ImitateAnswer.Progress {
-        let progress = convert(decoded.readable)
-        decoded.consume(decoded.readableCount)
+    /// Converts what is kept, a step of the site's bytes at a time, while the client's output has room: events
+    /// can be larger than the site's bytes they come from (a one-character delta becomes a whole chunk), so the
+    /// output is checked after each step, not once for all the input.
+    func convertKept() -> ImitateAnswer.Progress {
+        while hasRoom {
+            let progress: ImitateAnswer.Progress
+            if let coded {
+                if let error = coded.decodeKept(into: &decoded, limit: Self.step) { return decodingFailed(error) }
+                guard !decoded.isEmpty else { break }
+                progress = convert(decoded.readable)
+                decoded.consume(decoded.readableCount)
+            } else {
+                guard !held.isEmpty else { break }
+                let count = min(held.readableCount, Self.step)
+                progress = convert(UnsafeRawBufferPointer(rebasing: held.readable[..<count]))
+                held.consume(count)
+            }
+            guard progress == .reading else { return progress }
+        }
+        held.releaseIfEmpty()
         decoded.releaseIfEmpty()
-        return progress
+        return .reading
     }
+
+    private var hasRoom: Bool { connection.output.readableCount < Backpressure.highWater }
 
     private func decodingFailed(_ error: ContentDecodingError) -> ImitateAnswer.Progress {
         .failed(ImitateError(status: 502, message: "cannot decode chatgpt's answer: \(error.message)"))
@@ -122,7 +150,7 @@ final class ClientImitation {
             return .failed(ImitateError(status: 502, message: "cannot decode chatgpt's answer: \(error.message)"))
         }
         guard head.status == 200 else { return .failed(ImitateError.site(status: head.status, fields: head.fields, body: collected)) }
-        guard var answer else {
+        guard answer != nil else {
             guard let list = ImitateModels.list(fromSite: collected) else {
                 return .failed(ImitateError(status: 502, message: "chatgpt's models answer holds no models list"))
             }
@@ -130,8 +158,7 @@ final class ClientImitation {
             return .finished
         }
         events.removeAll(keepingCapacity: true)
-        let ending = answer.end(into: &events)
-        self.answer = answer
+        let ending = answer!.end(into: &events)
         write(events)
         if ending == .finished { complete() }
         return ending

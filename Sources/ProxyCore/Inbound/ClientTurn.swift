@@ -2,9 +2,14 @@
 /// way, and what the conversation keeps from it (the route the handshake took, the account's cookies).
 /// The exchange owns one and resets it per request.
 struct ClientTurn {
-    /// Set while the body is collected: the handshake to run once it is complete.
-    var generation: SentinelGeneration?
+    /// The turn's handshake; nil for a plain request.
+    let generation: SentinelGeneration?
+    /// The body is being read whole; the handshake starts once it is complete.
+    var collecting: Bool
     var body: [UInt8] = []
+    /// An /imitate/v1 continuation's body, whose handshake starts in the next loop turn: the call that ended
+    /// is still on the stack (nghttp2's callback, or an HTTP/1.1 read), where no new request may start.
+    var continuation: [UInt8]?
     var handshake: SentinelTurn?
     /// The proxy route the handshake took; nil: the request picks one as usual.
     private(set) var route: DialRoute?
@@ -15,6 +20,7 @@ struct ClientTurn {
     /// A new request: a turn of `generation`, or nil for a plain one.
     init(_ generation: SentinelGeneration? = nil) {
         self.generation = generation
+        collecting = generation != nil
     }
 
     /// The client left: the handshake stops and nothing is kept.

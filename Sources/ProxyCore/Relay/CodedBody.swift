@@ -16,13 +16,14 @@ final class CodedBody {
     /// Coded bytes, or output the decoder holds, still wait for room in the client's output.
     var pending: Bool { !kept.isEmpty || decoder.hasOutput }
 
-    /// Decodes `bytes`, after any kept ones, into `output` up to `highWater`, and keeps the rest.
-    func take(_ bytes: UnsafeRawBufferPointer, into output: inout IOBuffer) -> ContentDecodingError? {
+    /// Decodes `bytes`, after any kept ones, into `output` up to `limit`, and keeps the rest.
+    func take(_ bytes: UnsafeRawBufferPointer, into output: inout IOBuffer,
+              limit: Int = Backpressure.highWater) -> ContentDecodingError? {
         guard kept.isEmpty else {
             kept.append(bytes)
-            return decodeKept(into: &output)
+            return decodeKept(into: &output, limit: limit)
         }
-        switch DecodedBody.write(decoder, bytes, chunked: chunked, into: &output, limit: Backpressure.highWater) {
+        switch DecodedBody.write(decoder, bytes, chunked: chunked, into: &output, limit: limit) {
         case .failure(let error):
             return error
         case .success(let consumed):
@@ -31,16 +32,16 @@ final class CodedBody {
         }
     }
 
-    /// Decodes kept bytes into `output`, up to `highWater`.
-    func decodeKept(into output: inout IOBuffer) -> ContentDecodingError? {
-        switch DecodedBody.write(decoder, kept.readable, chunked: chunked, into: &output, limit: Backpressure.highWater) {
+    /// Decodes kept bytes into `output`, up to `limit`.
+    func decodeKept(into output: inout IOBuffer, limit: Int = Backpressure.highWater) -> ContentDecodingError? {
+        switch DecodedBody.write(decoder, kept.readable, chunked: chunked, into: &output, limit: limit) {
         case .failure(let error):
             return error
         case .success(let consumed):
             kept.consume(consumed)
             kept.releaseIfEmpty()
             // Room was there and input too, yet nothing moved: waiting would never end.
-            if consumed == 0 && output.readableCount < Backpressure.highWater && !kept.isEmpty && !decoder.hasOutput {
+            if consumed == 0 && output.readableCount < limit && !kept.isEmpty && !decoder.hasOutput {
                 return ContentDecodingError(message: "\(decoder.coding) decoder takes no more input")
             }
             return nil

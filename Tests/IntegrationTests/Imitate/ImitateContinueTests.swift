@@ -3,7 +3,7 @@ import XCTest
 
 /// An answer the site cut at its own `max_tokens` is continued (`action: continue`, a fresh handshake each time)
 /// up to PROXYD_IMITATE_CONTINUE times (default 3): the client sees one answer.
-final class ImitateContinueTests: ImitateTestCase {
+class ImitateContinueTests: ImitateTestCase {
     /// Each continue named the conversation and the last assistant message of the answer before it, after its
     /// own handshake, and carried no messages.
     private func assertContinuesFollowed(since mark: Int, count: Int, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -89,5 +89,17 @@ final class ImitateNoContinueTests: ImitateTestCase {
         XCTAssertEqual(choice?["finish_reason"] as? String, "length")
         XCTAssertEqual((choice?["message"] as? [String: Any])?["content"] as? String, "Cut here")
         XCTAssertEqual(conversations(since: mark).map { $0.body["action"] as? String }, ["next", "next"])
+    }
+}
+
+/// The same continuations over HTTP/1.1: the call that ended is still reading its connection when the answer
+/// goes on, so the next handshake must start after it (a later loop turn), on that connection or another.
+final class ImitateContinueHTTP1Tests: ImitateContinueTests {
+    override class func fakeALPN() -> [String] { ["http/1.1"] }
+
+    // Linux's test discovery lists a subclass (and runs its inherited tests) only when it has a test of its own.
+    func testTheContinuationsWentOverHTTP1() throws {
+        try testAMaxTokensFinishIsContinuedIntoOneAnswer()
+        XCTAssertEqual(Set(fake.connections.map(\.protocolName)), ["http/1.1"])
     }
 }

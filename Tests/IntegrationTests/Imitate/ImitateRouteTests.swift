@@ -8,7 +8,7 @@ final class ImitateRouteTests: ChatGPTTestCase {
         let connection = try connect(timeout: 30)
         try connection.send(RequestBuilder.build("POST", "/imitate/v1/chat/completions", headers: [
             ("Authorization", "Bearer " + token), ("Content-Type", "application/json"),
-            ("User-Agent", "OpenAI/Python 3.51.0"), ("X-Stainless-Lang", "python"),
+            ("User-Agent", "OpenAI/Python 3.51.0"), ("X-Stainless-Lang", "python"), ("ChatGPT-Account-ID", "ws-team-1"),
         ], body: Array(body.utf8)))
         let head = try connection.readHead()
         return try connection.readBody(for: head, method: "POST")
@@ -49,6 +49,7 @@ final class ImitateRouteTests: ChatGPTTestCase {
         XCTAssertEqual(body["history_and_training_disabled"] as? Bool, true)
         XCTAssertEqual(body["supported_encodings"] as? [String], ["v1"])
         XCTAssertNil(sent.header("x-stainless-lang"), "the OpenAI client's own fields stay out of the site's call")
+        XCTAssertEqual(sent.header("chatgpt-account-id"), "ws-team-1", "a team account's workspace goes with it")
         XCTAssertFalse(sent.header("user-agent")?.contains("OpenAI") ?? true)
     }
 

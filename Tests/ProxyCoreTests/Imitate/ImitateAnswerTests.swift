@@ -95,6 +95,21 @@ final class ImitateAnswerTests: XCTestCase {
         XCTAssertEqual(out, [], "an answer not streamed writes nothing until it is complete")
     }
 
+    func testAContinuationThatOnlyReasonsEndsTheAnswerInsteadOfContinuingAgain() throws {
+        var answer = try answer(#"{"messages":[{"role":"user","content":"hi"}]}"#, continuations: 3)
+        var out: [UInt8] = []
+        _ = site(["Cut here"], finish: "max_tokens").withUnsafeBytes { answer.feed($0, into: &out) }
+        guard case .continueTurn = answer.end(into: &out) else { return XCTFail("no continuation") }
+        let reasoningOnly = "data: {\"p\":\"\",\"o\":\"add\",\"v\":\(T.document(T.message(id: "r1", channel: "analysis", text: "hm")))}"
+            + "\n\ndata: [DONE]\n\n"
+        _ = Array(reasoningOnly.utf8).withUnsafeBytes { answer.feed($0, into: &out) }
+        XCTAssertEqual(answer.end(into: &out), .finished, "the site's earlier max_tokens does not ask again")
+        let choice = try XCTUnwrap(JSONObjectReader.value(answer.completion)?["choices"]?.element(0))
+        XCTAssertEqual(choice["finish_reason"]?.string, "stop")
+        XCTAssertEqual(choice["message"]?["content"]?.string, "Cut here")
+        XCTAssertEqual(choice["message"]?["reasoning_content"]?.string, "hm")
+    }
+
     func testAHandoffFailsWithAnErrorThatSaysSoNeverAnEmptyStop() throws {
         var answer = try answer(#"{"stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
         var out: [UInt8] = []

@@ -147,7 +147,9 @@ final class ImitateRequestTests: XCTestCase {
         XCTAssertEqual(try parse(with: "\"stop\":\"END\"").stop, ["END"])
         XCTAssertEqual(try parse(with: "\"stop\":[\"a\",\"b\",\"c\",\"d\"]").stop, ["a", "b", "c", "d"])
         XCTAssertEqual(try parse(with: "\"stop\":null").stop, [])
-        for value in ["[\"a\",\"b\",\"c\",\"d\",\"e\"]", "[1]", "3", "{}"] {
+        let long = String(repeating: "x", count: 1025)
+        XCTAssertEqual(try parse(with: "\"stop\":\"\(long.dropLast())\"").stop, [String(long.dropLast())])
+        for value in ["[\"a\",\"b\",\"c\",\"d\",\"e\"]", "[1]", "3", "{}", "\"\(long)\"", "[\"a\",\"\(long)\"]"] {
             XCTAssertEqual(refusal(with: "\"stop\":\(value)")?.param, "stop", value)
         }
     }
