@@ -45,6 +45,26 @@ final class ImitateCompletionTests: ImitateTestCase {
         }
     }
 
+    /// The site's stream in each coding the browser offers (flushed per write, as a CDN compresses an event
+    /// stream): proxyd decodes it before converting, whatever the OpenAI client accepted.
+    func testACodedStreamIsDecodedBeforeItIsConverted() throws {
+        for coding in ["gzip", "deflate", "br", "zstd"] {
+            fake.configure {
+                $0.answer = Self.greeting
+                $0.conversationCoding = coding
+            }
+            let mark = fake.mark
+            let results = try sdkChat([Self.request(stream: true), Self.request(stream: false)])
+            for result in results {
+                guard assertSDKSucceeded(result, since: mark) else { return }
+                let choice = ((result["completion"] as? [String: Any])?["choices"] as? [[String: Any]])?.first
+                let content = result["content"] as? String ?? (choice?["message"] as? [String: Any])?["content"] as? String
+                XCTAssertEqual(content, Self.greeting.content, coding)
+            }
+            XCTAssertEqual(fake.records(.conversation, since: mark).count, 2)
+        }
+    }
+
     func testAnAnswerNotStreamedIsOneCompletion() throws {
         fake.configure { $0.answer = Self.greeting }
         let mark = fake.mark

@@ -138,7 +138,11 @@ final class FakeChatGPT: @unchecked Sendable {
         let time = DispatchTime.now().uptimeNanoseconds
         return locked { state in
             let step = FakeChatGPTStep.of(method: request.method, path: request.path)
-            let answer = state.answer(request, step: step, origin: origin)
+            var answer = state.answer(request, step: step, origin: origin)
+            if step == .conversation, answer.status == 200, let coding = state.knobs.conversationCoding {
+                answer.coding = coding
+                answer.headers.append(("content-encoding", coding))
+            }
             let id = state.records.count + 1
             let account = FakeChatGPTState.account(authorization: request.header("authorization"))
             state.records.append(FakeChatGPTRecord(id: id, request: request, step: step, connection: connection, time: time,

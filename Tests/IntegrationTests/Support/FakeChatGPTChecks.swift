@@ -14,6 +14,8 @@ struct FakeChatGPTAnswer {
     var delayMs: ((Int) -> Int)?
     /// A large answer's writes, made as they are written (`writes` is then empty, and so is the record's body).
     var source: FakeWriteSource?
+    /// The content coding its writes go out in (the knob `conversationCoding`); the record keeps them plain.
+    var coding: String?
 
     var body: [UInt8] { writes.flatMap { $0 } }
     var streams: Bool { isStream || source != nil || writes.count > 1 }

@@ -26,6 +26,8 @@ final class FakeChatGPTHandler: ChannelInboundHandler {
     private var assembler = FakeRequestAssembler()
     /// The record id of the stream being written, until its end is written.
     private var streaming: Int?
+    /// Codes the stream's writes when the answer has a coding.
+    private var encoder: FixtureEncoder?
 
     init(site: FakeChatGPT, connection: Int) {
         self.site = site
@@ -51,18 +53,23 @@ final class FakeChatGPTHandler: ChannelInboundHandler {
         }
         context.writeAndFlush(wrapOutboundOut(.head(responseHead)), promise: nil)
         streaming = id
+        encoder = answer.coding.flatMap { FixtureEncoder(coding: $0) }
         write(answer.writeSource, index: 0, id: id, closeAfter: closeAfter, context: context)
     }
 
     private func write(_ source: FakeWriteSource, index: Int, id: Int, closeAfter: Bool, context: ChannelHandlerContext) {
         guard context.channel.isActive, streaming == id else { return }
         guard let bytes = source.next() else {
+            if let last = encoder?.encode([], last: true) {
+                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: last)))), promise: nil)
+            }
             end(closeAfter: closeAfter, context: context)
             return
         }
         site.noteWrite(bytes, of: id, keep: source.keepsBytes)
         let delay = TimeAmount.milliseconds(Int64(source.delayMs?(index) ?? site.knobs.streamDelayMs))
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))))
+        let sent = encoder?.encode(bytes, last: false) ?? bytes
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: sent)))))
             .whenSuccess {
                 context.eventLoop.scheduleTask(in: delay) {
                     self.write(source, index: index + 1, id: id, closeAfter: closeAfter, context: context)

@@ -38,6 +38,9 @@ struct FakeChatGPTKnobs {
     var streamDelayMs = 25
     /// A `Set-Cookie` value the conversation's answer carries, as the site refreshes `__cf_bm` on any answer.
     var conversationCookie: String?
+    /// A content coding (gzip, deflate, br, zstd) the conversation's stream is sent in, each write flushed, as a
+    /// CDN may compress an event stream the browser accepts coded; nil: as it is.
+    var conversationCoding: String?
     /// Header fields a refused step's answer carries besides its `refusals` status and body (`retry-after`, …).
     var refusalHeaders: [FakeChatGPTStep: [(String, String)]] = [:]
     /// Scripted answers (FakeAnswerScript.swift): the first for `action: next`, one per `action: continue` after
