@@ -14,33 +14,45 @@ package struct CompletionUsage: Equatable {
 /// `created` and model name are the request's: one fresh id per request, the real time, the name the client asked for.
 package struct CompletionChunkWriter {
     /// The chunk's fixed opening, escaped once rather than per delta.
-    private let head: String
+    private let head: [UInt8]
 
     package init(id: String, created: Int, model: String) {
-        head = "data: {\"id\":\"\(LocalResponse.jsonEscaped(id))\",\"object\":\"chat.completion.chunk\","
-            + "\"created\":\(created),\"model\":\"\(LocalResponse.jsonEscaped(model))\","
+        head = Array(("data: {\"id\":\(LocalResponse.jsonString(id)),\"object\":\"chat.completion.chunk\","
+            + "\"created\":\(created),\"model\":\(LocalResponse.jsonString(model)),").utf8)
     }
 
     /// One event as `data: {…}\n\n`; `role` on the stream's first delta, where OpenAI clients read it.
     package func chunk(_ event: CompletionEvent, role: Bool = false) -> [UInt8] {
-        let delta: String
-        var finish = "null"
+        var out: [UInt8] = []
+        write(event, role: role, into: &out)
+        return out
+    }
+
+    /// `chunk`, appended to `out` piece by piece: a delta costs its escaped text and no other String.
+    package func write(_ event: CompletionEvent, role: Bool, into out: inout [UInt8]) {
+        out += head
+        out += #""choices":[{"index":0,"delta":{"#.utf8
+        if role { out += #""role":"assistant""#.utf8 }
         switch event {
         case .content(let text):
-            delta = (role ? "\"role\":\"assistant\"," : "") + "\"content\":\"\(LocalResponse.jsonEscaped(text))\""
+            out += (role ? #","content":"# : #""content":"#).utf8
+            out += LocalResponse.jsonString(text).utf8
+            out += #"},"finish_reason":null}]}"#.utf8
         case .reasoning(let text):
-            delta = (role ? "\"role\":\"assistant\"," : "")
-                + "\"reasoning_content\":\"\(LocalResponse.jsonEscaped(text))\""
+            out += (role ? #","reasoning_content":"# : #""reasoning_content":"#).utf8
+            out += LocalResponse.jsonString(text).utf8
+            out += #"},"finish_reason":null}]}"#.utf8
         case .finish(let reason):
-            delta = role ? "\"role\":\"assistant\"" : ""
-            finish = "\"\(reason.rawValue)\""
+            out += #"},"finish_reason":""#.utf8
+            out += reason.rawValue.utf8
+            out += #""}]}"#.utf8
         }
-        return Array((head + "\"choices\":[{\"index\":0,\"delta\":{\(delta)},\"finish_reason\":\(finish)}]}\n\n").utf8)
+        out += "\n\n".utf8
     }
 
     /// With `stream_options.include_usage`: the chunk after the finish, with no choices and the counts.
     package func usageChunk(_ usage: CompletionUsage) -> [UInt8] {
-        Array((head + "\"choices\":[],\"usage\":\(usage.json)}\n\n").utf8)
+        head + Array("\"choices\":[],\"usage\":\(usage.json)}\n\n".utf8)
     }
 
     /// The stream's last event.

@@ -166,13 +166,13 @@ package struct ImitateAnswer {
 
     /// The role goes with the first delta the client gets (a stop string may hold back the site's first text).
     private mutating func emit(_ event: CompletionEvent, into out: inout [UInt8]) {
-        if request.stream { out += writer.chunk(event, role: !roleSent) } else { whole.add(event) }
+        if request.stream { writer.write(event, role: !roleSent, into: &out) } else { whole.add(event) }
         roleSent = true
     }
 
     private mutating func finish(_ reason: CompletionFinish, into out: inout [UInt8]) {
         if request.stream {
-            out += writer.chunk(.finish(reason), role: !roleSent)
+            writer.write(.finish(reason), role: !roleSent, into: &out)
             if request.includeUsage, let usage { out += writer.usageChunk(usage) }
             out += CompletionChunkWriter.done
         } else {

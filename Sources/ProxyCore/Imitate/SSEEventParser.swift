@@ -113,9 +113,10 @@ package struct SSEEventParser {
         defer {
             name = nil
             hasData = false
-            data.removeAll(keepingCapacity: false)
+            data = []
         }
         guard hasData else { return nil }
-        return SSEEvent(name: name, data: Array(data.dropLast()))
+        data.removeLast()  // the newline after the last data line; the buffer itself goes to the event
+        return SSEEvent(name: name, data: data)
     }
 }

@@ -13,13 +13,15 @@ package struct StopSequences {
     /// The text that can go out now, and whether a stop string was found (the answer ends before it).
     package mutating func pass(_ text: String) -> (text: String, stopped: Bool) {
         guard !stops.isEmpty else { return (text, false) }
-        let bytes = held + Array(text.utf8)
-        held = []
-        if let cut = firstStop(in: bytes) { return (String(decoding: bytes[..<cut], as: UTF8.self), true) }
-        let keep = longestOpenStop(endingAt: bytes)
-        held = Array(bytes[(bytes.count - keep)...])
+        held += text.utf8
+        if let cut = firstStop(in: held) {
+            defer { held = [] }
+            return (String(decoding: held[..<cut], as: UTF8.self), true)
+        }
+        let sent = held.count - longestOpenStop(endingAt: held)
         // The kept tail starts where a stop string starts, on a character's first byte: the split is clean.
-        return (String(decoding: bytes[..<(bytes.count - keep)], as: UTF8.self), false)
+        defer { held.removeFirst(sent) }
+        return (String(decoding: held[..<sent], as: UTF8.self), false)
     }
 
     /// The answer ended without a stop string: what was held back goes out.

@@ -6,13 +6,17 @@ extension ClientExchange {
     func siteCall(_ head: RequestHead, path: String) -> RequestHead {
         var head = head
         head.fields.removeAll { !ClientImitation.passes($0) }
-        head.fields += account(of: head).siteFields(site: worker.configuration.chatgpt, path: path)
+        head.fields += account(authorization: authorization(of: head)).siteFields(site: worker.configuration.chatgpt,
+                                                                                   path: path)
         return head
     }
 
-    private func account(of head: RequestHead) -> ChatGPTAccount {
-        let authorization = head.fields.first { $0.known == .authorization }?.value ?? ""
-        return worker.chatgpt.accounts.account(for: AccountIdentity(authorization: authorization), now: now)
+    private func authorization(of head: RequestHead) -> String {
+        head.value(of: "authorization") ?? ""
+    }
+
+    private func account(authorization: String) -> ChatGPTAccount {
+        worker.chatgpt.accounts.account(for: AccountIdentity(authorization: authorization), now: now)
     }
 
     // MARK: a conversation turn
@@ -46,8 +50,8 @@ extension ClientExchange {
         guard let body = ConversationBody(bytes) else {
             return end(answer: ProxyError(400, "conversation request body is not a JSON object"))
         }
-        let authorization = request.fields.first { $0.known == .authorization }?.value ?? ""
-        let handshake = SentinelTurn(worker: worker, generation: generation, account: account(of: request),
+        let authorization = authorization(of: request)
+        let handshake = SentinelTurn(worker: worker, generation: generation, account: account(authorization: authorization),
                                      authorization: authorization, body: body) { [unowned self] result in
             self.turnFinished(result)
         }
@@ -82,7 +86,7 @@ extension ClientExchange {
     /// The site's answer head: the client's head is the imitation's to write, when it has something to say.
     func imitationReceived(_ head: ResponseHead, _ imitation: ClientImitation) {
         state.responseHeadReceived(now: now)
-        turn.answered(head, build: &worker.chatgpt.build)
+        if turn.answered(head) { worker.chatgpt.build.markStale() }
         // Unsent request body bytes (a models call may carry some) would be misread as the next request.
         if !state.bodyFullyRead { connection.mustClose() }
         if let error = imitation.received(head) { refuseResponse(error) }

@@ -13,7 +13,8 @@ final class ClientExchange {
     var request: RequestHead?
     var forward: Forward?
     private var chunkDecoder = ChunkedDecoder()
-    /// HTTP/2: decoded request body waiting for nghttp2 to pull it under the server's window.
+    /// Request body not yet taken by the upstream: decoded bytes waiting for nghttp2 to pull them under the
+    /// server's window, or a turn's prepared body (sent as the upstream starts, over either protocol).
     var bodyQueue = IOBuffer()
     /// HTTP/2: response bytes taken but not acknowledged to the server until our output drains.
     private var unacknowledged = 0
@@ -47,7 +48,7 @@ final class ClientExchange {
                imitate: ImitateCall? = nil) {
         request = head
         self.forward = forward
-        imitation = imitate.map { ClientImitation($0, connection: connection, minorVersion: head.minorVersion) }
+        imitation = imitate.map { _ in ClientImitation(connection: connection, minorVersion: head.minorVersion) }
         let sendContinue = state.start(head.framing, expectsContinue: head.expectsContinue, now: now)
         chunkDecoder = ChunkedDecoder()
         trailers.removeAll()
@@ -237,7 +238,7 @@ final class ClientExchange {
         placement.started(upstream)
         state.upstreamStarted(now: now)
         if case .http1(let client) = upstream, !bodyQueue.isEmpty {
-            // A retry moved from HTTP/2 to HTTP/1.1: what was queued for nghttp2 goes first.
+            // A turn's prepared body, or a retry moved from HTTP/2 to HTTP/1.1: what is queued goes first.
             client.sendBody(bodyQueue.readable)
             state.bodySent(bodyQueue.readableCount, now: now)
             bodyQueue.release()
@@ -288,7 +289,7 @@ final class ClientExchange {
             return
         }
         state.responseHeadReceived(now: now)
-        turn.answered(head, build: &worker.chatgpt.build)
+        if turn.answered(head) { worker.chatgpt.build.markStale() }
         connection.responseStatus = head.status
         // Unsent request body bytes would be misread as the next request: close after this answer.
         if !state.bodyFullyRead { connection.mustClose() }

@@ -3,11 +3,12 @@
 /// exchange relays the site's call as any other and hands the response's bytes, decoded, here instead of
 /// to the client. One per call.
 final class ClientImitation {
-    let call: ImitateCall
     private unowned let connection: ClientConnection
     /// The client's HTTP minor version, for the head this writes.
     private let minorVersion: Int
-    /// A completion's answer, once its request was read.
+    /// A streamed answer's framing: HTTP/1.0 has no chunks, its body ends when the connection closes.
+    private var framing: ClientFraming { minorVersion >= 1 ? .chunked : .untilClose }
+    /// A completion's answer, once its request was read; nil for the models call.
     private var answer: ImitateAnswer?
     /// The site's answer head for the current upstream call (a continuation has its own).
     private var upstreamHead: (status: Int, fields: [HTTPField])?
@@ -21,8 +22,7 @@ final class ClientImitation {
     /// The site's bytes (not coded) kept while the client's output is full.
     private var held = IOBuffer()
     /// The client's streamed head went out: an error from here on is an event in the stream.
-    private(set) var headWritten = false
-    private var framing = ClientFraming.chunked
+    private var headWritten = false
     /// The events of one read, reused.
     private var events: [UInt8] = []
 
@@ -39,8 +39,7 @@ final class ClientImitation {
     /// The converter reads plain bytes: every coding the browser offered is removed first.
     private static let readsIdentity = [HTTPField("accept-encoding", "identity")]
 
-    init(_ call: ImitateCall, connection: ClientConnection, minorVersion: Int) {
-        self.call = call
+    init(connection: ClientConnection, minorVersion: Int) {
         self.connection = connection
         self.minorVersion = minorVersion
     }
@@ -126,7 +125,11 @@ final class ClientImitation {
     private var hasRoom: Bool { connection.output.readableCount < Backpressure.highWater }
 
     private func decodingFailed(_ error: ContentDecodingError) -> ImitateAnswer.Progress {
-        .failed(ImitateError(status: 502, message: "cannot decode chatgpt's answer: \(error.message)"))
+        .failed(Self.undecodable(error))
+    }
+
+    private static func undecodable(_ error: ContentDecodingError) -> ImitateError {
+        ImitateError(status: 502, message: "cannot decode chatgpt's answer: \(error.message)")
     }
 
     private func convert(_ bytes: UnsafeRawBufferPointer) -> ImitateAnswer.Progress {
@@ -147,7 +150,7 @@ final class ClientImitation {
         guard let head = upstreamHead else { return .failed(ImitateError(status: 502, message: "chatgpt sent no answer")) }
         upstreamHead = nil
         if let error = coded?.endError {
-            return .failed(ImitateError(status: 502, message: "cannot decode chatgpt's answer: \(error.message)"))
+            return .failed(Self.undecodable(error))
         }
         guard head.status == 200 else { return .failed(ImitateError.site(status: head.status, fields: head.fields, body: collected)) }
         guard answer != nil else {
@@ -191,7 +194,6 @@ final class ClientImitation {
     /// `X-Accel-Buffering: no` keep caches and an nginx in front from holding the events back.
     private func writeStreamHead() {
         headWritten = true
-        framing = minorVersion >= 1 ? .chunked : .untilClose
         connection.responseStatus = 200
         StatusLine.write(minorVersion: minorVersion, status: 200, into: &connection.output)
         connection.output.append("Content-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\n"

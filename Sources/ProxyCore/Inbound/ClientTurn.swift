@@ -47,9 +47,10 @@ struct ClientTurn {
 
     /// The conversation's answer head: its cookies stay with the account, and a 403 (the site refusing a
     /// stale build) has the next turn fetch the page again.
-    func answered(_ head: ResponseHead, build: inout ChatGPTBuild) {
-        guard let cookies else { return }
+    /// Returns whether the build must be marked stale, so a plain request never touches the worker's ChatGPT state.
+    func answered(_ head: ResponseHead) -> Bool {
+        guard let cookies else { return false }
         for field in head.fields where field.hasName("set-cookie") { cookies.jar.store(field.value, from: cookies.url) }
-        if head.status == 403 { build.markStale() }
+        return head.status == 403
     }
 }

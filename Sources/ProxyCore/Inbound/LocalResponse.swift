@@ -24,7 +24,16 @@ enum LocalResponse {
         "{\"errorMessage\":\"\(jsonEscaped(message))\"}"
     }
 
+    /// `text` as a JSON string, quotes included.
+    static func jsonString(_ text: String) -> String {
+        "\"" + jsonEscaped(text) + "\""
+    }
+
     static func jsonEscaped(_ text: String) -> String {
+        // Most text (every delta of an /imitate/v1 answer) needs no escape: returned as it is, with no copy.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            return text
+        }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
