@@ -46,15 +46,15 @@ struct ConversationBody {
     /// The conduit prepare call's body: the conversation's shape without its messages (chatgpt-web.md §1 step 2).
     func conduitPrepareBody() -> [UInt8] {
         var members: [(String, String)] = [
-            ("action", quoted(json["action"]?.string ?? "next")),
+            ("action", LocalResponse.jsonString(json["action"]?.string ?? "next")),
         ]
-        if let id = conversationID { members.append(("conversation_id", quoted(id))) }
+        if let id = conversationID { members.append(("conversation_id", LocalResponse.jsonString(id))) }
         members += [
-            ("parent_message_id", quoted(json["parent_message_id"]?.string ?? UUIDText.version4())),
-            ("model", quoted(json["model"]?.string ?? "auto")),
-            ("client_prepare_state", quoted("none")),
+            ("parent_message_id", LocalResponse.jsonString(json["parent_message_id"]?.string ?? UUIDText.version4())),
+            ("model", LocalResponse.jsonString(json["model"]?.string ?? "auto")),
+            ("client_prepare_state", LocalResponse.jsonString("none")),
             ("timezone_offset_min", numberText("timezone_offset_min") ?? String(-ChatGPTSite.timeZoneOffsetMinutes)),
-            ("timezone", quoted(json["timezone"]?.string ?? ChatGPTSite.timeZone)),
+            ("timezone", LocalResponse.jsonString(json["timezone"]?.string ?? ChatGPTSite.timeZone)),
             ("conversation_mode", "{\"kind\":\"primary_assistant\"}"),
             ("system_hints", "[]"),
             ("supports_buffering", "true"),
@@ -68,5 +68,4 @@ struct ConversationBody {
         return nil
     }
 
-    private func quoted(_ text: String) -> String { "\"" + LocalResponse.jsonEscaped(text) + "\"" }
 }

@@ -184,15 +184,16 @@ final class SentinelTurn {
         if !queued {
             self.search = nil
             let limit = worker.configuration.powMaxSolves
-            fail(503, "\(limit) searches already run on this worker (PROXYD_POW_MAX_SOLVES); try again shortly")
+            fail(503, "proxyd is already solving \(limit) proofs of work on this worker (PROXYD_POW_MAX_SOLVES); "
+                 + "try again shortly")
         }
     }
 
     private func finalize(proof: String?) {
         enter(.finalize)
         let path = ChatGPTSite.sentinelFinalizePath
-        var text = "{\"prepare_token\":\"" + LocalResponse.jsonEscaped(prepareToken ?? "") + "\""
-        if let proof { text += ",\"proofofwork\":\"" + LocalResponse.jsonEscaped(proof) + "\"" }
+        var text = "{\"prepare_token\":" + LocalResponse.jsonString(prepareToken ?? "")
+        if let proof { text += ",\"proofofwork\":" + LocalResponse.jsonString(proof) }
         text += "}"
         send(json(path, fields: siteFields(path: path), Array(text.utf8))) { [self] response in
             guard let token = member("token", of: response) else { return }
@@ -319,7 +320,7 @@ final class SentinelTurn {
     /// A string member of a 2xx JSON answer that fits a header field, or nil after failing the turn.
     private func member(_ name: String, of response: FlowResponse) -> String? {
         guard let value = JSONObjectReader.value(response.body)?[name]?.string, Self.fitsAField(value) else {
-            fail(502, "the answer has no \"\(name)\"")
+            fail(502, "the answer has no \"\(name)\" that fits a header field")
             return nil
         }
         return value

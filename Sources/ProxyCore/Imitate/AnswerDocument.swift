@@ -56,7 +56,7 @@ package struct AnswerDocument {
             // without a message are not.
             guard let message = value["message"], case .object = message else {
                 if let error = value["error"], !error.isNull {
-                    return .siteError(error.string ?? error["message"]?.string ?? "the site reported an error")
+                    return .siteError(error.siteErrorMessage)
                 }
                 return .ignored
             }
@@ -89,16 +89,14 @@ package struct AnswerDocument {
             }
         }
         let path: [String]
-        let operation: String
         if let pointer = value["p"] {
             guard let text = pointer.string else { throw DeltaError("an operation whose path is no string") }
             path = try JSONValue.pointerTokens(text)
-            operation = value["o"]?.string ?? lastOperation ?? "add"
         } else {
             guard let previous = lastPath else { throw DeltaError("a {\"v\": …} with no operation before it") }
             path = previous
-            operation = value["o"]?.string ?? lastOperation ?? "add"
         }
+        let operation = value["o"]?.string ?? lastOperation ?? "add"
         lastPath = path
         lastOperation = operation
         try Self.apply(operation, path: path, operand: operand, to: &document)

@@ -46,7 +46,7 @@ package struct CompletionConverter {
     package mutating func observe(_ document: JSONValue) -> [CompletionEvent] {
         if let id = document["conversation_id"]?.string { conversationID = id }
         if let error = document["error"], error.isNull == false {
-            siteError = error.string ?? error["message"]?.string ?? "the site reported an error"
+            siteError = error.siteErrorMessage
         }
         guard let message = document["message"], let kind = Self.kind(of: message) else { return [] }
         let id = message["id"]?.string
@@ -90,18 +90,5 @@ package struct CompletionConverter {
         sentBytes = bytes.count
         guard start != bytes.endIndex else { return nil }
         return String(text[start...])
-    }
-}
-
-extension JSONValue {
-    package var isNull: Bool {
-        if case .null = self { return true }
-        return false
-    }
-
-    /// The element of an array; nil for a missing element or a value that is no array.
-    package func element(_ index: Int) -> JSONValue? {
-        guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
-        return elements[index]
     }
 }

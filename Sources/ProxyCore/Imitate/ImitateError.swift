@@ -46,11 +46,10 @@ package struct ImitateError: Error, Equatable, Sendable {
 
     /// The body to send with `status`.
     package var json: String {
-        "{\"error\":{\"message\":\(Self.quoted(message)),\"type\":\(Self.quoted(type)),"
-            + "\"param\":\(param.map(Self.quoted) ?? "null"),\"code\":\(code.map(Self.quoted) ?? "null")}}"
+        "{\"error\":{\"message\":\(LocalResponse.jsonString(message)),\"type\":\(LocalResponse.jsonString(type)),"
+            + "\"param\":\(param.map(LocalResponse.jsonString) ?? "null"),\"code\":\(code.map(LocalResponse.jsonString) ?? "null")}}"
     }
 
-    private static func quoted(_ text: String) -> String { "\"" + LocalResponse.jsonEscaped(text) + "\"" }
 }
 
 extension ImitateError {

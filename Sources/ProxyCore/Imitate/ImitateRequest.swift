@@ -255,15 +255,3 @@ private func present(_ value: JSONValue?) -> JSONValue? {
     if case .null? = value { return nil }
     return value
 }
-
-private extension JSONValue {
-    var isObject: Bool {
-        if case .object = self { return true }
-        return false
-    }
-
-    var isEmptyArray: Bool {
-        if case .array(let elements) = self { return elements.isEmpty }
-        return false
-    }
-}

@@ -26,15 +26,15 @@ extension ImitateRequest {
     /// they are parameters for tests.
     package func conversationBody(historyEnabled: Bool, messageID: String = UUIDText.version4(),
                                   parentMessageID: String = UUIDText.version4()) -> [UInt8] {
-        let message = "{\"id\":\(Self.quoted(messageID)),\"author\":{\"role\":\"user\"},"
-            + "\"content\":{\"content_type\":\"text\",\"parts\":[\(Self.quoted(prompt))]},\"metadata\":{}}"
+        let message = "{\"id\":\(LocalResponse.jsonString(messageID)),\"author\":{\"role\":\"user\"},"
+            + "\"content\":{\"content_type\":\"text\",\"parts\":[\(LocalResponse.jsonString(prompt))]},\"metadata\":{}}"
         var members: [(String, String)] = [
-            ("action", Self.quoted("next")),
+            ("action", LocalResponse.jsonString("next")),
             ("messages", "[" + message + "]"),
-            ("parent_message_id", Self.quoted(parentMessageID)),
+            ("parent_message_id", LocalResponse.jsonString(parentMessageID)),
         ]
         members += Self.turnMembers(model: webModel, historyEnabled: historyEnabled)
-        if let thinkingEffort { members.append(("thinking_effort", Self.quoted(thinkingEffort))) }
+        if let thinkingEffort { members.append(("thinking_effort", LocalResponse.jsonString(thinkingEffort))) }
         return Self.object(members)
     }
 
@@ -43,9 +43,9 @@ extension ImitateRequest {
     package static func continuationBody(conversationID: String, lastAssistantMessageID: String, model: String,
                                          historyEnabled: Bool) -> [UInt8] {
         let members: [(String, String)] = [
-            ("action", quoted("continue")),
-            ("conversation_id", quoted(conversationID)),
-            ("parent_message_id", quoted(lastAssistantMessageID)),
+            ("action", LocalResponse.jsonString("continue")),
+            ("conversation_id", LocalResponse.jsonString(conversationID)),
+            ("parent_message_id", LocalResponse.jsonString(lastAssistantMessageID)),
         ]
         return object(members + turnMembers(model: model, historyEnabled: historyEnabled))
     }
@@ -54,9 +54,9 @@ extension ImitateRequest {
     /// for the delta stream, which costs the converter a message's text rather than the text per event.
     private static func turnMembers(model: String, historyEnabled: Bool) -> [(String, String)] {
         [
-            ("model", quoted(model)),
+            ("model", LocalResponse.jsonString(model)),
             ("timezone_offset_min", String(-ChatGPTSite.timeZoneOffsetMinutes)),
-            ("timezone", quoted(ChatGPTSite.timeZone)),
+            ("timezone", LocalResponse.jsonString(ChatGPTSite.timeZone)),
             ("history_and_training_disabled", historyEnabled ? "false" : "true"),
             ("conversation_mode", "{\"kind\":\"primary_assistant\"}"),
             ("system_hints", "[]"),
@@ -69,5 +69,4 @@ extension ImitateRequest {
         Array(("{" + members.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}").utf8)
     }
 
-    private static func quoted(_ text: String) -> String { "\"" + LocalResponse.jsonEscaped(text) + "\"" }
 }

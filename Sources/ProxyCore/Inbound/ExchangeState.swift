@@ -82,16 +82,8 @@ struct ExchangeState {
     /// the client got). The new call's answer has its own head: until it comes, HEADERS are its head,
     /// not trailers, and a failure of the call is answered, not cut. The handshake's time counts from now.
     mutating func continueTurn(now: UInt64) {
-        responseStarted = false
+        _ = start(.none, expectsContinue: false, now: now)
         preparing = true
-        body = .complete
-        bodyBytes = 0
-        bodyBytesSent = 0
-        placed = false
-        holdingUpstream = false
-        upstreamEnded = false
-        lastClientInput = now
-        lastUpstreamActivity = now
     }
 
     /// Nothing of this request reached the upstream but its head: it can go again elsewhere.

@@ -15,14 +15,12 @@ enum HTMLScan {
     /// An attribute of the first element named `element`: the build id of chatgpt.com's `<html data-build>`.
     static func attribute(_ name: String, ofFirst element: String, in bytes: [UInt8]) -> String? {
         var found: String?
-        var seen = false
         HTMLTag.scan(bytes) { tag in
             guard !tag.isEnd, tag.name == element else { return true }
-            seen = true
             found = tag.attribute(name)
             return false
         }
-        return seen ? found : nil
+        return found
     }
 
     /// The text inside the element with this `id`: tags stripped, references decoded, runs of

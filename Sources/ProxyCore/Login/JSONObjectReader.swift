@@ -31,6 +31,32 @@ package enum JSONValue {
         if case .number(let text) = self { return Double(text) }
         return nil
     }
+
+    package var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    var isObject: Bool {
+        if case .object = self { return true }
+        return false
+    }
+
+    var isEmptyArray: Bool {
+        if case .array(let elements) = self { return elements.isEmpty }
+        return false
+    }
+
+    /// The element of an array; nil for a missing element or a value that is no array.
+    package func element(_ index: Int) -> JSONValue? {
+        guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
+
+    /// The message of the site's `error` member: a string, or an object's `message`.
+    var siteErrorMessage: String {
+        string ?? self["message"]?.string ?? "an error without a message"
+    }
 }
 
 /// Reads JSON (RFC 8259) without Foundation: the whole text is validated, strings are unescaped
@@ -45,8 +71,8 @@ struct JSONObjectReader {
         read(bytes, keepDepth: .max)
     }
 
-    /// The whole text validated, with the values nested deeper than `keepDepth` (0: the top level's members)
-    /// checked but not kept (`.null`): a client's body of megabytes costs no tree of its values.
+    /// The whole text validated, with the values nested deeper than `keepDepth` (1: the top level's members are
+    /// kept, what they hold is not) checked but not kept (`.null`): a client's body of megabytes costs no tree.
     static func shallowValue(_ bytes: [UInt8], keepDepth: Int) -> JSONValue? {
         read(bytes, keepDepth: keepDepth)
     }
