@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Measures proxyd against nginx as a reverse proxy (and any --extra proxy) on one local TLS upstream,
-# proxyd once over HTTP/1.1 and once over HTTP/2 to it.
+# Measures proxyd against nginx and HAProxy as reverse proxies (and any --extra proxy) on one local TLS
+# upstream, proxyd and HAProxy once over HTTP/1.1 and once over HTTP/2 to it.
 # See Benchmarks/README.md for what each number means.
 set -euo pipefail
 
@@ -17,15 +17,18 @@ ACCESS_LOG=${ACCESS_LOG:-off}
 PROFILE=${PROFILE:-chrome}
 SETUP_REQUESTS=${SETUP_REQUESTS:-300}
 SETUP_DNS_TTL=${SETUP_DNS_TTL:-300}
-# Workers of each proxy (proxyd's PROXYD_WORKERS, nginx's worker_processes): per-worker figures divide by it.
+# Workers of each proxy (proxyd's PROXYD_WORKERS, nginx's worker_processes, HAProxy's nbthread): per-worker
+# figures divide by it.
 WORKERS=2
 
 usage() {
     cat <<'USAGE'
 usage: Benchmarks/run.sh [options]
-  --only LIST          proxies to start and measure, comma-separated: nginx, proxyd (both of the next two),
-                       proxyd-h1 (HTTP/1.1 upstream), proxyd-h2 (HTTP/2 upstream), proxyd-socks (HTTP/2
-                       upstream through a local microsocks), none (default nginx,proxyd,proxyd-socks)
+  --only LIST          proxies to start and measure, comma-separated: nginx, haproxy (both of the next two),
+                       haproxy-h1 (HTTP/1.1 upstream), haproxy-h2 (HTTP/2 upstream), proxyd (both of the
+                       next two), proxyd-h1 (HTTP/1.1 upstream), proxyd-h2 (HTTP/2 upstream), proxyd-socks
+                       (HTTP/2 upstream through a local microsocks), none
+                       (default nginx,haproxy,proxyd,proxyd-socks)
   --cases LIST         cases to run, comma-separated: json, sse, streams, setup (default json,sse); streams is
                        STREAMS concurrent slow SSE streams, about 4 s each (issue 3); setup is the time of each
                        stage of a new upstream connection, DNS cache cold and warm, direct and through
@@ -58,7 +61,7 @@ die() {
     exit 1
 }
 
-only=nginx,proxyd,proxyd-socks cases=json,sse extras=() upstream_port="" certs="" build=1 record=0 keep=0
+only=nginx,haproxy,proxyd,proxyd-socks cases=json,sse extras=() upstream_port="" certs="" build=1 record=0 keep=0
 proxyd_bin="" baseline_bin=""
 while (($#)); do
     case $1 in
@@ -78,8 +81,9 @@ while (($#)); do
     shift
 done
 for proxy in ${only//,/ }; do
-    [[ $proxy =~ ^(nginx|proxyd|proxyd-h1|proxyd-h2|proxyd-socks|none)$ ]] ||
-        die "--only: unknown proxy '$proxy' (nginx, proxyd, proxyd-h1, proxyd-h2, proxyd-socks, none)"
+    [[ $proxy =~ ^(nginx|haproxy|haproxy-h1|haproxy-h2|proxyd|proxyd-h1|proxyd-h2|proxyd-socks|none)$ ]] ||
+        die "--only: unknown proxy '$proxy' (nginx, haproxy, haproxy-h1, haproxy-h2, proxyd, proxyd-h1, proxyd-h2," \
+            "proxyd-socks, none)"
 done
 for case in ${cases//,/ }; do
     [[ $case =~ ^(json|sse|streams|setup)$ ]] || die "--cases: unknown case '$case' (json, sse, streams, setup)"
@@ -95,6 +99,7 @@ done
 [[ -z $baseline_bin ]] || baseline_bin=$(realpath "$baseline_bin")
 wants() { [[ ,$only, == *,$1,* ]]; }
 wants_proxyd() { wants proxyd || wants "proxyd-$1"; }
+wants_haproxy() { wants haproxy || wants "haproxy-$1"; }
 runs() { [[ ,$cases, == *,$1,* ]]; }
 
 source "$here/lib/processes.sh"
@@ -128,8 +133,12 @@ trap 'exit 130' INT TERM
 for tool in nginx wrk curl openssl python3; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
 done
+if wants_haproxy h1 || wants_haproxy h2; then
+    command -v haproxy >/dev/null || die "haproxy is not installed (scripts/install-deps --test)"
+fi
 
-# nginx preallocates its connections, so the quick cases keep nginx's usual 4096 per worker.
+# nginx preallocates its connections, so the quick cases keep nginx's usual 4096 per worker. HAProxy's
+# maxconn takes the same number.
 worker_connections=4096
 if runs streams; then
     command -v ss >/dev/null || die "ss (iproute2) is not installed; the streams case counts connections with it"
@@ -239,6 +248,25 @@ if needs_proxyd; then
             PROXYD_UPSTREAM_PROXY="socks5://127.0.0.1:$socks_port"
     fi
 fi
+# start_haproxy_proxy NAME UPSTREAM_PORT PROTOCOL UPSTREAM_LABEL: HAProxy (conf/haproxy.cfg.in) forwarding to
+# that upstream port, PROTOCOL its server options choosing the protocol, measured as a target.
+start_haproxy_proxy() {
+    local name=$1 up_port=$2 port dir=$work/$1
+    port=$(free_port)
+    fill_template "$here/conf/haproxy.cfg.in" "$dir/haproxy.cfg" "PORT=$port" "UPSTREAM_PORT=$up_port" "PROTOCOL=$3" \
+        "CERTS=$certs" "THREADS=$WORKERS" "MAXCONN=$worker_connections" "H2_STREAMS=$H2_STREAMS"
+    start_haproxy "$dir" || die "$name does not start"
+    wait_http "$name" "$started_pid" "http://127.0.0.1:$port/platform/v1/json" -H 'Authorization: Bearer x' ||
+        die "$name is not serving; see $dir/stdout.log"
+    haproxy_targets+=("$name=127.0.0.1:$port:$started_pid")
+    proxy_label[$name]=HAProxy upstream_label[$name]=$4 upstream_port_of[$name]=$up_port
+}
+# HAProxy over HTTP/1.1 to the HTTP/1.1-only port (as proxyd-h1), over HTTP/2 to the port that offers both.
+haproxy_targets=()
+if wants_haproxy h1; then start_haproxy_proxy haproxy-h1 "$upstream_h1_port" "alpn http/1.1" HTTP/1.1; fi
+if wants_haproxy h2; then start_haproxy_proxy haproxy-h2 "$upstream_port" "alpn h2 proto h2" HTTP/2; fi
+# Listed before proxyd, after nginx (below): the reference proxies first.
+targets=("${haproxy_targets[@]}" "${targets[@]}")
 if wants nginx; then
     port=$(free_port)
     nginx_conf "$here/conf/reverse-proxy.conf.in" "$work/nginx-proxy" "PORT=$port" "UPSTREAM_PORT=$upstream_port"
@@ -300,6 +328,9 @@ if ((record)); then
         echo "- machine: $(uname -srm), $(lscpu | sed -n 's/^Model name: *//p'), nproc $(nproc)"
         echo "- load average before the run: $load_before (other work on the machine inflates CPU per request)"
         echo "- commit: $commit; proxyd PROXYD_WORKERS=$WORKERS; nginx $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes $WORKERS"
+        if wants_haproxy h1 || wants_haproxy h2; then
+            echo "- HAProxy $(haproxy -v | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p'), nbthread $WORKERS, foreground (-db)"
+        fi
         if [[ -n $proxyd_bin ]]; then echo "- proxyd binary: $proxyd_bin (not this checkout's build)"; fi
         if [[ -n $baseline_bin ]]; then echo "- proxyd baseline binary: $baseline_bin"; fi
         if [[ -n $table ]]; then

@@ -88,3 +88,16 @@ start_nginx() {
     started_pid=$!
     remember "$started_pid"
 }
+
+# start_haproxy DIR: checks DIR/haproxy.cfg, then runs HAProxy in the foreground (-db: one process, its
+# threads doing the work, no master to fork workers) in a background job; sets started_pid to it.
+start_haproxy() {
+    local dir=$1
+    haproxy -c -q -f "$dir/haproxy.cfg" >"$dir/test.log" 2>&1 || {
+        cat "$dir/test.log" >&2
+        return 1
+    }
+    haproxy -db -f "$dir/haproxy.cfg" >"$dir/stdout.log" 2>&1 &
+    started_pid=$!
+    remember "$started_pid"
+}
