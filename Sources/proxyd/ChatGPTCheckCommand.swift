@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import ProxyCore
 
 /// `proxyd chatgpt-check`: the sentinel handshake of one turn against the configured ChatGPT upstream,
@@ -19,14 +19,13 @@ struct ChatGPTCheckCommand: ParsableCommand {
     func run() throws {
         let configuration: Configuration
         do {
-            let sources = [ProcessInfo.processInfo.environment, try ProxydCommand.readDotEnv(".env")]
-            configuration = try Configuration.load(Configuration.merge(sources))
+            configuration = try Configuration.fromProcess()
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            fputs("\(error)\n", stderr)
             throw ExitCode(2)
         }
         guard let token = Self.accessToken() else {
-            FileHandle.standardError.write(Data("no access token: set CHATGPT_ACCESS_TOKEN or write it to standard input\n".utf8))
+            fputs("no access token: set CHATGPT_ACCESS_TOKEN or write it to standard input\n", stderr)
             throw ExitCode(2)
         }
         let report = try ChatGPTCheck.run(configuration: configuration, authorization: token)
@@ -44,9 +43,9 @@ struct ChatGPTCheckCommand: ParsableCommand {
     }
 
     private static func accessToken() -> String? {
-        let fromEnvironment = ProcessInfo.processInfo.environment["CHATGPT_ACCESS_TOKEN"]
-        let text = fromEnvironment ?? readLine(strippingNewline: true)
-        guard let token = text?.trimmingCharacters(in: .whitespaces), !token.isEmpty else { return nil }
-        return token
+        let fromEnvironment = getenv("CHATGPT_ACCESS_TOKEN").map { String(cString: $0) }
+        guard let text = fromEnvironment ?? readLine(strippingNewline: true) else { return nil }
+        let token = text.trimmingBlanks()
+        return token.isEmpty ? nil : String(token)
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Glibc
 import ProxyCore
 
@@ -15,8 +14,9 @@ struct FingerprintCommand: ParsableCommand {
     var profile = "chrome"
 
     func run() throws {
-        let certificateFile = NSTemporaryDirectory() + "proxyd-fingerprint-\(getpid()).pem"
-        defer { try? FileManager.default.removeItem(atPath: certificateFile) }
+        let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        let certificateFile = directory + "/proxyd-fingerprint-\(getpid()).pem"
+        defer { unlink(certificateFile) }
         do {
             let capture = try CaptureListener(certificateFile: certificateFile)
             let proxydPort = try Self.freeLoopbackPort()
@@ -34,17 +34,26 @@ struct FingerprintCommand: ParsableCommand {
             defer { server.stop() }
 
             let captured = CaptureResult()
-            let thread = Thread { captured.set(Result { try capture.accept(timeoutMilliseconds: 10_000) }) }
-            thread.start()
-            let status = try Self.request(port: proxydPort)
-            let fingerprint = try captured.wait()
+            let thread = try startThread(detached: false) {
+                captured.result = Result { try capture.accept(timeoutMilliseconds: 10_000) }
+            }
+            // The capture's own timeout bounds the join, which also orders its write before the read below.
+            let status: String
+            do {
+                status = try Self.request(port: proxydPort)
+            } catch {
+                pthread_join(thread, nil)
+                throw error
+            }
+            pthread_join(thread, nil)
+            guard let fingerprint = try captured.result?.get() else { throw CommandError("no capture") }
             print(Self.table(profile: configuration.tlsProfile.rawValue, status: status, fingerprint))
         } catch let error as ConfigurationError {
             // As for serving: a bad setting is exit status 2.
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            fputs("\(error)\n", stderr)
             throw ExitCode(2)
         } catch {
-            FileHandle.standardError.write(Data("fingerprint: \(error)\n".utf8))
+            fputs("fingerprint: \(error)\n", stderr)
             throw ExitCode(1)
         }
     }
@@ -61,7 +70,7 @@ struct FingerprintCommand: ParsableCommand {
             ("headers", fingerprint.headerOrder.joined(separator: ",")),
             ("response", status),
         ]
-        return rows.map { $0.0.padding(toLength: 10, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
+        return rows.map { $0.0 + String(repeating: " ", count: max(10 - $0.0.count, 0)) + $0.1 }.joined(separator: "\n")
     }
 
     /// Sends the request through proxyd and returns the status line it answered with.
@@ -78,8 +87,8 @@ struct FingerprintCommand: ParsableCommand {
             }
         }
         guard connected else { throw CommandError("connect to proxyd: \(String(cString: strerror(errno)))") }
-        let request = Array("GET /chatgpt/backend-api/models HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
-            .appending("Authorization: Bearer fingerprint\r\nConnection: close\r\n\r\n").utf8)
+        let request = Array(("GET /chatgpt/backend-api/models HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+            + "Authorization: Bearer fingerprint\r\nConnection: close\r\n\r\n").utf8)
         guard send(fd, request, request.count, 0) == request.count else {
             throw CommandError("send to proxyd: \(String(cString: strerror(errno)))")
         }
@@ -116,22 +125,9 @@ struct FingerprintCommand: ParsableCommand {
     }
 }
 
-/// The capture thread's outcome, handed to the main thread.
+/// The capture thread's outcome, read by the main thread after joining it.
 private final class CaptureResult: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var result: Result<CapturedFingerprint, Error>?
-
-    func set(_ result: Result<CapturedFingerprint, Error>) {
-        self.result = result
-        done.signal()
-    }
-
-    /// The semaphore orders the write before this read. The capture's own timeouts bound the wait.
-    func wait() throws -> CapturedFingerprint {
-        done.wait()
-        guard let result else { throw CommandError("no capture") }
-        return try result.get()
-    }
+    var result: Result<CapturedFingerprint, Error>?
 }
 
 struct CommandError: Error, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import ProxyCore
 
 struct ProxydCommand: ParsableCommand {
@@ -81,10 +81,9 @@ struct ProxydCommand: ParsableCommand {
     func run() throws {
         let configuration: Configuration
         do {
-            let sources = [flagValues, ProcessInfo.processInfo.environment, try Self.readDotEnv(".env")]
-            configuration = try Configuration.load(Configuration.merge(sources))
+            configuration = try Configuration.fromProcess(flags: flagValues)
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            fputs("\(error)\n", stderr)
             throw ExitCode(2)
         }
         if check {
@@ -92,14 +91,5 @@ struct ProxydCommand: ParsableCommand {
             return
         }
         try Server(configuration: configuration).run()
-    }
-
-    /// A missing file is normal; an unreadable one is an error, since its settings would silently not apply.
-    static func readDotEnv(_ path: String) throws -> [String: String] {
-        guard FileManager.default.fileExists(atPath: path) else { return [:] }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError(setting: path, problem: "cannot be read as UTF-8 text")
-        }
-        return try DotEnv.parse(text, path: path)
     }
 }

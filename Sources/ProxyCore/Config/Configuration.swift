@@ -143,6 +143,11 @@ package struct Configuration: Sendable {
         )
     }
 
+    /// The configuration a command runs with: its flags, then the environment, then `.env` in the working directory.
+    package static func fromProcess(flags: [String: String] = [:]) throws -> Configuration {
+        try load(merge([flags, ProcessEnvironment.current(), DotEnv.read(".env")]))
+    }
+
     /// Combines sources given highest precedence first (flags, environment, .env file). Each setting comes whole
     /// from the first source that has it under its own name or an alias, so that `PORT` in the environment
     /// beats `PROXYD_LISTEN` in the file just as any environment value beats the file.

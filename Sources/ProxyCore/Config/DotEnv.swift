@@ -11,6 +11,21 @@ package struct DotEnvError: Error, Equatable, CustomStringConvertible {
 /// values optionally in single quotes (literal) or double quotes (`\"`, `\\`, `\n`, `\t` escapes).
 /// Nothing is interpolated: `$HOME` stays `$HOME`. A later line overrides an earlier one, as in a shell.
 package enum DotEnv {
+    /// A missing file is normal; an unreadable one is an error, since its settings would silently not apply.
+    package static func read(_ path: String) throws -> [String: String] {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileContents.read(path)
+        } catch {
+            if error.isMissing { return [:] }
+            throw ConfigurationError(setting: path, problem: "cannot be read: \(error.reason)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigurationError(setting: path, problem: "cannot be read as UTF-8 text")
+        }
+        return try parse(text, path: path)
+    }
+
     package static func parse(_ text: String, path: String = ".env") throws -> [String: String] {
         var result: [String: String] = [:]
         // CRLF is one Character in Swift, and `isNewline` covers it as well as LF.

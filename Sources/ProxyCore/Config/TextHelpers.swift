@@ -1,6 +1,6 @@
 extension StringProtocol where SubSequence == Substring {
     /// Spaces and tabs removed from both ends; settings tolerate them around values and list entries.
-    func trimmingBlanks() -> Substring {
+    package func trimmingBlanks() -> Substring {
         let s = self[...]
         let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let first = s.firstIndex(where: { !isBlank($0) }), let last = s.lastIndex(where: { !isBlank($0) })

@@ -173,21 +173,6 @@ struct TokenVocabulary: Sendable {
 
     /// The whole file, read once at startup.
     private static func read(_ path: String) throws(TokenizerError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText(errno)) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw .unreadable(path: path, reason: "not a regular file")
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw .unreadable(path: path, reason: n < 0 ? errnoText(errno) : "file shrank while read") }
-            filled += n
-        }
-        return bytes
+        do { return try FileContents.read(path) } catch { throw .unreadable(path: path, reason: error.reason) }
     }
 }

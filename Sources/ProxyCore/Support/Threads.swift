@@ -3,7 +3,7 @@ import Glibc
 /// Starts `body` on a new POSIX thread. Joinable threads are returned for `pthread_join`;
 /// detached ones clean up after themselves.
 @discardableResult
-func startThread(detached: Bool, _ body: @escaping () -> Void) throws -> pthread_t {
+package func startThread(detached: Bool, _ body: @escaping () -> Void) throws -> pthread_t {
     final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
