@@ -3,7 +3,7 @@
 # Benchmarks/against-fake.sh SWITCH FILTER (the test skips unless SWITCH=1) prints the lines it reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product proxyd
+bin=$(scripts/build-release)/proxyd
 swift build --build-tests
-env PROXYD_BINARY="$PWD/.build/release/proxyd" "$1=1" \
+env PROXYD_BINARY="$bin" "$1=1" \
     swift test --disable-swift-testing --skip-build --filter "$2" 2>&1 | grep -E "bench:|error|failed"

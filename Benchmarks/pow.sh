@@ -15,9 +15,9 @@ while (($#)); do
     esac
     shift
 done
-if ((build)); then swift build -c release --product PoWBench >&2; fi
+if ((build)); then scripts/build-release --product PoWBench >/dev/null; fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-tables=$("$(swift build -c release --show-bin-path)/PoWBench" "$seconds")
+tables=$("$(scripts/build-release --show-bin-path 2>/dev/null)/PoWBench" "$seconds")
 echo "$tables"
 if ((record)); then
     commit=$(git describe --always --dirty 2>/dev/null || echo unknown)

@@ -149,7 +149,7 @@ fi
 needs_proxyd() { wants_proxyd h1 || wants_proxyd h2 || wants proxyd-socks || runs setup; }
 if needs_proxyd && ((build)); then
     echo "building proxyd (release)" >&2
-    (cd "$root" && swift build -c release --product proxyd) >&2 || die "swift build -c release failed"
+    "$root/scripts/build-release" >/dev/null || die "scripts/build-release failed"
 fi
 
 certs=${certs:-$work/certs}
@@ -227,8 +227,8 @@ start_baseline() {
 # The proxies. proxyd starts first so a broken build fails the run before minutes of measuring.
 targets=()
 if needs_proxyd; then
-    bin=${proxyd_bin:-$(cd "$root" && swift build -c release --show-bin-path)/proxyd}
-    [[ -x $bin ]] || die "no proxyd binary at $bin (build it with swift build -c release, or run without --no-build)"
+    bin=${proxyd_bin:-$("$root/scripts/build-release" --show-bin-path 2>/dev/null)/proxyd}
+    [[ -x $bin ]] || die "no proxyd binary at $bin (build it with scripts/build-release, or run without --no-build)"
     if wants_proxyd h1; then
         start_proxyd proxyd-h1 "$upstream_h1_port" HTTP/1.1
         if [[ -n $baseline_bin ]]; then start_baseline baseline-h1 "$upstream_h1_port" HTTP/1.1; fi

@@ -9,16 +9,15 @@ if [[ $EUID -ne 0 ]]; then
     exit 1
 fi
 
-# Under sudo, build as the invoking user so that .build/ stays theirs.
+# Under sudo, build as the invoking user so that .build/ stays theirs. Prints the binary's directory.
 build() {
     if [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
-        sudo -u "$SUDO_USER" env "PATH=$PATH" swift build -c release --product proxyd "$@"
+        sudo -u "$SUDO_USER" env "PATH=$PATH" scripts/build-release "$@"
     else
-        swift build -c release --product proxyd "$@"
+        scripts/build-release "$@"
     fi
 }
-build
-bin_dir=$(build --show-bin-path)
+bin_dir=$(build)
 
 install -m 0755 "$bin_dir/proxyd" /usr/local/bin/proxyd
 install -m 0644 deploy/proxyd.service /etc/systemd/system/proxyd.service

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/../.."
 build=1
 if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
 iterations="${1:-10000}"
-if [[ $build == 1 ]]; then swift build -c release --product HotPathBench >/dev/null; fi
-bin="$(swift build -c release --show-bin-path)/HotPathBench"
+if [[ $build == 1 ]]; then scripts/build-release --product HotPathBench >/dev/null; fi
+bin="$(scripts/build-release --show-bin-path 2>/dev/null)/HotPathBench"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 # valgrind 3.19 gives up on the DWARF 5 that swiftc emits; the symbol table is all callgrind needs here.
