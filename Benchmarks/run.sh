@@ -188,7 +188,11 @@ launch_proxyd() {
     port=$(free_port)
     # The upstream is a file server, not chatgpt.com: conversations are relayed as sent. A baseline binary
     # older than the sentinel handshake refuses the setting's name, and relays anyway.
-    if "$bin" --help 2>/dev/null | grep -q PROXYD_CHATGPT_SENTINEL; then relay=(PROXYD_CHATGPT_SENTINEL=off); fi
+    # The help is read whole first: grep -q stops at its match, and under pipefail the help's SIGPIPE would
+    # then fail the test at random, leaving the handshake on (a 502 from the upstream's 404).
+    local help
+    help=$("$bin" --help 2>/dev/null || true)
+    if [[ $help == *PROXYD_CHATGPT_SENTINEL* ]]; then relay=(PROXYD_CHATGPT_SENTINEL=off); fi
     for var in $(compgen -e | grep -E '^(PROXYD_|GO_CHATGPT_API_)|^(PROXY|PORT)$' || true); do
         unset_env+=(-u "$var")
     done
