@@ -23,6 +23,8 @@ final class HTTP2Session {
     // Reused per request so building a HEADERS frame allocates nothing once warm.
     private var headerBytes: [UInt8] = []
     private var headerSpans: [(name: Range<Int>, value: Range<Int>)] = []
+    /// `headerSpans` as nghttp2 takes them, pointing into `headerBytes`; filled and used within one submit.
+    private var nva: [nghttp2_nv] = []
 
     var activeStreams: Int { streams.count }
 
@@ -102,13 +104,17 @@ final class HTTP2Session {
         }
         // Streams are looked up in `streams`; nghttp2's stream user data is not used.
         let id: Int32 = headerBytes.withUnsafeMutableBufferPointer { bytes in
-            var nva = headerSpans.map { span in
-                nghttp2_nv(name: bytes.baseAddress! + span.name.lowerBound, value: bytes.baseAddress! + span.value.lowerBound,
-                           namelen: span.name.count, valuelen: span.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            nva.removeAll(keepingCapacity: true)
+            for span in headerSpans {
+                nva.append(nghttp2_nv(name: bytes.baseAddress! + span.name.lowerBound,
+                                      value: bytes.baseAddress! + span.value.lowerBound,
+                                      namelen: span.name.count, valuelen: span.value.count,
+                                      flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
             }
+            let count = nva.count
             return withUnsafePointer(to: &priorityBuffer) { spec in
                 withUnsafePointer(to: &provider) { body in
-                    nghttp2_submit_request(session, priority == nil ? nil : spec, &nva, nva.count,
+                    nghttp2_submit_request(session, priority == nil ? nil : spec, &nva, count,
                                            hasBody ? body : nil, nil)
                 }
             }
