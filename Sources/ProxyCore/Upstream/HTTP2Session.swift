@@ -13,6 +13,9 @@ final class HTTP2Session {
     private var partialHeads: [Int32: ResponseHead] = [:]
     /// Trailer fields being received: HEADERS after the response head.
     private var partialTrailers: [Int32: [HTTPField]] = [:]
+    /// An emptied field array, kept from the last response head its user let go of, so the next head's
+    /// fields reuse its storage instead of growing a new array field by field.
+    private var spareFields: [HTTPField] = []
     /// Users that received a head or data in the current batch of reads, written out once at its end.
     private var touched: [UpstreamUser] = []
     /// Users whose queued request body nghttp2 took from while frames were produced.
@@ -263,7 +266,9 @@ final class HTTP2Session {
             if client.hasResponseHead {
                 me.partialTrailers[stream] = []
             } else {
-                me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: [],
+                var fields: [HTTPField] = []
+                swap(&fields, &me.spareFields)
+                me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: fields,
                                                        framing: .untilClose, keepAlive: true)
             }
         }
@@ -330,6 +335,9 @@ final class HTTP2Session {
             head.framing = .contentLength(length)
         }
         client.upstreamDidReceiveHead(head)
+        // Without a copy kept by the user, emptying it allocates nothing.
+        head.fields.removeAll(keepingCapacity: true)
+        spareFields = head.fields
     }
 
     private static let onData: nghttp2_on_data_chunk_recv_callback = { session, _, stream, data, length, userData in
