@@ -11,9 +11,9 @@ final class ClientConnection: EventHandler {
     private unowned let worker: Worker
     private let fd: Int32
     /// Written by the read loop only; consumed by the head parser, the exchange (body) and the login.
-    var input = IOBuffer()
+    var input: IOBuffer
     /// Written by local answers and the exchange (100 Continue, the response); drained by `writeOutput`.
-    var output = IOBuffer()
+    var output: IOBuffer
     private var readable = false
     /// The peer's FIN was reported: read to the end rather than trusting a short read.
     private var peerHungUp = false
@@ -33,6 +33,8 @@ final class ClientConnection: EventHandler {
     init(fd: Int32, worker: Worker) {
         self.fd = fd
         self.worker = worker
+        input = IOBuffer(pool: worker.buffers)
+        output = IOBuffer(pool: worker.buffers)
         server = HTTP1ServerState(now: worker.loop.now)
         let settings = worker.configuration
         timeouts = ClientTimeouts(idle: settings.idleTimeoutMs, head: settings.headerTimeoutMs,

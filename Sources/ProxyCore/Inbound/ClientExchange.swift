@@ -15,7 +15,7 @@ final class ClientExchange {
     private var chunkDecoder = ChunkedDecoder()
     /// Request body not yet taken by the upstream: decoded bytes waiting for nghttp2 to pull them under the
     /// server's window, or a turn's prepared body (sent as the upstream starts, over either protocol).
-    var bodyQueue = IOBuffer()
+    var bodyQueue: IOBuffer
     /// HTTP/2: response bytes taken but not acknowledged to the server until our output drains.
     private var unacknowledged = 0
     private var responseFraming = ClientFraming.asIs
@@ -33,6 +33,7 @@ final class ClientExchange {
     init(connection: ClientConnection, worker: Worker) {
         self.connection = connection
         self.worker = worker
+        bodyQueue = IOBuffer(pool: worker.buffers)
     }
 
     var isActive: Bool { request != nil }

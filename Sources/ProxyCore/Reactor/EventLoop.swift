@@ -12,6 +12,9 @@ final class EventLoop {
     private var timers = TimerHeap()
     private var running = false
     private var deferred: [EventHandler] = []
+    /// The batch `runDeferred` is running, swapped with `deferred` so that neither array is copied:
+    /// copying one that is then emptied would allocate a new one every loop turn.
+    private var deferredBatch: [EventHandler] = []
 
     /// Milliseconds on the monotonic clock, refreshed once per loop iteration.
     private(set) var now: UInt64
@@ -145,12 +148,12 @@ final class EventLoop {
     /// One batch per loop turn: work a handler defers again waits for the next turn, so sockets
     /// keep being polled even if some handler keeps asking.
     private func runDeferred() {
-        let batch = deferred
-        deferred.removeAll(keepingCapacity: true)
-        for handler in batch {
+        swap(&deferred, &deferredBatch)
+        for handler in deferredBatch {
             handler.deferredQueued = false
             handler.handleDeferred()
         }
+        deferredBatch.removeAll(keepingCapacity: true)
     }
 
     // MARK: cross-thread

@@ -3,16 +3,32 @@ import Glibc
 /// A byte buffer owned by one connection: bytes are appended at `writeIndex` and consumed from
 /// `readIndex`. Invariants: 0 <= readIndex <= writeIndex <= capacity; storage is allocated on first
 /// use, compacted before it grows, and freed by `release()` or deinit, so an idle connection holds
-/// no buffer memory. Noncopyable, so two owners can never free the same storage.
+/// no buffer memory. With a `BufferPool`, storage is taken from and given back to it instead (then it is
+/// at least a pool block). Noncopyable, so two owners can never free the same storage.
 package struct IOBuffer: ~Copyable {
     private var base: UnsafeMutableRawPointer?
     private(set) var capacity = 0
     private var readIndex = 0
     private var writeIndex = 0
+    private let pool: BufferPool?
 
-    package init() {}
+    package init() {
+        pool = nil
+    }
 
-    deinit { base?.deallocate() }
+    init(pool: BufferPool) {
+        self.pool = pool
+    }
+
+    deinit { if let base { Self.free(base, capacity: capacity, pool: pool) } }
+
+    private static func free(_ base: UnsafeMutableRawPointer, capacity: Int, pool: BufferPool?) {
+        if let pool, capacity == BufferPool.blockSize {
+            pool.give(base)
+        } else {
+            base.deallocate()
+        }
+    }
 
     package var readableCount: Int { writeIndex - readIndex }
     var isEmpty: Bool { writeIndex == readIndex }
@@ -94,7 +110,7 @@ package struct IOBuffer: ~Copyable {
     /// Frees the storage when nothing is unread, so idle connections cost no buffer memory.
     mutating func releaseIfEmpty() {
         guard isEmpty, let base else { return }
-        base.deallocate()
+        Self.free(base, capacity: capacity, pool: pool)
         self.base = nil
         capacity = 0
     }
@@ -115,11 +131,15 @@ package struct IOBuffer: ~Copyable {
             writeIndex = unread
             return
         }
-        var newCapacity = max(capacity, 4096)
+        var newCapacity = max(capacity, pool == nil ? 4096 : BufferPool.blockSize)
         while newCapacity - unread < minimum { newCapacity *= 2 }
-        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        let newBase = if let pool, newCapacity == BufferPool.blockSize {
+            pool.take()
+        } else {
+            UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        }
         if unread > 0 { newBase.copyMemory(from: base! + readIndex, byteCount: unread) }
-        base?.deallocate()
+        if let base { Self.free(base, capacity: capacity, pool: pool) }
         base = newBase
         capacity = newCapacity
         readIndex = 0

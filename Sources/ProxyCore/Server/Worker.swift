@@ -8,6 +8,8 @@ final class Worker {
     let tls: TLSContext
     let resolver: Resolver
     let pool = UpstreamPool()
+    /// Spare storage for the connections' buffers, so an exchange reuses the last one's.
+    let buffers = BufferPool()
     /// Which upstream proxies are up, and the policy that picks one per request.
     private(set) lazy var proxies = ProxySet(worker: self)
     let loginSlots: LoginSlots
@@ -38,7 +40,7 @@ final class Worker {
         loginSlots = LoginSlots(limit: configuration.maxLoginsPerWorker)
         router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
         resolver = try Resolver(loop: loop, overrides: resolveOverrides, configuration: configuration)
-        memoryTrim = MemoryTrim(loop: loop)
+        memoryTrim = MemoryTrim(loop: loop, buffers: buffers)
     }
 
     /// Runs the loop on the calling thread until `stop`.

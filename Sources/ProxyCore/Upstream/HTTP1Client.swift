@@ -15,7 +15,7 @@ final class HTTP1Client {
 
     private unowned let connection: UpstreamConnection
     /// Request bytes for the socket: the head, then the body in the request's framing.
-    var output = IOBuffer()
+    var output: IOBuffer
     /// The exchange's user; nil between exchanges.
     private(set) var user: UpstreamUser?
     private var phase = Phase.idle
@@ -34,6 +34,7 @@ final class HTTP1Client {
 
     init(connection: UpstreamConnection) {
         self.connection = connection
+        output = IOBuffer(pool: connection.worker.buffers)
     }
 
     var isIdle: Bool { user == nil }

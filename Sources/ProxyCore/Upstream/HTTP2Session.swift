@@ -13,6 +13,9 @@ final class HTTP2Session {
     private var partialHeads: [Int32: ResponseHead] = [:]
     /// Trailer fields being received: HEADERS after the response head.
     private var partialTrailers: [Int32: [HTTPField]] = [:]
+    /// An emptied field array, kept from the last response head its user let go of, so the next head's
+    /// fields reuse its storage instead of growing a new array field by field.
+    private var spareFields: [HTTPField] = []
     /// Users that received a head or data in the current batch of reads, written out once at its end.
     private var touched: [UpstreamUser] = []
     /// Users whose queued request body nghttp2 took from while frames were produced.
@@ -23,6 +26,8 @@ final class HTTP2Session {
     // Reused per request so building a HEADERS frame allocates nothing once warm.
     private var headerBytes: [UInt8] = []
     private var headerSpans: [(name: Range<Int>, value: Range<Int>)] = []
+    /// `headerSpans` as nghttp2 takes them, pointing into `headerBytes`; filled and used within one submit.
+    private var nva: [nghttp2_nv] = []
 
     var activeStreams: Int { streams.count }
 
@@ -102,13 +107,17 @@ final class HTTP2Session {
         }
         // Streams are looked up in `streams`; nghttp2's stream user data is not used.
         let id: Int32 = headerBytes.withUnsafeMutableBufferPointer { bytes in
-            var nva = headerSpans.map { span in
-                nghttp2_nv(name: bytes.baseAddress! + span.name.lowerBound, value: bytes.baseAddress! + span.value.lowerBound,
-                           namelen: span.name.count, valuelen: span.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            nva.removeAll(keepingCapacity: true)
+            for span in headerSpans {
+                nva.append(nghttp2_nv(name: bytes.baseAddress! + span.name.lowerBound,
+                                      value: bytes.baseAddress! + span.value.lowerBound,
+                                      namelen: span.name.count, valuelen: span.value.count,
+                                      flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
             }
+            let count = nva.count
             return withUnsafePointer(to: &priorityBuffer) { spec in
                 withUnsafePointer(to: &provider) { body in
-                    nghttp2_submit_request(session, priority == nil ? nil : spec, &nva, nva.count,
+                    nghttp2_submit_request(session, priority == nil ? nil : spec, &nva, count,
                                            hasBody ? body : nil, nil)
                 }
             }
@@ -257,7 +266,9 @@ final class HTTP2Session {
             if client.hasResponseHead {
                 me.partialTrailers[stream] = []
             } else {
-                me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: [],
+                var fields: [HTTPField] = []
+                swap(&fields, &me.spareFields)
+                me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: fields,
                                                        framing: .untilClose, keepAlive: true)
             }
         }
@@ -324,6 +335,9 @@ final class HTTP2Session {
             head.framing = .contentLength(length)
         }
         client.upstreamDidReceiveHead(head)
+        // Without a copy kept by the user, emptying it allocates nothing.
+        head.fields.removeAll(keepingCapacity: true)
+        spareFields = head.fields
     }
 
     private static let onData: nghttp2_on_data_chunk_recv_callback = { session, _, stream, data, length, userData in

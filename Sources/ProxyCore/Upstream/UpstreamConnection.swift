@@ -37,8 +37,8 @@ final class UpstreamConnection: EventHandler {
     var setupTimings = SetupTimings()
 
     /// HTTP/2 frames to send; HTTP/1.1 request bytes wait in `http1.output`.
-    private var output = IOBuffer()
-    private var input = IOBuffer()
+    private var output: IOBuffer
+    private var input: IOBuffer
     private var readable = false
     /// The peer's FIN or an error was reported: read to the end rather than trusting a short read,
     /// whose edge has already been consumed.
@@ -66,6 +66,8 @@ final class UpstreamConnection: EventHandler {
         self.origin = origin
         self.route = route
         self.worker = worker
+        output = IOBuffer(pool: worker.buffers)
+        input = IOBuffer(pool: worker.buffers)
     }
 
     var key: UpstreamPool.Key { UpstreamPool.Key(origin: origin, route: route) }

@@ -28,8 +28,15 @@ final class UpstreamPool {
     func connection(for origin: UpstreamOrigin, route: DialRoute, worker: Worker) -> UpstreamConnection {
         let key = Key(origin: origin, route: route)
         if let connection = shared[key]?.first(where: { $0.canTakeRequest }) { return connection }
-        while let connection = idle[key]?.popLast() {
-            if connection.isIdleHTTP1 { return connection }
+        // Moved out and put back rather than popped in place (idle[key]?.popLast()): Dictionary's modify
+        // accessor allocates its coroutine frames, three mallocs for every HTTP/1.1 request.
+        if var connections = idle.removeValue(forKey: key) {
+            var found: UpstreamConnection?
+            while found == nil, let connection = connections.popLast() {
+                if connection.isIdleHTTP1 { found = connection }
+            }
+            idle[key] = connections
+            if let found { return found }
         }
         let connection = UpstreamConnection(origin: origin, route: key.route, worker: worker)
         if origin.secure && !speaksHTTP1.contains(origin) {
