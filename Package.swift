@@ -52,6 +52,8 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]
         ),
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
+        // Recycled blocks for nghttp2's allocations, one pool per worker (Upstream/HTTP2Memory.swift).
+        .target(name: "CBlockPool"),
         // Two backends in one binary: OpenSSL for the `openssl` profile, BoringSSL (swift-nio-ssl's
         // copy, symbols prefixed so both link side by side) for the browser profiles.
         .target(
@@ -84,7 +86,8 @@ let package = Package(
             name: "ProxyCoreTests",
             // BoringSSL and the brotli encoder for a test server that honours ALPS and certificate compression.
             // zlib, zstd and the brotli encoder also encode the vectors of the content decoder's tests.
-            dependencies: ["ProxyCore", "CBrotliEncoder", "CZlib", "CZstd", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            // CBlockPool: the allocator's own tests.
+            dependencies: ["ProxyCore", "CBlockPool", "CBrotliEncoder", "CZlib", "CZstd", .product(name: "NIOSSL", package: "swift-nio-ssl")],
             // Fixtures are read by path (#filePath), not bundled.
             exclude: ["Fixtures"]
         ),
