@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "CProofOfWork", dependencies: ["COpenSSL"]),
         .target(
             name: "ProxyCore",
-            dependencies: ["CEpoll", "CTLSShim", "CNghttp2", "CAres", "CBrotli", "CZlib", "CZstd", "CProofOfWork"],
+            dependencies: ["CEpoll", "CBlockPool", "CTLSShim", "CNghttp2", "CAres", "CBrotli", "CZlib", "CZstd", "CProofOfWork"],
             // Run-time exclusivity checks cost 8-14 % of a small HTTP/2 request's CPU (RESULTS.md, issue 13). The
             // debug build the tests run keeps them, so an overlapping access still fails a test there.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]

@@ -8,6 +8,8 @@ final class Worker {
     let tls: TLSContext
     let resolver: Resolver
     let pool = UpstreamPool()
+    /// The heap of this worker's nghttp2 sessions.
+    let http2Memory = HTTP2Memory()
     /// Which upstream proxies are up, and the policy that picks one per request.
     private(set) lazy var proxies = ProxySet(worker: self)
     let loginSlots: LoginSlots
