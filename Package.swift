@@ -52,6 +52,8 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]
         ),
         .target(name: "CEpoll", cSettings: [.define("_GNU_SOURCE")]),
+        // Recycled blocks for nghttp2's allocations, one pool per worker (Upstream/HTTP2Memory.swift).
+        .target(name: "CBlockPool"),
         // Two backends in one binary: OpenSSL for the `openssl` profile, BoringSSL (swift-nio-ssl's
         // copy, symbols prefixed so both link side by side) for the browser profiles.
         .target(
@@ -64,7 +66,7 @@ let package = Package(
         .target(name: "CProofOfWork", dependencies: ["COpenSSL"]),
         .target(
             name: "ProxyCore",
-            dependencies: ["CEpoll", "CTLSShim", "CNghttp2", "CAres", "CBrotli", "CZlib", "CZstd", "CProofOfWork"],
+            dependencies: ["CEpoll", "CBlockPool", "CTLSShim", "CNghttp2", "CAres", "CBrotli", "CZlib", "CZstd", "CProofOfWork"],
             // Run-time exclusivity checks cost 8-14 % of a small HTTP/2 request's CPU (RESULTS.md, issue 13). The
             // debug build the tests run keeps them, so an overlapping access still fails a test there.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
@@ -84,7 +86,8 @@ let package = Package(
             name: "ProxyCoreTests",
             // BoringSSL and the brotli encoder for a test server that honours ALPS and certificate compression.
             // zlib, zstd and the brotli encoder also encode the vectors of the content decoder's tests.
-            dependencies: ["ProxyCore", "CBrotliEncoder", "CZlib", "CZstd", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            // CBlockPool: the allocator's own tests.
+            dependencies: ["ProxyCore", "CBlockPool", "CBrotliEncoder", "CZlib", "CZstd", .product(name: "NIOSSL", package: "swift-nio-ssl")],
             // Fixtures are read by path (#filePath), not bundled.
             exclude: ["Fixtures"]
         ),

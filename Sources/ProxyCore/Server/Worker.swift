@@ -10,6 +10,8 @@ final class Worker {
     let pool = UpstreamPool()
     /// Spare storage for the connections' buffers, so an exchange reuses the last one's.
     let buffers = BufferPool()
+    /// The heap of this worker's nghttp2 sessions.
+    let http2Memory = HTTP2Memory()
     /// Which upstream proxies are up, and the policy that picks one per request.
     private(set) lazy var proxies = ProxySet(worker: self)
     let loginSlots: LoginSlots

@@ -57,6 +57,7 @@ final class HTTP2Session {
         self.connection = connection
         self.priority = profile.http2.priority
         self.pseudoHeaderOrder = profile.http2.pseudoHeaderOrder
+        memory = connection.worker.http2Memory
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw ProxyError(502, "nghttp2: out of memory") }
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -75,7 +76,8 @@ final class HTTP2Session {
         nghttp2_option_set_peer_max_concurrent_streams(options, 100)
 
         let me = Unmanaged.passUnretained(self).toOpaque()
-        guard nghttp2_session_client_new2(&session, callbacks, me, options) == 0 else {
+        var allocator = memory.allocator
+        guard nghttp2_session_client_new3(&session, callbacks, me, options, &allocator) == 0 else {
             throw ProxyError(502, "nghttp2: cannot create a session")
         }
         var entries = profile.http2.settings.map { nghttp2_settings_entry(settings_id: $0.id, value: $0.value) }
@@ -85,6 +87,8 @@ final class HTTP2Session {
 
     private let priority: (weight: Int32, exclusive: Bool)?
     private let pseudoHeaderOrder: [HTTP2Profile.PseudoHeader]
+    /// Where nghttp2 allocates; held so that it outlives the session (released after deinit's delete).
+    private let memory: HTTP2Memory
 
     deinit {
         nghttp2_session_del(session)
