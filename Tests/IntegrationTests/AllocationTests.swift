@@ -9,11 +9,11 @@ import XCTest
 final class AllocationTests: HTTP2TestCase {
     /// Most allocations one small GET may cost, through a warm keep-alive client connection and a warm pooled
     /// upstream connection (HTTP/2: one stream; HTTP/1.1: one exchange), with half an allocation of slack for
-    /// the loop's own timers, so one more malloc per request fails. Measured 2026-12-07 against these fixtures:
-    /// 23.7 and 17.0 (against nginx, whose answer has more header fields: 29.1 and 16.7). Lower them as the hot
-    /// path sheds allocations; raising one needs a reason in the commit that does it.
-    static let budgetHTTP2 = 24.5
-    static let budgetHTTP1 = 17.5
+    /// the loop's own timers, so one more malloc per request fails. Measured 2026-12-08 against these fixtures:
+    /// 8.0 and 4.0 (against nginx over TLS: 14.0 and 2.0). Lower them as the hot path sheds allocations; raising
+    /// one needs a reason in the commit that does it.
+    static let budgetHTTP2 = 8.5
+    static let budgetHTTP1 = 4.5
 
     private static let requests = 1000
 
