@@ -14,8 +14,16 @@ private let crlfcrlf: [UInt8] = [13, 10, 13, 10]
 
 func fuzzTarget(_ input: UnsafeRawBufferPointer) {
     var random = SeededGenerator(hashing: input)
+    // Two slots, so that names and values collide; made per input, so that each run depends on its input only.
+    let strings = FieldStringCache(slotCount: 2)
+    var spare: [HTTPField] = []
     for parser in parsers {
         let whole = checkIncrementalHead(input, &random) { parser.parse($0, searchFrom: $1) }
+        // The cache (missing, then hitting) and the spare array change nothing in the answer.
+        for round in 0..<2 {
+            let cached = parser.parse(input, reusing: &spare, strings: strings)
+            invariant(cached == whole, "with the string cache, round \(round): \(cached), without: \(whole)")
+        }
         switch whole {
         case .complete(let head, let length):
             invariant(length <= parser.limits.maxHeadBytes, "head of \(length) bytes over \(parser.limits.maxHeadBytes)")

@@ -7,12 +7,20 @@ private let methods = ["GET", "HEAD", "CONNECT"]
 
 func fuzzTarget(_ input: UnsafeRawBufferPointer) {
     var random = SeededGenerator(hashing: input)
+    // As in the RequestHead target: few slots, made per input.
+    let strings = FieldStringCache(slotCount: 2)
+    var spare: [HTTPField] = []
     for parser in parsers {
         // How the bytes arrive is checked for one method (drawn per input); the method only decides framing.
         let dribbled = methods.randomElement(using: &random)!
         checkIncrementalHead(input, &random) { parser.parse($0, requestMethod: dribbled, searchFrom: $1) }
         for method in methods {
-            guard case .complete(let head, let length) = parser.parse(input, requestMethod: method) else { continue }
+            let whole = parser.parse(input, requestMethod: method)
+            for round in 0..<2 {
+                let cached = parser.parse(input, requestMethod: method, reusing: &spare, strings: strings)
+                invariant(cached == whole, "with the string cache, round \(round): \(cached), without: \(whole)")
+            }
+            guard case .complete(let head, let length) = whole else { continue }
             invariant(length <= parser.maxHeadBytes, "head of \(length) bytes over \(parser.maxHeadBytes)")
             // The head ends with an empty line: LF LF or LF CR LF.
             invariant(input[length - 1] == 10 && (input[length - 2] == 10

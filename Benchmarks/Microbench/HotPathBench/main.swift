@@ -42,19 +42,29 @@ func measure(iterations: Int, request: UnsafeRawBufferPointer, response: UnsafeR
              router: Router, plan: HeaderPlan?) -> Int {
     let requestParser = RequestHeadParser()
     let responseParser = ResponseHeadParser()
+    // As a worker parses: long strings from its cache, each head's fields in the last finished head's array.
+    let strings = FieldStringCache()
+    var spareRequestFields: [HTTPField] = []
+    var spareResponseFields: [HTTPField] = []
     var toUpstream = IOBuffer()
     var toClient = IOBuffer()
     var written = 0
     for _ in 0..<iterations {
-        guard case .complete(let head, _) = requestParser.parse(request),
+        guard case .complete(var head, _) = requestParser.parse(request, reusing: &spareRequestFields,
+                                                                strings: strings),
               case .forward(let forward) = router.route(method: head.method, target: head.target),
               head.value(of: "authorization") != nil else { fatalError("request not forwarded") }
         UpstreamRequestHead.write(head, method: forward.method, target: forward.target, origin: forward.origin,
                                   plan: plan, into: &toUpstream)
-        guard case .complete(let response, _) = responseParser.parse(response, requestMethod: forward.method)
+        guard case .complete(var response, _) = responseParser.parse(response, requestMethod: forward.method,
+                                                                     reusing: &spareResponseFields, strings: strings)
         else { fatalError("response not parsed") }
         _ = ClientResponseHead.write(response, clientMinorVersion: head.minorVersion, keepAlive: head.keepAlive,
                                      into: &toClient)
+        swap(&head.fields, &spareRequestFields)
+        spareRequestFields.removeAll(keepingCapacity: true)
+        swap(&response.fields, &spareResponseFields)
+        spareResponseFields.removeAll(keepingCapacity: true)
         written &+= toUpstream.readableCount &+ toClient.readableCount
         toUpstream.consume(toUpstream.readableCount)
         toClient.consume(toClient.readableCount)

@@ -35,6 +35,15 @@ package struct RequestHeadParser: Sendable {
     }
 
     package func parse(_ bytes: UnsafeRawBufferPointer, searchFrom: Int = 0) -> Result {
+        var noSpare: [HTTPField] = []
+        return parse(bytes, searchFrom: searchFrom, reusing: &noSpare, strings: nil)
+    }
+
+    /// `parse`, a complete head's fields taking the storage of `spareFields` (an emptied array: a caller that
+    /// hands back each finished head's array parses without allocating one) and its long strings from
+    /// `strings`. The answer is the same as without them.
+    package func parse(_ bytes: UnsafeRawBufferPointer, searchFrom: Int = 0, reusing spareFields: inout [HTTPField],
+                       strings: FieldStringCache?) -> Result {
         let count = bytes.count
         // RFC 9112 section 2.2: ignore one empty line before the request line (stray CRLF after a body).
         let lead = count >= 2 && bytes[0] == HTTPSyntax.cr && bytes[1] == HTTPSyntax.lf ? 2 : 0
@@ -50,7 +59,7 @@ package struct RequestHeadParser: Sendable {
         while let i = HTTPSyntax.firstLF(bytes, from: from, end: scanEnd) {
             guard i > 0, bytes[i - 1] == HTTPSyntax.cr else { return Self.bad("bare LF line ending") }
             if i - 3 >= lead, bytes[i - 2] == HTTPSyntax.lf, bytes[i - 3] == HTTPSyntax.cr {
-                return parseHead(bytes, from: lead, length: i + 1)
+                return parseHead(bytes, from: lead, length: i + 1, reusing: &spareFields, strings: strings)
             }
             from = i + 1
         }
@@ -76,17 +85,19 @@ package struct RequestHeadParser: Sendable {
     }
 
     /// `bytes[from..<length]` is a request line and field lines, each ending in CRLF, then an empty line.
-    private func parseHead(_ b: UnsafeRawBufferPointer, from: Int, length: Int) -> Result {
+    private func parseHead(_ b: UnsafeRawBufferPointer, from: Int, length: Int, reusing spareFields: inout [HTTPField],
+                           strings: FieldStringCache?) -> Result {
         guard let lineLF = HTTPSyntax.firstLF(b, from: from, end: length), lineLF > from,
               b[lineLF - 1] == HTTPSyntax.cr else { return Self.bad("malformed request line") }
         if lineLF - 1 - from > limits.maxRequestLine { return Self.requestLineTooLong }
         let line: RequestLine
-        switch RequestLine.parse(b, from..<(lineLF - 1)) {
+        switch RequestLine.parse(b, from..<(lineLF - 1), strings: strings) {
         case .success(let parsed): line = parsed
         case .failure(let error): return .invalid(error)
         }
 
         var fields: [HTTPField] = []
+        swap(&fields, &spareFields)
         fields.reserveCapacity(Self.typicalFieldCount)
         var semantics = RequestFieldSemantics()
         var pos = lineLF + 1
@@ -112,11 +123,12 @@ package struct RequestHeadParser: Sendable {
             let valueBytes = UnsafeRawBufferPointer(rebasing: b[parsed.value])
             // Validating is much slower than decoding, and ASCII needs no validation.
             guard let value = parsed.valueIsASCII
-                ? String(decoding: valueBytes, as: UTF8.self) : String(validating: valueBytes, as: UTF8.self)
+                ? FieldStringCache.value(valueBytes, name: nameBytes, from: strings)
+                : String(validating: valueBytes, as: UTF8.self)
             else { return Self.bad("header value is not valid UTF-8") }
             let known = FieldName(nameBytes)
             if let error = semantics.add(known, name: nameBytes, value: valueBytes) { return .invalid(error) }
-            fields.append(HTTPField(String(decoding: nameBytes, as: UTF8.self), value, known: known))
+            fields.append(HTTPField(FieldStringCache.string(nameBytes, from: strings), value, known: known))
             pos = lf + 1
         }
 

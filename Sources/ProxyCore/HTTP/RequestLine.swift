@@ -5,7 +5,8 @@ struct RequestLine {
     var target: String
     var minorVersion: Int
 
-    static func parse(_ b: UnsafeRawBufferPointer, _ line: Range<Int>) -> Swift.Result<RequestLine, ProxyError> {
+    static func parse(_ b: UnsafeRawBufferPointer, _ line: Range<Int>, strings: FieldStringCache?)
+        -> Swift.Result<RequestLine, ProxyError> {
         func bad(_ message: String) -> Swift.Result<RequestLine, ProxyError> {
             .failure(ProxyError(400, "invalid request: " + message))
         }
@@ -36,7 +37,7 @@ struct RequestLine {
             // '#' cannot occur in a request target; everything else visible is the upstream's business.
             guard c >= 0x21, c <= 0x7E, c != 0x23 else { return bad("invalid character in request target") }
         }
-        switch originForm(b, targetRange) {
+        switch originForm(b, targetRange, strings: strings) {
         case .success(let target):
             return .success(RequestLine(method: method, target: target, minorVersion: minorVersion))
         case .failure(let error):
@@ -56,9 +57,15 @@ struct RequestLine {
 
     /// Origin-form as is; absolute-form `http(s)://authority/path?query` reduced to `/path?query`
     /// (RFC 9112 section 3.2.2); asterisk- and authority-form are not for this server.
-    private static func originForm(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> Swift.Result<String, ProxyError> {
+    private static func originForm(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, strings: FieldStringCache?)
+        -> Swift.Result<String, ProxyError> {
+        if b[r.lowerBound] == UInt8(ascii: "/") {
+            let target = UnsafeRawBufferPointer(rebasing: b[r])
+            // A query may carry credentials (API keys, signed URLs), which the cache would keep after the request.
+            let cache = strings == nil || target.contains(UInt8(ascii: "?")) ? nil : strings
+            return .success(FieldStringCache.string(target, from: cache))
+        }
         let text = HTTPSyntax.string(b, r)
-        if text.hasPrefix("/") { return .success(text) }
         if text == "*" { return .failure(ProxyError(400, "invalid request: asterisk-form target not supported")) }
         let lowered = text.lowercased()
         let schemeLength = lowered.hasPrefix("http://") ? 7 : lowered.hasPrefix("https://") ? 8 : 0

@@ -15,12 +15,20 @@ package struct ResponseHeadParser: Sendable {
     }
 
     package func parse(_ bytes: UnsafeRawBufferPointer, requestMethod: String, searchFrom: Int = 0) -> Result {
+        var noSpare: [HTTPField] = []
+        return parse(bytes, requestMethod: requestMethod, searchFrom: searchFrom, reusing: &noSpare, strings: nil)
+    }
+
+    /// `parse` with a spare field array and a string cache, as `RequestHeadParser.parse(_:searchFrom:reusing:strings:)`.
+    package func parse(_ bytes: UnsafeRawBufferPointer, requestMethod: String, searchFrom: Int = 0,
+                       reusing spareFields: inout [HTTPField], strings: FieldStringCache?) -> Result {
         let scanEnd = min(bytes.count, maxHeadBytes)
         var from = max(searchFrom, 1)
         while let i = HTTPSyntax.firstLF(bytes, from: from, end: scanEnd) {
             let previous = bytes[i - 1]
             if previous == HTTPSyntax.lf || (previous == HTTPSyntax.cr && i >= 2 && bytes[i - 2] == HTTPSyntax.lf) {
-                return parseHead(bytes, length: i + 1, requestMethod: requestMethod)
+                return parseHead(bytes, length: i + 1, requestMethod: requestMethod, reusing: &spareFields,
+                                 strings: strings)
             }
             from = i + 1
         }
@@ -31,7 +39,8 @@ package struct ResponseHeadParser: Sendable {
     private static func bad(_ message: String) -> Result { .invalid("invalid response: " + message) }
 
     /// `bytes[0..<length]` is a status line and field lines, each ending in LF or CRLF, then an empty line.
-    private func parseHead(_ b: UnsafeRawBufferPointer, length: Int, requestMethod: String) -> Result {
+    private func parseHead(_ b: UnsafeRawBufferPointer, length: Int, requestMethod: String,
+                           reusing spareFields: inout [HTTPField], strings: FieldStringCache?) -> Result {
         var pos = 0
         /// The next line without its terminator, nil at the empty line that ends the head.
         func nextLine() -> Range<Int>? {
@@ -48,6 +57,7 @@ package struct ResponseHeadParser: Sendable {
         case .failure(let failure): return Self.bad(failure.message)
         }
         var fields: [HTTPField] = []
+        swap(&fields, &spareFields)
         fields.reserveCapacity(RequestHeadParser.typicalFieldCount)
         while let line = nextLine() {
             if HTTPSyntax.isWhitespace(b[line.lowerBound]) {
@@ -67,8 +77,9 @@ package struct ResponseHeadParser: Sendable {
             }
             switch FieldLine.parse(b, line) {
             case .success(let f):
-                fields.append(HTTPField(HTTPSyntax.string(b, f.name), HTTPSyntax.string(b, f.value),
-                                        known: FieldName(UnsafeRawBufferPointer(rebasing: b[f.name]))))
+                let name = UnsafeRawBufferPointer(rebasing: b[f.name])
+                let value = FieldStringCache.value(UnsafeRawBufferPointer(rebasing: b[f.value]), name: name, from: strings)
+                fields.append(HTTPField(FieldStringCache.string(name, from: strings), value, known: FieldName(name)))
             case .failure(let failure):
                 return Self.bad(failure.message)
             }

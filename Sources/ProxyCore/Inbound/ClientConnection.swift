@@ -7,6 +7,8 @@ import Glibc
 /// decisions (phase, keep-alive, which timer) are `HTTP1ServerState`'s.
 final class ClientConnection: EventHandler {
     private static let readSize = 16 * 1024
+    /// Twice what browsers send: the largest field array kept for the next request.
+    private static let spareFieldsCapacity = 32
 
     private unowned let worker: Worker
     private let fd: Int32
@@ -24,6 +26,8 @@ final class ClientConnection: EventHandler {
     private var log: AccessLogLine
     /// The request being answered, for the access log and local answers' HTTP version.
     private var request: RequestHead?
+    /// The last answered request's field array, emptied, for the next head's fields.
+    private var spareFields: [HTTPField] = []
     /// The status of the answer to `request`, for the access log.
     var responseStatus = 0
     /// Made on the first forwarded request and reused for the rest.
@@ -182,7 +186,8 @@ final class ClientConnection: EventHandler {
             }
             // Pipelined requests wait while our answers to earlier ones are not read; the drain resumes them.
             if output.readableCount >= Backpressure.highWater { return }
-            switch worker.requestParser.parse(input.readable, searchFrom: headScanned) {
+            switch worker.requestParser.parse(input.readable, searchFrom: headScanned, reusing: &spareFields,
+                                              strings: worker.fieldStrings) {
             case .incomplete(let scanned):
                 headScanned = scanned
                 server.headIncomplete(now: worker.loop.now)
@@ -297,7 +302,12 @@ final class ClientConnection: EventHandler {
 
     private func finishAnswer(keepAlive: Bool) {
         log.log(request, status: responseStatus, now: worker.loop.now)
-        request = nil
+        // The exchange let go of its copy before ending, so emptying the only reference allocates nothing. An
+        // outsized head's array is not worth holding while the connection waits, perhaps long, for the next.
+        if var answered = request.take(), answered.fields.capacity <= Self.spareFieldsCapacity {
+            swap(&answered.fields, &spareFields)
+            spareFields.removeAll(keepingCapacity: true)
+        }
         if server.answered(keepAlive: keepAlive, now: worker.loop.now) == .processInput {
             worker.loop.runSoon(self)  // pipelined requests go on
         }

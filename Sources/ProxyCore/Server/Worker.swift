@@ -19,6 +19,8 @@ final class Worker {
     private(set) lazy var chatgpt = ChatGPTState(configuration: configuration, loop: loop)
     let requestParser = RequestHeadParser()
     let responseParser = ResponseHeadParser()
+    /// The long field strings and request targets the parsers and HTTP/2 sessions made last, for reuse.
+    let fieldStrings = FieldStringCache()
     /// How upstream requests present themselves (HTTP/2 preface, header order and identity).
     let profile: BrowserProfile
     /// The o200k_base tokenizer /imitate/v1 counts with; shared read-only by all workers.

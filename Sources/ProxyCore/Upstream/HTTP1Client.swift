@@ -24,6 +24,8 @@ final class HTTP1Client {
     private var requestMethod = "GET"
     private var responseKeepAlive = false
     private var headScanned = 0
+    /// The last response head's field array, emptied, for the next head's fields.
+    private var spareFields: [HTTPField] = []
     private var chunked = ChunkedDecoder()
     /// Some response byte arrived: a failure now cannot be retried elsewhere.
     private(set) var receivedResponseBytes = false
@@ -110,17 +112,23 @@ final class HTTP1Client {
                 return
             case .head:
                 receivedResponseBytes = true
-                switch connection.worker.responseParser.parse(input.readable, requestMethod: requestMethod,
-                                                              searchFrom: headScanned) {
+                let worker = connection.worker
+                switch worker.responseParser.parse(input.readable, requestMethod: requestMethod, searchFrom: headScanned,
+                                                   reusing: &spareFields, strings: worker.fieldStrings) {
                 case .incomplete(let scanned):
                     headScanned = scanned
                     return
                 case .invalid(let reason):
                     connection.fail(ProxyError(502, "upstream protocol error from \(connection.origin.authority): \(reason)"))
                     return
-                case .complete(let head, let length):
+                case .complete(var head, let length):
                     input.consume(length)
                     headScanned = 0
+                    // The user does not keep the head: its emptied array takes the next head's fields.
+                    defer {
+                        swap(&head.fields, &spareFields)
+                        spareFields.removeAll(keepingCapacity: true)
+                    }
                     if head.status >= 100 && head.status < 200 {
                         // Interim answers (100 Continue, 103 Early Hints) are not relayed.
                         guard head.status != 101 else {

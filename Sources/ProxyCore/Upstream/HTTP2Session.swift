@@ -296,8 +296,11 @@ final class HTTP2Session {
             }
             return 0
         }
-        me.partialHeads[stream]!.fields.append(HTTPField(String(decoding: nameBytes, as: UTF8.self),
-                                                         String(decoding: valueBytes, as: UTF8.self)))
+        // Long names and values repeat from one response to the next: the worker's cache has their strings.
+        let strings = me.connection.worker.fieldStrings
+        let rawName = UnsafeRawBufferPointer(nameBytes)
+        let value = strings.value(UnsafeRawBufferPointer(valueBytes), name: rawName)
+        me.partialHeads[stream]!.fields.append(HTTPField(strings.string(rawName), value))
         return 0
     }
 
