@@ -13,16 +13,14 @@ final class ClientExchange {
     var request: RequestHead?
     var forward: Forward?
     private var chunkDecoder = ChunkedDecoder()
-    /// Request body not yet taken by the upstream: decoded bytes waiting for nghttp2 to pull them under the
-    /// server's window, or a turn's prepared body (sent as the upstream starts, over either protocol).
+    /// Request body the upstream has not taken: for nghttp2 to pull under the window, or a turn's prepared body.
     var bodyQueue: IOBuffer
     /// HTTP/2: response bytes taken but not acknowledged to the server until our output drains.
     private var unacknowledged = 0
     private var responseFraming = ClientFraming.asIs
     /// HTTP/2 trailer fields, for the last chunk of a chunked response (other framings have no place for them).
     private var trailers: [HTTPField] = []
-    /// Set when the response's content coding is removed on the way; while coded bytes wait in it, the
-    /// upstream stays paused (HTTP/2: unacknowledged).
+    /// Set when the response's content coding is removed; while coded bytes wait, the upstream stays paused.
     private var coded: CodedBody?
     /// A conversation turn's part of the request, if it is one; an /imitate/v1 call's, which gets the answer.
     var turn = ClientTurn()
