@@ -51,7 +51,7 @@ int cepoll_eventfd_drain(int fd) {
     return read(fd, &v, sizeof v) == sizeof v ? 0 : -1;
 }
 
-int cepoll_listen(const char *host, uint16_t port, int backlog) {
+int cepoll_listen(const char *host, uint16_t port, int backlog, int reuse_port) {
     struct sockaddr_storage ss;
     socklen_t len;
     memset(&ss, 0, sizeof ss);
@@ -73,7 +73,7 @@ int cepoll_listen(const char *host, uint16_t port, int backlog) {
     if (fd < 0) return -1;
     int one = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
+        (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) ||
         bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0) {
         int saved = errno;
         close(fd);
@@ -132,6 +132,12 @@ uint64_t cepoll_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t cepoll_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 int cepoll_errno(void) { return errno; }

@@ -32,9 +32,10 @@ int cepoll_eventfd_signal(int fd);
 /// Reads and clears the counter; returns 0 or -1 (EAGAIN when nothing was signalled).
 int cepoll_eventfd_drain(int fd);
 
-/// A non-blocking TCP listener on a numeric address with SO_REUSEADDR and SO_REUSEPORT,
-/// so every worker owns its own accept queue. Returns the fd or -1 with errno.
-int cepoll_listen(const char *host, uint16_t port, int backlog);
+/// A non-blocking TCP listener on a numeric address with SO_REUSEADDR; with reuse_port also SO_REUSEPORT,
+/// so every worker owns its own accept queue. Without it the bind fails on a port such listeners hold,
+/// rather than sharing their connections. Returns the fd or -1 with errno.
+int cepoll_listen(const char *host, uint16_t port, int backlog, int reuse_port);
 /// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC; also sets TCP_NODELAY.
 int cepoll_accept(int listen_fd);
 /// The bound port of a socket (for port 0 listeners), or -1.
@@ -48,6 +49,8 @@ int cepoll_socket_error(int fd);
 
 /// Monotonic milliseconds.
 uint64_t cepoll_now_ms(void);
+/// Monotonic nanoseconds, the same clock.
+uint64_t cepoll_now_ns(void);
 int cepoll_errno(void);
 
 /// glibc's malloc_trim(0) (<malloc.h> is not in Swift's Glibc module): every arena gives its free

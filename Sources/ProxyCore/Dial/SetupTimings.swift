@@ -1,45 +1,57 @@
 import Glibc
 
-/// Where a new upstream connection's setup spent its time (DNS, TCP, proxy handshake, TLS), for one debug
-/// log line that operators and `Benchmarks/run.sh --cases setup` read. The clock is read only while debug
-/// logging is on; otherwise every figure stays zero and nothing is printed.
+/// Where a new upstream connection's setup spent its time (DNS, TCP, proxy handshake, TLS): the metrics'
+/// connect-stage histograms, and one debug log line that operators and `Benchmarks/run.sh --cases setup` read.
+/// The clock is read once per stage, a handful of times per new connection and never per request.
 struct SetupTimings {
-    enum Stage {
+    enum Stage: Int, CaseIterable {
         case dns, tcp, proxy, tls
     }
 
-    private let enabled: Bool
     /// Nanoseconds on the monotonic clock at the end of the last stage: `loop.now` counts whole
     /// milliseconds, too coarse for loopback stages.
-    private var mark: UInt64 = 0
-    private var dns: UInt64 = 0, tcp: UInt64 = 0, proxy: UInt64 = 0, tls: UInt64 = 0
-    private var ended: (proxy: Bool, tls: Bool) = (false, false)
+    private var mark: UInt64
+    /// Nanoseconds per stage, by `Stage.rawValue`.
+    private var spent: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// Which stages happened, a bit per `Stage.rawValue`.
+    private var ended: UInt8 = 0
 
     init() {
-        enabled = Log.enabled(.debug)
-        if enabled { mark = Self.clock() }
+        mark = Self.clock()
     }
 
     /// Charges the time since the previous stage ended to `stage`; stages may end more than once (a SOCKS5
     /// dial resolves the destination and then the proxy), adding up.
     mutating func end(_ stage: Stage) {
-        guard enabled else { return }
         let now = Self.clock()
-        let spent = now &- mark
+        let elapsed = now &- mark
         mark = now
         switch stage {
-        case .dns: dns &+= spent
-        case .tcp: tcp &+= spent
-        case .proxy: proxy &+= spent; ended.proxy = true
-        case .tls: tls &+= spent; ended.tls = true
+        case .dns: spent.0 &+= elapsed
+        case .tcp: spent.1 &+= elapsed
+        case .proxy: spent.2 &+= elapsed
+        case .tls: spent.3 &+= elapsed
+        }
+        ended |= 1 << stage.rawValue
+    }
+
+    /// The nanoseconds of `stage`, nil when it did not happen.
+    func nanoseconds(_ stage: Stage) -> UInt64? {
+        guard ended & (1 << stage.rawValue) != 0 else { return nil }
+        switch stage {
+        case .dns: return spent.0
+        case .tcp: return spent.1
+        case .proxy: return spent.2
+        case .tls: return spent.3
         }
     }
 
-    /// "dns=0.12 tcp=0.05 proxy=0.31 tls=1.80" in milliseconds; stages that did not happen are left out.
+    /// "dns=0.12 tcp=0.05 proxy=0.31 tls=1.80" in milliseconds; proxy and TLS are left out when they did not
+    /// happen.
     var text: String {
-        var line = "dns=\(Self.milliseconds(dns)) tcp=\(Self.milliseconds(tcp))"
-        if ended.proxy { line += " proxy=\(Self.milliseconds(proxy))" }
-        if ended.tls { line += " tls=\(Self.milliseconds(tls))" }
+        var line = "dns=\(Self.milliseconds(spent.0)) tcp=\(Self.milliseconds(spent.1))"
+        if let proxy = nanoseconds(.proxy) { line += " proxy=\(Self.milliseconds(proxy))" }
+        if let tls = nanoseconds(.tls) { line += " tls=\(Self.milliseconds(tls))" }
         return line
     }
 

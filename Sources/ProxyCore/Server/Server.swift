@@ -22,7 +22,7 @@ package final class Server {
         resolveOverrides = try Self.resolveOverrides(configuration)
         tokenizer = try Self.tokenizer(configuration)
         for _ in 0..<configuration.workers {
-            let fd = cepoll_listen(configuration.listenHost, configuration.listenPort, 4096)
+            let fd = cepoll_listen(configuration.listenHost, configuration.listenPort, 4096, 1)
             guard fd >= 0 else {
                 let err = cepoll_errno()
                 listenFDs.forEach { _ = Glibc.close($0) }
