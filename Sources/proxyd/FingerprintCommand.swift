@@ -26,6 +26,8 @@ struct FingerprintCommand: ParsableCommand {
                 "PROXYD_CA_FILE": certificateFile,
                 "PROXYD_RESOLVE": "localhost:\(capture.port):127.0.0.1",
                 "PROXYD_LISTEN": "127.0.0.1:\(proxydPort)",
+                // In-process and short-lived: no admin listener, which could clash with a proxyd serving here.
+                "PROXYD_ADMIN_LISTEN": "off",
                 "PROXYD_WORKERS": "1",
                 "PROXYD_LOG_LEVEL": "error",
             ])

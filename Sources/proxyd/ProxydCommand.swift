@@ -13,10 +13,13 @@ struct ProxydCommand: ParsableCommand {
             directory. A flag wins over the environment, which wins over .env, which wins over the default. \
             Bad values stop startup with exit status 2 and one line naming the setting.
             """,
+        // The same as the proxyd_build_info metric says.
+        version: BuildInfo.version,
         subcommands: [FingerprintCommand.self, ChatGPTCheckCommand.self]
     )
 
     @Option(name: .setting(.listen), help: .setting(.listen)) var listen: String?
+    @Option(name: .setting(.adminListen), help: .setting(.adminListen)) var adminListen: String?
     @Option(name: .setting(.upstreamProxy), help: .setting(.upstreamProxy)) var upstreamProxy: String?
     @Option(name: .setting(.proxyPolicy), help: .setting(.proxyPolicy)) var proxyPolicy: String?
     @Option(name: .setting(.chatgptURL), help: .setting(.chatgptURL)) var chatgptURL: String?
@@ -61,7 +64,7 @@ struct ProxydCommand: ParsableCommand {
     /// Values are kept as text so that flags get exactly the validation and messages of the environment.
     private var flagValues: [String: String] {
         let given: [(SettingKey, String?)] = [
-            (.listen, listen), (.upstreamProxy, upstreamProxy), (.proxyPolicy, proxyPolicy), (.chatgptURL, chatgptURL),
+            (.listen, listen), (.adminListen, adminListen), (.upstreamProxy, upstreamProxy), (.proxyPolicy, proxyPolicy), (.chatgptURL, chatgptURL),
             (.platformURL, platformURL), (.authURL, authURL), (.platformWebURL, platformWebURL),
             (.tlsProfile, tlsProfile), (.caFile, caFile), (.resolve, resolve), (.dnsServers, dnsServers),
             (.dnsTimeout, dnsTimeout), (.dnsMinTTL, dnsMinTTL), (.dnsMaxTTL, dnsMaxTTL), (.dnsNegativeTTL, dnsNegativeTTL),

@@ -9,6 +9,8 @@ package struct Configuration: Sendable {
 
     package var listenHost: String
     package var listenPort: UInt16
+    /// The admin listener's address (/metrics, /healthz, /readyz); nil: `off`.
+    package var adminListen: (host: String, port: UInt16)?
     /// Empty for direct connections; several are tried in order.
     package var upstreamProxies: [UpstreamProxy]
     package var proxyPolicy: ProxyPolicy
@@ -72,6 +74,7 @@ package struct Configuration: Sendable {
         return Configuration(
             listenHost: listen.host,
             listenPort: listen.port,
+            adminListen: try reader.adminAddress(),
             upstreamProxies: try reader.given(.upstreamProxy).map { try UpstreamProxy.parseList($0.text, setting: $0.name) } ?? [],
             proxyPolicy: try reader.withDefault(.proxyPolicy, expected: "one of \(names(ProxyPolicy.self))") {
                 ProxyPolicy(rawValue: $0.lowercased())

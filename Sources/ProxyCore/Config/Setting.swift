@@ -1,6 +1,7 @@
 /// Every configurable setting, named by its environment variable.
 package enum SettingKey: String, CaseIterable, Sendable {
     case listen = "PROXYD_LISTEN"
+    case adminListen = "PROXYD_ADMIN_LISTEN"
     case upstreamProxy = "PROXYD_UPSTREAM_PROXY"
     case proxyPolicy = "PROXYD_PROXY_POLICY"
     case chatgptURL = "PROXYD_CHATGPT_URL"
@@ -73,6 +74,10 @@ extension Configuration {
         case .listen:
             return make("host:port", "Address to serve; GO_CHATGPT_API_PORT or PORT set only the port.",
                         default: "0.0.0.0:8080", aliases: ["GO_CHATGPT_API_PORT", "PORT"])
+        case .adminListen:
+            return make("host:port|off",
+                        "Address of the admin listener: GET /metrics (Prometheus), /healthz, /readyz; off: none.",
+                        default: "127.0.0.1:9180")
         case .upstreamProxy:
             return make("url[,url...]",
                         "Upstream proxy, or several separated by commas: http://[user:pass@]host:port, socks5://..., socks5h://...",

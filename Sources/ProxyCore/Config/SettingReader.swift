@@ -76,12 +76,24 @@ struct SettingReader {
             }
             return (defaultHost, port)
         }
-        return try withDefault(.listen, expected: "host:port with a numeric IPv4 or [IPv6] host and a port from 1 to 65535") { text in
-            guard let (host, portText, bracketed) = AddressText.splitHostPort(text[...]), let portText,
-                  let port = AddressText.port(portText) else { return nil }
-            if host.isEmpty && !bracketed { return (defaultHost, port) }
-            if host == "localhost" && !bracketed { return ("127.0.0.1", port) }
-            return AddressText.numericHost(host, bracketed: bracketed).map { ($0, port) }
+        return try withDefault(.listen, expected: Self.hostPortForms) { Self.hostPort($0, defaultHost: defaultHost) }
+    }
+
+    /// `PROXYD_ADMIN_LISTEN`: `host:port` as for `PROXYD_LISTEN`, a bare `:port` on loopback only (the admin
+    /// routes are for the machine's own scraper unless said otherwise), or `off`: nil.
+    func adminAddress() throws -> (host: String, port: UInt16)? {
+        try withDefault(.adminListen, expected: Self.hostPortForms + ", or off") { text in
+            text.lowercased() == "off" ? .some(nil) : Self.hostPort(text, defaultHost: "127.0.0.1").map { .some($0) }
         }
+    }
+
+    private static let hostPortForms = "host:port with a numeric IPv4 or [IPv6] host and a port from 1 to 65535"
+
+    private static func hostPort(_ text: String, defaultHost: String) -> (host: String, port: UInt16)? {
+        guard let (host, portText, bracketed) = AddressText.splitHostPort(text[...]), let portText,
+              let port = AddressText.port(portText) else { return nil }
+        if host.isEmpty && !bracketed { return (defaultHost, port) }
+        if host == "localhost" && !bracketed { return ("127.0.0.1", port) }
+        return AddressText.numericHost(host, bracketed: bracketed).map { ($0, port) }
     }
 }

@@ -11,6 +11,9 @@ package final class Server {
     private var threads: [pthread_t] = []
     private let finished = FinishedWorkers()
     private let resolveOverrides: [Resolver.Key: [SocketAddress]]
+    /// PROXYD_ADMIN_LISTEN's socket, bound with the workers' listeners; -1 when it is off.
+    private var adminFD: Int32 = -1
+    private var admin: AdminServer?
     /// Loaded once, read by every worker.
     private let tokenizer: Tokenizer?
 
@@ -29,6 +32,14 @@ package final class Server {
                 throw ServerError("PROXYD_LISTEN: cannot listen on \(configuration.listenHost):\(configuration.listenPort): \(errnoText(err))")
             }
             listenFDs.append(fd)
+        }
+        if let admin = configuration.adminListen {
+            do {
+                adminFD = try AdminServer.bind(host: admin.host, port: admin.port)
+            } catch {
+                listenFDs.forEach { _ = Glibc.close($0) }
+                throw error
+            }
         }
     }
 
@@ -102,9 +113,10 @@ package final class Server {
     package func start() throws {
         // Writes to closed sockets must fail with EPIPE, not kill the process.
         signal(SIGPIPE, SIG_IGN)
+        let layout = MetricsLayout(proxies: configuration.upstreamProxies.count)
         for fd in listenFDs {
             let worker = try Worker(configuration: configuration, tls: tls, resolveOverrides: resolveOverrides,
-                                    tokenizer: tokenizer)
+                                    tokenizer: tokenizer, metrics: WorkerMetrics(layout: layout))
             workers.append(worker)
             threads.append(try startThread(detached: false) { [finished] in
                 do {
@@ -116,6 +128,13 @@ package final class Server {
             })
         }
         Log.info("serving on \(configuration.listenHost):\(configuration.listenPort) with \(workers.count) workers")
+        if adminFD >= 0, let address = configuration.adminListen {
+            let admin = try AdminServer(fd: adminFD, workers: workers.map(\.metrics), layout: layout,
+                                        timeoutMs: configuration.headerTimeoutMs)
+            try admin.start()
+            self.admin = admin
+            Log.info("admin (/metrics, /healthz, /readyz) on \(AddressText.bracketed(address.host)):\(address.port)")
+        }
     }
 
     /// Stops the started workers and waits for their threads to end.
@@ -124,6 +143,9 @@ package final class Server {
         for thread in threads { pthread_join(thread, nil) }
         workers = []
         threads = []
+        // After the workers: /readyz says 503 to the end of a drain.
+        admin?.stop()
+        admin = nil
     }
 }
 

@@ -25,6 +25,8 @@ final class Worker {
     let profile: BrowserProfile
     /// The o200k_base tokenizer /imitate/v1 counts with; shared read-only by all workers.
     let tokenizer: Tokenizer?
+    /// Written here only; the admin thread reads them at scrape time.
+    let metrics: WorkerMetrics
     private var listener: Listener?
     /// The client connections alive here, for the drain.
     private var clients: [ObjectIdentifier: ClientConnection] = [:]
@@ -35,9 +37,10 @@ final class Worker {
     private let memoryTrim: MemoryTrim
 
     init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]],
-         tokenizer: Tokenizer? = nil) throws {
+         tokenizer: Tokenizer? = nil, metrics: WorkerMetrics? = nil) throws {
         loop = try EventLoop()
         self.tokenizer = tokenizer
+        self.metrics = metrics ?? WorkerMetrics(layout: MetricsLayout(proxies: configuration.upstreamProxies.count))
         self.configuration = configuration
         self.tls = tls
         profile = BrowserProfile.named(configuration.tlsProfile)
@@ -52,7 +55,9 @@ final class Worker {
         let listener = Listener(fd: listenFD, worker: self)
         self.listener = listener
         try loop.registerListener(listener, fd: listenFD)
+        metrics.setReady(true)
         loop.run()
+        metrics.setReady(false)
     }
 
     /// Callable from any thread.
@@ -66,6 +71,7 @@ final class Worker {
         loop.post { [self] in
             guard !draining else { return }
             draining = true
+            metrics.setReady(false)
             listener?.close()
             listener = nil
             for client in Array(clients.values) { client.drain() }

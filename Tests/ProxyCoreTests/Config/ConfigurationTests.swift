@@ -78,6 +78,18 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(config.logLevel, .debug)
     }
 
+    /// The admin listener is on loopback unless said otherwise, even for a bare port, and `off` turns it off.
+    func testAdminListenForms() throws {
+        func admin(_ values: [String: String]) throws -> String? {
+            try Configuration.load(values).adminListen.map { "\($0.host):\($0.port)" }
+        }
+        XCTAssertEqual(try admin([:]), "127.0.0.1:9180")
+        XCTAssertEqual(try admin(["PROXYD_ADMIN_LISTEN": ":9181"]), "127.0.0.1:9181")
+        XCTAssertEqual(try admin(["PROXYD_ADMIN_LISTEN": "[::1]:9182"]), "::1:9182")
+        XCTAssertEqual(try admin(["PROXYD_ADMIN_LISTEN": "0.0.0.0:9183"]), "0.0.0.0:9183")
+        XCTAssertNil(try admin(["PROXYD_ADMIN_LISTEN": "OFF"]))
+    }
+
     func testListenForms() throws {
         XCTAssertEqual(try listen(["PROXYD_LISTEN": "127.0.0.1:1"]), "127.0.0.1:1")
         XCTAssertEqual(try listen(["PROXYD_LISTEN": ":8081"]), "0.0.0.0:8081")
@@ -154,6 +166,7 @@ final class ConfigurationTests: XCTestCase {
             ("PROXYD_UPSTREAM_TIMEOUT", "1.2345"), ("PROXYD_UPSTREAM_TIMEOUT", "86400.001"),
             ("PROXYD_HEADER_TIMEOUT", "1e3"), ("PROXYD_IDLE_TIMEOUT", "99999999999999999999"),
             ("PROXYD_LOG_LEVEL", "verbose"),
+            ("PROXYD_ADMIN_LISTEN", "9180"), ("PROXYD_ADMIN_LISTEN", "no"), ("PROXYD_ADMIN_LISTEN", "example.com:9180"),
         ]
         for (name, value) in cases {
             XCTAssertThrowsError(try Configuration.load([name: value]), "\(name)=\(value)") { error in
