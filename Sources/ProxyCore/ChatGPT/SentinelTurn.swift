@@ -17,6 +17,7 @@ final class SentinelTurn {
     private(set) var log: TurnLog
 
     private var step = TurnStep.bootstrap
+    /// Loop nanoseconds when `step` began.
     private var stepStarted: UInt64 = 0
     /// The build id this turn uses from start to end: the worker's may change under it (another turn's
     /// bootstrap, or a 403 marking it stale), and every step and the proof must name the same one.
@@ -159,6 +160,7 @@ final class SentinelTurn {
             refetches += 1
             return requirements()
         case .tooHard:
+            worker.metrics.proof(.tooHard)
             Log.debug(log.line(ok: false))
             let maximum = worker.configuration.powMaxDifficulty
             return complete(.failure(ProxyError(503, "chatgpt proof of work difficulty \(difficulty) is harder "
@@ -169,7 +171,9 @@ final class SentinelTurn {
             guard let self, self.completion != nil else { return }
             self.search = nil
             self.log.tries += search.tries
-            self.log.record(self.step, status: nil, ms: self.now &- self.stepStarted)
+            let nanoseconds = self.stepEnded(status: nil)
+            let result: ProofResult = if case .found = outcome { .found } else { .exhausted }
+            self.worker.metrics.proof(result, nanoseconds: nanoseconds)
             switch outcome {
             case .found(let proof):
                 then(proof)
@@ -182,6 +186,7 @@ final class SentinelTurn {
             }
         }
         if !queued {
+            worker.metrics.proof(.busy)
             self.search = nil
             let limit = worker.configuration.powMaxSolves
             fail(503, "proxyd is already solving \(limit) proofs of work on this worker (PROXYD_POW_MAX_SOLVES); "
@@ -267,7 +272,7 @@ final class SentinelTurn {
 
     private func enter(_ step: TurnStep) {
         self.step = step
-        stepStarted = now
+        stepStarted = worker.loop.nowNanos
     }
 
     /// Sends one step's request; a 2xx answer goes to `next`, anything else ends the turn (or, a 403
@@ -280,15 +285,26 @@ final class SentinelTurn {
             guard completion != nil else { return }
             switch result {
             case .failure(let error):
-                log.record(step, status: nil, ms: now &- stepStarted)
+                stepEnded(status: nil)
                 fail(error.status, error.message)
             case .success(let exchange):
                 let response = exchange.response
-                log.record(step, status: response.status, ms: now &- stepStarted)
+                stepEnded(status: response.status)
                 if (200..<300).contains(response.status) { return next(response) }
                 refused(response)
             }
         }
+    }
+
+    /// The step under way ended, with the site's `status` (nil: no answer, or the proof of work): its line in the
+    /// turn's log and its metrics. Returns how long it took.
+    @discardableResult
+    private func stepEnded(status: Int?) -> UInt64 {
+        let nanoseconds = worker.loop.nowNanos &- stepStarted
+        log.record(step, status: status, ms: nanoseconds / 1_000_000)
+        let result: StepResult = status.map { (200..<300).contains($0) ? .ok : .refused } ?? .failed
+        worker.metrics.handshakeStep(step, result, nanoseconds: nanoseconds)
+        return nanoseconds
     }
 
     private func refused(_ response: FlowResponse) {

@@ -66,6 +66,7 @@ final class ProxySet {
         let backoff = min(Self.baseBackoffMs << UInt64(doublings), Self.maxBackoffMs)
         health[index].down = true
         health[index].downUntil = worker.loop.now &+ backoff
+        worker.metrics.proxyHealth(index, down: true, failed: true)
         Log.warning("upstream proxy \(proxies[index]) is down for \(secondsText(backoff)) s: \(reason)")
         probe(index).schedule(at: health[index].downUntil)
     }
@@ -75,6 +76,7 @@ final class ProxySet {
         guard health[index].failures > 0 else { return }
         if health[index].down { Log.info("upstream proxy \(proxies[index]) is back") }
         health[index] = Health()
+        worker.metrics.proxyHealth(index, down: false)
         probe(index).cancel()
     }
 
@@ -84,6 +86,7 @@ final class ProxySet {
         guard health[index].down else { return }
         Log.info("upstream proxy \(proxies[index]) is back")
         health[index].down = false
+        worker.metrics.proxyHealth(index, down: false)
     }
 
     private func probe(_ index: Int) -> ProxyProbe {

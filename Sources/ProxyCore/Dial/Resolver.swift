@@ -41,9 +41,12 @@ final class Resolver: EventHandler {
     private var lookups: [String: Lookup] = [:]
     private var generation: UInt64 = 0
     private let timeoutMs: UInt64
+    private let metrics: WorkerMetrics
 
-    init(loop: EventLoop, overrides: [Key: [SocketAddress]], configuration: Configuration) throws {
+    init(loop: EventLoop, overrides: [Key: [SocketAddress]], configuration: Configuration,
+         metrics: WorkerMetrics) throws {
         self.loop = loop
+        self.metrics = metrics
         self.overrides = overrides
         timeoutMs = configuration.dnsTimeoutMs
         cache = DNSCache(policy: DNSCachePolicy(minTTLMs: configuration.dnsMinTTLMs, maxTTLMs: configuration.dnsMaxTTLMs,
@@ -57,7 +60,11 @@ final class Resolver: EventHandler {
     func resolve(host: String, port: UInt16, for client: ResolverClient) -> Answer? {
         if let fixed = overrides[Key(host: host, port: port)] { return .addresses(fixed) }
         if let numeric = SocketAddress(ip: host, port: port) { return .addresses([numeric]) }
-        if let hit = cache.lookup(host, now: loop.now) { return Self.answer(hit, port: port) }
+        if let hit = cache.lookup(host, now: loop.now) {
+            metrics.count(.dnsCacheHits)
+            return Self.answer(hit, port: port)
+        }
+        metrics.count(.dnsCacheMisses)
         let waiter = Waiter(client: client, port: port)
         if lookups[host] != nil {
             lookups[host]!.waiters.append(waiter)

@@ -28,8 +28,9 @@ final class ClientConnection: EventHandler {
     private var request: RequestHead?
     /// The last answered request's field array, emptied, for the next head's fields.
     private var spareFields: [HTTPField] = []
-    /// The status of the answer to `request`, for the access log.
-    var responseStatus = 0
+    /// The status of the answer to `request`, for the access log and the metrics.
+    private(set) var responseStatus = 0
+    private var meter = RequestMeter()
     /// Made on the first forwarded request and reused for the rest.
     private var exchangeStorage: ClientExchange?
     private(set) var login: ClientLogin?
@@ -158,6 +159,7 @@ final class ClientConnection: EventHandler {
             let space = input.writableSpace(minimum: Self.readSize)
             switch SocketIO.read(fd, into: space) {
             case .bytes(let n):
+                worker.metrics.count(.clientReceivedBytes, UInt64(n))
                 if server.phase == .closingAfterWrite || server.phase == .lingering {
                     continue  // discarded: the space is reused by the next read
                 }
@@ -186,6 +188,7 @@ final class ClientConnection: EventHandler {
             }
             // Pipelined requests wait while our answers to earlier ones are not read; the drain resumes them.
             if output.readableCount >= Backpressure.highWater { return }
+            meter.headBegan(now: worker.loop.nowNanos)
             switch worker.requestParser.parse(input.readable, searchFrom: headScanned, reusing: &spareFields,
                                               strings: worker.fieldStrings) {
             case .incomplete(let scanned):
@@ -219,7 +222,9 @@ final class ClientConnection: EventHandler {
         }
         // A locally answered request's body is not read: the connection closes after the answer.
         let keepAfterLocal = !hasBody
-        switch worker.router.route(method: head.method, target: head.target) {
+        let route = worker.router.route(method: head.method, target: head.target)
+        meter.routed(RouteGroup(route, target: head.target))
+        switch route {
         case .health:
             answer(status: 200, json: "{\"status\":\"ok\"}", keepAlive: keepAfterLocal)
         case .login(let kind):
@@ -271,6 +276,7 @@ final class ClientConnection: EventHandler {
             return
         }
         server.exchangeStarted()
+        meter.exchangeStarted(worker.metrics)
         exchange.start(head, forward, turn: turn, imitate: imitate)
     }
 
@@ -290,9 +296,15 @@ final class ClientConnection: EventHandler {
     func answer(status: Int, json: String, retryAfter: String? = nil, keepAlive: Bool = true) {
         LocalResponse.write(status: status, json: json, minorVersion: request?.minorVersion ?? 1,
                             keepAlive: keepAlive && server.keepAlive, retryAfter: retryAfter, into: &output)
-        responseStatus = status
+        responseStarted(status)
         login = nil
         finishAnswer(keepAlive: keepAlive)
+    }
+
+    /// The response head to the current request, `status`, is in the output.
+    func responseStarted(_ status: Int) {
+        responseStatus = status
+        meter.responseStarted(now: worker.loop.nowNanos, worker.metrics)
     }
 
     /// The exchange's response is complete in the output.
@@ -302,6 +314,7 @@ final class ClientConnection: EventHandler {
 
     private func finishAnswer(keepAlive: Bool) {
         log.log(request, status: responseStatus, now: worker.loop.now)
+        meter.ended(status: responseStatus, now: worker.loop.nowNanos, worker.metrics)
         // The exchange let go of its copy before ending, so emptying the only reference allocates nothing. An
         // outsized head's array is not worth holding while the connection waits, perhaps long, for the next.
         if var answered = request.take(), answered.fields.capacity <= Self.spareFieldsCapacity {
@@ -337,6 +350,7 @@ final class ClientConnection: EventHandler {
         guard writable && !output.isEmpty else { return }
         let queued = output.readableCount
         let result = output.drain { SocketIO.write(fd, $0) }
+        worker.metrics.count(.clientSentBytes, UInt64(queued - output.readableCount))
         // The client stalls from its last progress or from when the socket stopped taking bytes.
         if output.readableCount < queued || result == .wouldBlock { server.wroteProgress(now: worker.loop.now) }
         switch result {
@@ -353,6 +367,7 @@ final class ClientConnection: EventHandler {
         if server.phase == .exchanging || server.phase == .login {
             // The client left, or its response was cut: the request still gets its line.
             log.log(request, status: responseStatus, now: worker.loop.now, outcome: " cut")
+            meter.ended(status: responseStatus, now: worker.loop.nowNanos, worker.metrics)
         }
         close()
     }

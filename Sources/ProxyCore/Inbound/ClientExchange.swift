@@ -289,7 +289,7 @@ final class ClientExchange {
         }
         state.responseHeadReceived(now: now)
         if turn.answered(head) { worker.chatgpt.build.markStale() }
-        connection.responseStatus = head.status
+        connection.responseStarted(head.status)
         // Unsent request body bytes would be misread as the next request: close after this answer.
         if !state.bodyFullyRead { connection.mustClose() }
         responseFraming = ClientResponseHead.write(head, clientMinorVersion: request.minorVersion,

@@ -194,7 +194,7 @@ final class ClientImitation {
     /// `X-Accel-Buffering: no` keep caches and an nginx in front from holding the events back.
     private func writeStreamHead() {
         headWritten = true
-        connection.responseStatus = 200
+        connection.responseStarted(200)
         StatusLine.write(minorVersion: minorVersion, status: 200, into: &connection.output)
         connection.output.append("Content-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\n"
                                  + "X-Accel-Buffering: no\r\n")
@@ -222,7 +222,7 @@ final class ClientImitation {
     }
 
     private func writeWhole(_ json: String) {
-        connection.responseStatus = 200
+        connection.responseStarted(200)
         LocalResponse.write(status: 200, json: json, minorVersion: minorVersion, keepAlive: connection.keepAlive,
                             into: &connection.output)
     }

@@ -46,7 +46,8 @@ final class Worker {
         profile = BrowserProfile.named(configuration.tlsProfile)
         loginSlots = LoginSlots(limit: configuration.maxLoginsPerWorker)
         router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
-        resolver = try Resolver(loop: loop, overrides: resolveOverrides, configuration: configuration)
+        resolver = try Resolver(loop: loop, overrides: resolveOverrides, configuration: configuration,
+                                metrics: self.metrics)
         memoryTrim = MemoryTrim(loop: loop, buffers: buffers)
     }
 

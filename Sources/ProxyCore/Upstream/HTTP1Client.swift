@@ -51,6 +51,7 @@ final class HTTP1Client {
         headScanned = 0
         receivedResponseBytes = false
         readPaused = false
+        if reused { connection.worker.metrics.count(.upstreamConnectionsReused, series: WireLabel.http1.rawValue) }
         UpstreamRequestHead.write(request.head, method: request.forward.method, target: request.forward.target,
                                   page: request.forward.page, origin: connection.origin, plan: request.plan, into: &output)
         user.upstreamStarted(.http1(self))

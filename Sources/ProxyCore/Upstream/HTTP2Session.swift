@@ -130,6 +130,8 @@ final class HTTP2Session {
             return .failure(ProxyError(502, "upstream HTTP/2 request failed: \(String(cString: nghttp2_strerror(id)))"))
         }
         streams[id] = client
+        // Client streams are numbered 1, 3, 5…: any other than the first is on a connection used before.
+        if id > 1 { connection.worker.metrics.count(.upstreamConnectionsReused, series: WireLabel.http2.rawValue) }
         return .success(id)
     }
 

@@ -1,6 +1,16 @@
 /// The first stage of an upstream connection: a `Dialer` brings the socket (DNS, TCP, the proxy's
-/// handshake); a proxy that fails is marked down and the waiting requests go to another.
+/// handshake); a proxy that fails is marked down and the waiting requests go to another. Once TLS is done too,
+/// the setup is reported: the debug line and the metrics.
 extension UpstreamConnection {
+    var proxy: UpstreamProxy? {
+        if case .proxy(let index) = route { return worker.proxies.proxies[index] }
+        return nil
+    }
+
+    /// "socks5 proxy host:port", or "upstream" for a direct route.
+    var proxyLabel: String { proxy?.label ?? "upstream" }
+
+
     func startDial() {
         // Captured strongly: while dialing, the dialer may be all that holds this connection. The cycle ends
         // when the dialer finishes or is cancelled, both of which drop the completion.
@@ -44,5 +54,13 @@ extension UpstreamConnection {
             }
             fail(error)
         }
+    }
+
+    /// The connection is set up and about to speak `wire`: where the setup spent its time, and the metrics of a
+    /// new connection.
+    func reportSetup(_ wire: WireProtocol) {
+        Log.debug("upstream \(origin.authority) set up via \(proxy?.description ?? "direct") in ms: \(setupTimings.text)"
+                  + (tls.map { $0.resumedSession ? " tls-resumed=yes" : " tls-resumed=no" } ?? ""))
+        worker.metrics.upstreamOpened(WireLabel(wire), timings: setupTimings, tlsResumed: tls?.resumedSession)
     }
 }

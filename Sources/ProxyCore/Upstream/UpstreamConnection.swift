@@ -72,14 +72,6 @@ final class UpstreamConnection: EventHandler {
 
     var key: UpstreamPool.Key { UpstreamPool.Key(origin: origin, route: route) }
 
-    var proxy: UpstreamProxy? {
-        if case .proxy(let index) = route { return worker.proxies.proxies[index] }
-        return nil
-    }
-
-    /// "socks5 proxy host:port", or "upstream" for a direct route.
-    var proxyLabel: String { proxy?.label ?? "upstream" }
-
     /// An open HTTP/1.1 connection with no exchange.
     var isIdleHTTP1: Bool { state == .open && http1?.isIdle == true }
 
@@ -211,8 +203,7 @@ final class UpstreamConnection: EventHandler {
     }
 
     private func becomeOpen(_ wire: WireProtocol) {
-        Log.debug("upstream \(origin.authority) set up via \(proxy?.description ?? "direct") in ms: \(setupTimings.text)"
-                  + (tls.map { $0.resumedSession ? " tls-resumed=yes" : " tls-resumed=no" } ?? ""))
+        reportSetup(wire)  // UpstreamConnection+Dial.swift
         state = .open
         wireProtocol = wire
         readable = true
@@ -357,8 +348,9 @@ final class UpstreamConnection: EventHandler {
     // MARK: moving bytes
 
     private func write(_ bytes: UnsafeRawBufferPointer) -> IOResult {
-        if let tls { return tls.write(bytes) }
-        return SocketIO.write(fd, bytes)
+        let result = tls.map { $0.write(bytes) } ?? SocketIO.write(fd, bytes)
+        if case .bytes(let count) = result { worker.metrics.count(.upstreamSentBytes, UInt64(count)) }
+        return result
     }
 
     /// Writes what the protocol queued as far as the socket takes it.
@@ -390,6 +382,7 @@ final class UpstreamConnection: EventHandler {
                 // A short read emptied the socket: the next arrival is a new edge.
                 if !peerHungUp && (tls.map { $0.readDrained } ?? (n < space.count)) { readable = false }
                 input.didWrite(n)
+                worker.metrics.count(.upstreamReceivedBytes, UInt64(n))
                 lastActivity = worker.loop.now
                 relayInput()
                 reads += 1
@@ -472,6 +465,7 @@ final class UpstreamConnection: EventHandler {
             self.dialer = nil
             dialer.cancel()
         }
+        if state == .open { worker.metrics.gaugeDown(.upstreamConnectionsActive, series: WireLabel(wireProtocol).rawValue) }
         state = .closed
         worker.pool.remove(self)
         if fd >= 0 {

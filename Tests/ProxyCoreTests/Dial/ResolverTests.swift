@@ -50,11 +50,12 @@ final class ResolverTests: XCTestCase {
         close(silentFD)
     }
 
-    private func makeResolver(_ loop: EventLoop, timeout: String = "0.4") throws -> Resolver {
+    private func makeResolver(_ loop: EventLoop, timeout: String = "0.4",
+                              metrics: WorkerMetrics = WorkerMetrics(layout: MetricsLayout(proxies: 0))) throws -> Resolver {
         let configuration = try Configuration.load([
             "PROXYD_DNS_SERVERS": "127.0.0.1:\(silentPort)", "PROXYD_DNS_TIMEOUT": timeout,
         ])
-        return try Resolver(loop: loop, overrides: [:], configuration: configuration)
+        return try Resolver(loop: loop, overrides: [:], configuration: configuration, metrics: metrics)
     }
 
     /// Datagrams the silent server got, as the query names they carry.
@@ -91,6 +92,22 @@ final class ResolverTests: XCTestCase {
         XCTAssertTrue(local.contains { ["127.0.0.1:8443", "[::1]:8443"].contains($0.description) }, "\(local)")
         XCTAssertEqual(receivedQueryNames(), [])
         XCTAssertTrue(client.answers.isEmpty)
+    }
+
+    /// A name looked up again within its TTL is a cache hit; numeric hosts are neither hit nor miss.
+    func testCacheHitsAndMissesAreCounted() throws {
+        let loop = try EventLoop()
+        let metrics = WorkerMetrics(layout: MetricsLayout(proxies: 0))
+        let resolver = try makeResolver(loop, metrics: metrics)
+        let client = Client(loop)
+        XCTAssertNotNil(resolver.resolve(host: "127.0.0.1", port: 443, for: client))
+        XCTAssertEqual(metrics.cellValue(.dnsCacheMisses), 0)
+        XCTAssertNotNil(resolver.resolve(host: "localhost", port: 443, for: client), "from /etc/hosts")
+        XCTAssertEqual(metrics.cellValue(.dnsCacheMisses), 1)
+        XCTAssertEqual(metrics.cellValue(.dnsCacheHits), 0)
+        XCTAssertNotNil(resolver.resolve(host: "localhost", port: 80, for: client))
+        XCTAssertEqual(metrics.cellValue(.dnsCacheHits), 1, "the name is cached whatever the port")
+        XCTAssertEqual(metrics.cellValue(.dnsCacheMisses), 1)
     }
 
     func testSilentServerTimesOutEveryWaiterOfOneQueryWithoutBlockingTheLoop() throws {
