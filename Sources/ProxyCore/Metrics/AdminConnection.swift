@@ -70,16 +70,17 @@ final class AdminConnection: EventHandler {
             respond(error.status, "application/json; charset=utf-8", LocalResponse.errorBody(error.message))
         case .complete(let head, _):
             let answer = server.answer(method: head.method, target: head.target)
-            respond(answer.status, answer.contentType, answer.body)
+            respond(answer.status, answer.contentType, answer.body, withBody: head.method != "HEAD")
         }
     }
 
-    private func respond(_ status: Int, _ contentType: String, _ body: String) {
+    /// An answer to HEAD says how long the body would be, without it.
+    private func respond(_ status: Int, _ contentType: String, _ body: String, withBody: Bool = true) {
         input.release()
         phase = .writing
         StatusLine.write(minorVersion: 1, status: status, into: &output)
         output.append("Content-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n")
-        output.append(body)
+        if withBody { output.append(body) }
         write()
     }
 
