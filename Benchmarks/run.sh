@@ -184,7 +184,7 @@ echo "upstream: $upstream_url (HTTP/2 and HTTP/1.1 by ALPN), $upstream_h1_url (H
 # launch_proxyd NAME [SETTING=VALUE...]: one proxyd serving once it answers /healthz, its output in NAME.log;
 # sets launched_pid and launched_port. The settings come after the run's common ones and win over them.
 launch_proxyd() {
-    local name=$1 port unset_env=() var relay=()
+    local name=$1 port unset_env=() var newer=()
     port=$(free_port)
     # The upstream is a file server, not chatgpt.com: conversations are relayed as sent. A baseline binary
     # older than the sentinel handshake refuses the setting's name, and relays anyway.
@@ -192,14 +192,16 @@ launch_proxyd() {
     # then fail the test at random, leaving the handshake on (a 502 from the upstream's 404).
     local help
     help=$("$bin" --help 2>/dev/null || true)
-    if [[ $help == *PROXYD_CHATGPT_SENTINEL* ]]; then relay=(PROXYD_CHATGPT_SENTINEL=off); fi
+    if [[ $help == *PROXYD_CHATGPT_SENTINEL* ]]; then newer=(PROXYD_CHATGPT_SENTINEL=off); fi
+    # Several proxyd run side by side here: the admin listener's one default port would stop all but the first.
+    if [[ $help == *PROXYD_ADMIN_LISTEN* ]]; then newer+=(PROXYD_ADMIN_LISTEN=off); fi
     for var in $(compgen -e | grep -E '^(PROXYD_|GO_CHATGPT_API_)|^(PROXY|PORT)$' || true); do
         unset_env+=(-u "$var")
     done
     # Run in the run directory so no .env of the checkout changes the configuration under test.
     (cd "$work" && exec env "${unset_env[@]}" PROXYD_LISTEN="127.0.0.1:$port" PROXYD_CA_FILE="$certs/ca.pem" \
         PROXYD_WORKERS=$WORKERS PROXYD_LOG_LEVEL="$LOG_LEVEL" PROXYD_TLS_PROFILE="$PROFILE" \
-        PROXYD_ACCESS_LOG="$ACCESS_LOG" "${relay[@]}" "${@:2}" "$bin") >"$work/$name.log" 2>&1 &
+        PROXYD_ACCESS_LOG="$ACCESS_LOG" "${newer[@]}" "${@:2}" "$bin") >"$work/$name.log" 2>&1 &
     local pid=$!
     remember "$pid"
     if ! wait_http "$name" "$pid" "http://127.0.0.1:$port/healthz"; then

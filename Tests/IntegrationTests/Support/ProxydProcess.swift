@@ -5,6 +5,9 @@ import Foundation
 /// failing test can show what proxyd said.
 final class ProxydProcess {
     let port: Int
+    /// The admin listener's port: a free one of its own unless `settings` name PROXYD_ADMIN_LISTEN (the default
+    /// port would clash between the instances a test run starts side by side).
+    let adminPort: Int?
     let logPath: String
     private let process: Process
 
@@ -38,8 +41,17 @@ final class ProxydProcess {
         process.executableURL = URL(fileURLWithPath: binary)
         // An empty directory: proxyd reads `.env` from its working directory, and the test runner's must not leak in.
         process.currentDirectoryURL = workDirectory
-        process.environment = Self.cleanEnvironment().merging(settings) { $1 }
+        var environment = Self.cleanEnvironment().merging(settings) { $1 }
             .merging(["PROXYD_LISTEN": "127.0.0.1:\(port)"]) { $1 }
+        if settings["PROXYD_ADMIN_LISTEN"] == nil {
+            var admin = try LoopbackSocket.unusedPort()
+            while admin == port { admin = try LoopbackSocket.unusedPort() }
+            environment["PROXYD_ADMIN_LISTEN"] = "127.0.0.1:\(admin)"
+            adminPort = admin
+        } else {
+            adminPort = nil
+        }
+        process.environment = environment
         process.standardOutput = log
         process.standardError = log
         try process.run()
