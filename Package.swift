@@ -103,8 +103,8 @@ let package = Package(
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
-            // The OpenAI SDK scripts of the /imitate tests, run by path (PythonSDK.swift).
-            exclude: ["Imitate/scripts"]
+            // The OpenAI SDK scripts of the /imitate tests and the metrics tests' parser, run by path (PythonSDK.swift).
+            exclude: ["Imitate/scripts", "Metrics/scripts"]
         ),
     ],
     swiftLanguageModes: [.v5]

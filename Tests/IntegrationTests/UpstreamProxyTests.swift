@@ -83,12 +83,21 @@ final class UpstreamProxyTests: ProxydTestCase {
         ])
         XCTAssertEqual(try get("/chatgpt/models", from: proxyd).status, 200)
         XCTAssertTrue(proxyd.log.contains("upstream proxy socks5://127.0.0.1:\(comebackPort) is down for 1 s"), proxyd.logTail())
+        // The metrics name proxies by index (their URLs may carry credentials).
+        let down = try MetricsScrape.fetch(adminPort: try XCTUnwrap(proxyd.adminPort))
+        XCTAssertEqual(down.value("proxyd_upstream_proxy_down", ["proxy": "0"]), 1)
+        XCTAssertEqual(down.value("proxyd_upstream_proxy_marked_down_total", ["proxy": "0"]), 1)
+        XCTAssertEqual(down.value("proxyd_upstream_proxy_down", ["proxy": "1"]), 0)
+        XCTAssertEqual(down.value("proxyd_upstream_connect_stage_seconds_count", ["stage": "proxy"]), 1,
+                       "the one connection set up went through the SOCKS5 handshake")
         let revived = try ProxyDaemon(.microsocks(), port: comebackPort)
         let deadline = Date().addingTimeInterval(5)
         while !proxyd.log.contains("upstream proxy socks5://127.0.0.1:\(comebackPort) is back") && Date() < deadline {
             usleep(100_000)
         }
         XCTAssertTrue(proxyd.log.contains("is back"), "no successful probe within 5 s: \(proxyd.logTail())")
+        let back = try MetricsScrape.fetch(adminPort: try XCTUnwrap(proxyd.adminPort))
+        XCTAssertEqual(back.value("proxyd_upstream_proxy_down", ["proxy": "0"]), 0)
         // Round robin sends the next requests to both again; the revived one gets its own connection.
         for index in 0..<4 {
             XCTAssertEqual(try get("/chatgpt/backend-api/comeback/\(index)", from: proxyd).status, 200, proxyd.logTail())

@@ -160,6 +160,38 @@ final class ChatGPTSentinelTests: ChatGPTTestCase {
         }
     }
 
+    /// The handshake's requests and proofs as the metrics count them: every step the fake saw, and how it ended.
+    func testHandshakeStepsAndProofsAreCounted() throws {
+        let admin = try XCTUnwrap(env.proxyd.adminPort)
+        let before = try MetricsScrape.fetch(adminPort: admin)
+        let mark = fake.mark
+        assertTurnSucceeded(try turn(), since: mark)
+        fake.configure { $0.refusals[.sentinelFinalize] = (401, #"{"detail":"expired"}"#) }
+        assertProxydError(try turn().response, status: 401, messageContains: ["finalize"])
+        let after = try MetricsScrape.fetch(adminPort: admin)
+
+        let steps: [(FakeChatGPTStep, String)] = [
+            (.bootstrap, "bootstrap"), (.conduit, "conduit_prepare"), (.sentinelPrepare, "sentinel_prepare"),
+            (.sentinelFinalize, "sentinel_finalize"), (.requirements, "sentinel_requirements"),
+        ]
+        for (step, label) in steps {
+            let seen = Double(fake.records(step, since: mark).count)
+            let refused: Double = step == .sentinelFinalize ? 1 : 0
+            func counted(_ result: String) -> Double {
+                before.delta(to: after, "proxyd_chatgpt_handshake_steps_total", ["step": label, "result": result])
+            }
+            XCTAssertEqual(counted("ok"), seen - refused, label)
+            XCTAssertEqual(counted("refused"), refused, label)
+            XCTAssertEqual(counted("failed"), 0, label)
+            XCTAssertEqual(before.delta(to: after, "proxyd_chatgpt_handshake_step_seconds_count", ["step": label]), seen, label)
+        }
+        XCTAssertEqual(before.delta(to: after, "proxyd_chatgpt_pow_solves_total", ["result": "found"]), 2, "a proof per turn")
+        XCTAssertEqual(before.delta(to: after, "proxyd_chatgpt_pow_solves_total"), 2)
+        XCTAssertEqual(before.delta(to: after, "proxyd_chatgpt_pow_seconds_count"), 2)
+        XCTAssertEqual(before.delta(to: after, "proxyd_requests_total", ["route": "chatgpt", "status_class": "2xx"]), 1)
+        XCTAssertEqual(before.delta(to: after, "proxyd_requests_total", ["route": "chatgpt", "status_class": "4xx"]), 1)
+    }
+
     func testAFinalizeRefusedForWantOfTurnstileSaysSo() throws {
         fake.configure { $0.turnstileRequired = true }
         let mark = fake.mark
