@@ -34,15 +34,18 @@ struct MetricDescription: Sendable {
 struct MetricsLayout: Sendable {
     let descriptions: [MetricDescription]
     let offsets: [Int]
+    /// Cells per series, by family: what `cell` needs, without touching a description's strings.
+    private let strides: [Int]
     let cellCount: Int
 
     init(_ descriptions: [MetricDescription]) {
         self.descriptions = descriptions
+        strides = descriptions.map(\.kind.cellsPerSeries)
         var offsets: [Int] = []
         var next = 0
-        for description in descriptions {
+        for (description, stride) in zip(descriptions, strides) {
             offsets.append(next)
-            next += description.seriesCount * description.kind.cellsPerSeries
+            next += description.seriesCount * stride
         }
         self.offsets = offsets
         cellCount = next
@@ -55,26 +58,26 @@ struct MetricsLayout: Sendable {
 
     /// The first cell of `family`'s `series`.
     func cell(_ family: MetricFamily, series: Int) -> Int {
-        offsets[family.rawValue] + series * descriptions[family.rawValue].kind.cellsPerSeries
+        offsets[family.rawValue] + series * strides[family.rawValue]
     }
 }
 
 /// The upper bounds of every duration histogram: from a millisecond (a local answer, a cached DNS name) to five
 /// minutes (a long streamed answer; PROXYD_UPSTREAM_TIMEOUT is two by default), then +Inf.
 enum DurationBuckets {
-    static let bounds: [(nanoseconds: UInt64, label: String)] = [
-        (1_000_000, "0.001"), (2_500_000, "0.0025"), (5_000_000, "0.005"), (10_000_000, "0.01"),
-        (25_000_000, "0.025"), (50_000_000, "0.05"), (100_000_000, "0.1"), (250_000_000, "0.25"),
-        (500_000_000, "0.5"), (1_000_000_000, "1"), (2_500_000_000, "2.5"), (5_000_000_000, "5"),
-        (10_000_000_000, "10"), (30_000_000_000, "30"), (60_000_000_000, "60"), (120_000_000_000, "120"),
-        (300_000_000_000, "300"),
+    /// In nanoseconds, what observations are compared with.
+    static let bounds: [UInt64] = [
+        1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000, 100_000_000, 250_000_000, 500_000_000,
+        1_000_000_000, 2_500_000_000, 5_000_000_000, 10_000_000_000, 30_000_000_000, 60_000_000_000,
+        120_000_000_000, 300_000_000_000,
     ]
+    /// The same bounds in seconds, as the `le` label writes them: "0.001" … "300".
+    static let labels = bounds.map(MetricsText.seconds)
 
-    static var count: Int { bounds.count }
+    static let count = bounds.count
 
     /// The bucket `nanoseconds` falls in: the first bound it does not exceed (`le`), or `count` for +Inf.
     static func index(_ nanoseconds: UInt64) -> Int {
-        for (index, bound) in bounds.enumerated() where nanoseconds <= bound.nanoseconds { return index }
-        return count
+        bounds.firstIndex { nanoseconds <= $0 } ?? count
     }
 }

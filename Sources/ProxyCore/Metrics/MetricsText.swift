@@ -55,10 +55,10 @@ enum MetricsText {
     private static func histogram(_ out: inout String, _ name: String, _ labels: [String], _ cells: ArraySlice<UInt64>) {
         var cumulative: UInt64 = 0
         var index = cells.startIndex
-        for bound in DurationBuckets.bounds {
+        for label in DurationBuckets.labels {
             cumulative &+= cells[index]
             index += 1
-            sample(&out, name + "_bucket", labels + ["le=\"\(bound.label)\""], String(cumulative))
+            sample(&out, name + "_bucket", labels + ["le=\"\(label)\""], String(cumulative))
         }
         cumulative &+= cells[index]
         sample(&out, name + "_bucket", labels + ["le=\"+Inf\""], String(cumulative))
