@@ -11,13 +11,18 @@ final class ProxydCommandTests: XCTestCase {
         }
         let flagsInHelp = Set(help.split(whereSeparator: { $0 == " " || $0 == "\n" })
             .filter { $0.hasPrefix("--") }.map { String($0.dropFirst(2)).trimmingCharacters(in: .punctuationCharacters) })
-        XCTAssertEqual(flagsInHelp, Set(Configuration.settings.map(\.flag) + ["check", "help"]))
+        XCTAssertEqual(flagsInHelp, Set(Configuration.settings.map(\.flag) + ["check", "help", "version"]))
+    }
+
+    /// The version proxyd names itself by, the same as its build_info metric.
+    func testVersion() throws {
+        XCTAssertEqual(try run(["--version"]).stdout, BuildInfo.version + "\n")
     }
 
     /// A bad value given by flag must be reported under the setting's name: this proves each flag's mapping.
     func testEveryFlagReachesItsSetting() throws {
         let bad: [SettingKey: String] = [
-            .listen: "x", .upstreamProxy: "ftp://h:1", .chatgptURL: "x", .platformURL: "x", .authURL: "x",
+            .listen: "x", .adminListen: "on", .upstreamProxy: "ftp://h:1", .chatgptURL: "x", .platformURL: "x", .authURL: "x",
             .platformWebURL: "x", .tlsProfile: "x", .caFile: "/nonexistent", .resolve: "x", .dnsServers: "x",
             .dnsTimeout: "0", .dnsMinTTL: "x", .dnsMaxTTL: "0", .dnsNegativeTTL: "x",
             .workers: "0", .maxBodyBytes: "x", .headerTimeout: "0", .idleTimeout: "0", .connectTimeout: "0",
