@@ -10,9 +10,11 @@ final class HTTP2Session {
     private unowned let connection: UpstreamConnection
     /// The users of open streams, by stream id.
     private var streams: [Int32: UpstreamUser] = [:]
-    private var partialHeads: [Int32: ResponseHead] = [:]
-    /// Trailer fields being received: HEADERS after the response head.
-    private var partialTrailers: [Int32: [HTTPField]] = [:]
+    /// The stream whose header block is being received, 0 for none. HTTP/2 sends a block's frames back to
+    /// back (RFC 9113 section 4.3), so there is one at a time: a response head, or trailers after it.
+    private var blockStream: Int32 = 0
+    private var partialHead: ResponseHead?
+    private var partialTrailers: [HTTPField]?
     /// An emptied field array, kept from the last response head its user let go of, so the next head's
     /// fields reuse its storage instead of growing a new array field by field.
     private var spareFields: [HTTPField] = []
@@ -141,8 +143,14 @@ final class HTTP2Session {
         headerSpans.removeAll(keepingCapacity: true)
         func add(_ name: String, _ value: String, lowercase: Bool = false, bearer: Bool = false) {
             let nameStart = headerBytes.count
-            for byte in name.utf8 { headerBytes.append(lowercase && byte &- 65 < 26 ? byte | 0x20 : byte) }
+            // Appended whole and folded in place: a byte-by-byte append was this function's main cost.
+            headerBytes.append(contentsOf: name.utf8)
             let valueStart = headerBytes.count
+            if lowercase {
+                headerBytes.withUnsafeMutableBufferPointer { bytes in
+                    for index in nameStart..<valueStart where bytes[index] &- 65 < 26 { bytes[index] |= 0x20 }
+                }
+            }
             if bearer && UpstreamRequestHead.lacksBearer(value) {
                 headerBytes.append(contentsOf: "Bearer ".utf8)
             }
@@ -170,21 +178,20 @@ final class HTTP2Session {
     /// The user has more request body queued (or has ended it): nghttp2 pulls it as the window allows.
     func bodyAvailable(_ stream: Int32) {
         nghttp2_session_resume_data(session, stream)
-        connection.sendFrames()
+        connection.sendFramesSoon()
     }
 
     /// The user wrote `count` response bytes to its client: let the server send that much more.
     func acknowledge(_ stream: Int32, _ count: Int) {
         guard count > 0 else { return }
         nghttp2_session_consume(session, stream, count)
-        connection.sendFrames()
+        connection.sendFramesSoon()
     }
 
     /// The user is gone: reset its stream. Data still in flight is acknowledged on arrival.
     func cancelStream(_ stream: Int32) {
         guard streams.removeValue(forKey: stream) != nil else { return }
-        partialHeads[stream] = nil
-        partialTrailers[stream] = nil
+        endBlock(of: stream)
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream, NGHTTP2_CANCEL.rawValue)
         connection.sendFrames()
     }
@@ -245,8 +252,7 @@ final class HTTP2Session {
     func terminate(_ error: ProxyError) {
         let open = streams
         streams.removeAll()
-        partialHeads.removeAll()
-        partialTrailers.removeAll()
+        endBlock(of: blockStream)
         for (_, client) in open {
             client.upstreamDidFail(error, retryable: client.isSafeToRetry)
         }
@@ -262,18 +268,26 @@ final class HTTP2Session {
         streams[stream]
     }
 
+    private func endBlock(of stream: Int32) {
+        guard stream == blockStream else { return }
+        blockStream = 0
+        partialHead = nil
+        partialTrailers = nil
+    }
+
     private static let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
         let me = session(userData)
         let stream = frame!.pointee.hd.stream_id
         // A response head, or after it the trailers.
         if let client = me.streams[stream] {
+            me.blockStream = stream
             if client.hasResponseHead {
-                me.partialTrailers[stream] = []
+                me.partialTrailers = []
             } else {
                 var fields: [HTTPField] = []
                 swap(&fields, &me.spareFields)
-                me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: fields,
-                                                       framing: .untilClose, keepAlive: true)
+                me.partialHead = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: fields,
+                                              framing: .untilClose, keepAlive: true)
             }
         }
         return 0
@@ -284,15 +298,16 @@ final class HTTP2Session {
         let stream = frame!.pointee.hd.stream_id
         let nameBytes = UnsafeBufferPointer(start: name, count: nameLength)
         let valueBytes = UnsafeBufferPointer(start: value, count: valueLength)
-        guard me.partialHeads[stream] != nil else {
+        guard stream == me.blockStream else { return 0 }
+        guard me.partialHead != nil else {
             // nghttp2 refuses pseudo-headers in trailers, so every field here is a real one.
-            me.partialTrailers[stream]?.append(HTTPField(String(decoding: nameBytes, as: UTF8.self),
+            me.partialTrailers?.append(HTTPField(String(decoding: nameBytes, as: UTF8.self),
                                                          String(decoding: valueBytes, as: UTF8.self)))
             return 0
         }
         if nameBytes.first == UInt8(ascii: ":") {
             if nameBytes.elementsEqual(":status".utf8) {
-                me.partialHeads[stream]!.status = Int(String(decoding: valueBytes, as: UTF8.self)) ?? 0
+                me.partialHead!.status = Int(String(decoding: valueBytes, as: UTF8.self)) ?? 0
             }
             return 0
         }
@@ -300,7 +315,7 @@ final class HTTP2Session {
         let strings = me.connection.worker.fieldStrings
         let rawName = UnsafeRawBufferPointer(nameBytes)
         let value = strings.value(UnsafeRawBufferPointer(valueBytes), name: rawName)
-        me.partialHeads[stream]!.fields.append(HTTPField(strings.string(rawName), value))
+        me.partialHead!.fields.append(HTTPField(strings.string(rawName), value))
         return 0
     }
 
@@ -326,11 +341,13 @@ final class HTTP2Session {
     }
 
     private func headersReceived(_ stream: Int32) {
-        if let trailers = partialTrailers.removeValue(forKey: stream) {
+        guard stream == blockStream else { return }
+        blockStream = 0
+        if let trailers = partialTrailers.take() {
             client(stream)?.upstreamTrailers(trailers)
             return
         }
-        guard var head = partialHeads.removeValue(forKey: stream), let client = client(stream) else { return }
+        guard var head = partialHead.take(), let client = client(stream) else { return }
         if head.status >= 100 && head.status < 200 { return }  // interim answers are not relayed
         head.reason = StatusText.reason(head.status)
         // The head goes out to the client at the end of this read, without waiting for DATA.
@@ -366,8 +383,7 @@ final class HTTP2Session {
 
     private static let onStreamClose: nghttp2_on_stream_close_callback = { _, stream, errorCode, userData in
         let me = session(userData)
-        me.partialHeads[stream] = nil
-        me.partialTrailers[stream] = nil
+        me.endBlock(of: stream)
         guard let client = me.streams.removeValue(forKey: stream) else { return 0 }
         if errorCode == NGHTTP2_NO_ERROR.rawValue && client.hasResponseHead {
             client.upstreamDidFinish()
