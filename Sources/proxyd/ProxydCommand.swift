@@ -44,6 +44,8 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.logLevel), help: .setting(.logLevel)) var logLevel: String?
     @Option(name: .setting(.loginTimeout), help: .setting(.loginTimeout)) var loginTimeout: String?
     @Option(name: .setting(.maxLoginsPerWorker), help: .setting(.maxLoginsPerWorker)) var maxLoginsPerWorker: String?
+    @Option(name: .setting(.maxConnections), help: .setting(.maxConnections)) var maxConnections: String?
+    @Option(name: .setting(.maxStreams), help: .setting(.maxStreams)) var maxStreams: String?
     @Option(name: .setting(.drainTimeout), help: .setting(.drainTimeout)) var drainTimeout: String?
     @Option(name: .setting(.accessLog), help: .setting(.accessLog)) var accessLog: String?
     @Option(name: .setting(.chatgptSentinel), help: .setting(.chatgptSentinel)) var chatgptSentinel: String?
@@ -69,7 +71,8 @@ struct ProxydCommand: ParsableCommand {
             (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.proxyTimeout, proxyTimeout),
             (.tlsTimeout, tlsTimeout), (.upstreamTimeout, upstreamTimeout),
             (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel),
-            (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker), (.drainTimeout, drainTimeout),
+            (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker),
+            (.maxConnections, maxConnections), (.maxStreams, maxStreams), (.drainTimeout, drainTimeout),
             (.accessLog, accessLog), (.chatgptSentinel, chatgptSentinel), (.powMaxDifficulty, powMaxDifficulty),
             (.powMaxSolves, powMaxSolves), (.chatgptBuildNumber, chatgptBuildNumber),
             (.chatgptMaxAccounts, chatgptMaxAccounts), (.chatgptAccountIdle, chatgptAccountIdle),

@@ -2,19 +2,7 @@ import NIOHTTP1
 import XCTest
 
 /// The upstream fixture checked on its own, without proxyd.
-final class FixtureSelfTests: XCTestCase {
-    private var pki: TestPKI!
-    private var fixture: UpstreamFixture!
-
-    override func setUpWithError() throws {
-        pki = try TestPKI.shared.get()
-        fixture = try UpstreamFixture.trusted(pki)
-    }
-
-    override func tearDown() {
-        fixture?.shutdown()
-    }
-
+final class FixtureSelfTests: FixtureTestCase {
     private func send(_ method: HTTPMethod = .GET, _ uri: String, headers: [(String, String)] = [],
                       body: [UInt8] = [], timeout: Int64 = 5) throws -> FixtureClient.Response {
         try FixtureClient.send(port: fixture.port, trustRoot: pki.trustedCAPath, method: method, uri: uri,

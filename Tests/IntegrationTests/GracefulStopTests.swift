@@ -5,25 +5,7 @@ import XCTest
 /// SIGTERM (what systemd and `docker stop` send) drains proxyd: no new connections, idle ones closed at once,
 /// the requests and streams under way finished, then exit status 0. PROXYD_DRAIN_TIMEOUT bounds the wait, and a
 /// second SIGTERM stops at once.
-final class GracefulStopTests: XCTestCase {
-    private var pki: TestPKI!
-    private var fixture: UpstreamFixture!
-
-    override func setUpWithError() throws {
-        pki = try TestPKI.shared.get()
-        fixture = try UpstreamFixture.trusted(pki)
-    }
-
-    override func tearDown() {
-        fixture?.shutdown()
-    }
-
-    private func startProxyd(_ settings: [String: String] = [:]) throws -> ProxydProcess {
-        try ProxydProcess(settings: ProxydProcess.baseSettings(pki: pki).merging([
-            "PROXYD_CHATGPT_URL": fixture.baseURL, "PROXYD_PLATFORM_URL": fixture.baseURL,
-        ]) { $1 }.merging(settings) { $1 })
-    }
-
+final class GracefulStopTests: FixtureTestCase {
     /// A stream of `events` SSE events 100 ms apart, its head read.
     private func startStream(through proxyd: ProxydProcess, events: Int) throws -> (RawHTTPConnection, ResponseHead) {
         let connection = try RawHTTPConnection(port: proxyd.port, timeout: 10)

@@ -41,6 +41,9 @@ package struct Configuration: Sendable {
     package var logLevel: LogLevel
     package var loginTimeoutMs: UInt64
     package var maxLoginsPerWorker: Int
+    /// Per worker; nil: derived from the open-file limit (`OverloadBounds`).
+    package var maxConnections: Int?
+    package var maxStreams: Int?
     package var drainTimeoutMs: UInt64
     package var accessLog: Bool
     package var sentinel: SentinelMode
@@ -112,6 +115,8 @@ package struct Configuration: Sendable {
             maxLoginsPerWorker: try reader.withDefault(.maxLoginsPerWorker, expected: "a whole number from 1 to \(maxLoginsPerWorker)") {
                 wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...maxLoginsPerWorker).contains($0) ? $0 : nil }
             },
+            maxConnections: try reader.withDefault(.maxConnections, expected: "auto or a whole number from 1") { autoOrCount($0) },
+            maxStreams: try reader.withDefault(.maxStreams, expected: "auto or a whole number from 1") { autoOrCount($0) },
             drainTimeoutMs: try reader.milliseconds(.drainTimeout),
             accessLog: try reader.withDefault(.accessLog, expected: "one of \(names(Switch.self))") {
                 Switch(rawValue: $0.lowercased())
@@ -167,6 +172,12 @@ package struct Configuration: Sendable {
 
     private static func names<T: CaseIterable & RawRepresentable>(_: T.Type) -> String where T.RawValue == String {
         T.allCases.map(\.rawValue).joined(separator: ", ")
+    }
+
+    /// `auto` is `.some(nil)`; nil is not a valid value.
+    private static func autoOrCount(_ text: String) -> Int?? {
+        if text.lowercased() == "auto" { return .some(nil) }
+        return wholeNumber(text).flatMap { Int(exactly: $0) }.flatMap { $0 >= 1 ? .some($0) : nil }
     }
 
     static func wholeNumber(_ text: String) -> UInt64? {

@@ -28,6 +28,8 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case logLevel = "PROXYD_LOG_LEVEL"
     case loginTimeout = "PROXYD_LOGIN_TIMEOUT"
     case maxLoginsPerWorker = "PROXYD_MAX_LOGINS_PER_WORKER"
+    case maxConnections = "PROXYD_MAX_CONNECTIONS"
+    case maxStreams = "PROXYD_MAX_STREAMS"
     case drainTimeout = "PROXYD_DRAIN_TIMEOUT"
     case accessLog = "PROXYD_ACCESS_LOG"
     case chatgptSentinel = "PROXYD_CHATGPT_SENTINEL"
@@ -143,6 +145,14 @@ extension Configuration {
                         default: "30")
         case .maxLoginsPerWorker:
             return make("n", "Logins one worker runs at once; more get 503.", default: "64")
+        case .maxConnections:
+            return make("n|auto",
+                        "Client connections one worker keeps; past it a new one gets 503 and is closed at accept. auto: half the open-file limit (raised to the hard limit at start), split over the workers.",
+                        default: "auto")
+        case .maxStreams:
+            return make("n|auto",
+                        "Requests one worker has under way (streams and logins); past it a new one gets 503 with Retry-After before its body is read. auto: half the open-file limit (raised to the hard limit at start), split over the workers.",
+                        default: "auto")
         case .drainTimeout:
             return make("seconds", "On SIGTERM, time the requests under way get to finish before proxyd exits.",
                         default: "30")

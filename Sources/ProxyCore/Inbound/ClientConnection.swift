@@ -35,6 +35,9 @@ final class ClientConnection: EventHandler {
     /// Made on the first forwarded request and reused for the rest.
     private var exchangeStorage: ClientExchange?
     private(set) var login: ClientLogin?
+    /// This connection's request counts in the worker's `streamsInFlight`; given back once, at its answer's
+    /// end or the close.
+    private var holdsStream = false
 
     init(fd: Int32, worker: Worker) {
         self.fd = fd
@@ -221,7 +224,16 @@ final class ClientConnection: EventHandler {
         }
         // A locally answered request's body is not read: the connection closes after the answer.
         let keepAfterLocal = !hasBody
-        switch worker.router.route(method: head.method, target: head.target) {
+        let route = worker.router.route(method: head.method, target: head.target)
+        switch route {
+        case .health, .reject: break
+        case .login, .forward, .conversation, .imitate:
+            guard admitStream() else {
+                return answer(ProxyError(503, "proxyd is at its limit of requests under way; retry shortly",
+                                         retryAfter: "1"), keepAlive: keepAfterLocal)
+            }
+        }
+        switch route {
         case .health:
             answer(status: 200, json: "{\"status\":\"ok\"}", keepAlive: keepAfterLocal)
         case .login(let kind):
@@ -245,6 +257,21 @@ final class ClientConnection: EventHandler {
         case .imitate(let call, let forward):
             startImitation(call, head, forward, keepAfterLocal: keepAfterLocal)
         }
+    }
+
+    /// Takes one of the worker's `PROXYD_MAX_STREAMS` for this request; false past the bound, where the request
+    /// is shed before its body is read and nothing already under way is touched.
+    private func admitStream() -> Bool {
+        guard worker.streamsInFlight < worker.bounds.streams else { return false }
+        worker.streamsInFlight += 1
+        holdsStream = true
+        return true
+    }
+
+    private func releaseStream() {
+        guard holdsStream else { return }
+        holdsStream = false
+        worker.streamsInFlight -= 1
     }
 
     /// An /imitate/v1 call; a completion is a turn, which needs the handshake.
@@ -303,6 +330,7 @@ final class ClientConnection: EventHandler {
     }
 
     private func finishAnswer(keepAlive: Bool) {
+        releaseStream()
         log.log(request, status: responseStatus, now: worker.loop.now)
         // The exchange let go of its copy before ending, so emptying the only reference allocates nothing. An
         // outsized head's array is not worth holding while the connection waits, perhaps long, for the next.
@@ -362,6 +390,7 @@ final class ClientConnection: EventHandler {
     private func close() {
         guard server.phase != .closed else { return }
         server.closed()
+        releaseStream()
         exchangeStorage?.abandon()
         login?.abandon()
         login = nil

@@ -13,6 +13,8 @@ package final class Server {
     private let resolveOverrides: [Resolver.Key: [SocketAddress]]
     /// Loaded once, read by every worker.
     private let tokenizer: Tokenizer?
+    /// Raised to the hard limit before any worker starts; the workers' overload bounds derive from it.
+    private let descriptorLimit: Int
 
     /// Binds every worker's listener now, so a busy port or bad address stops startup with one line.
     package init(configuration: Configuration) throws {
@@ -21,6 +23,7 @@ package final class Server {
         tls = try Self.upstreamTLS(configuration)
         resolveOverrides = try Self.resolveOverrides(configuration)
         tokenizer = try Self.tokenizer(configuration)
+        descriptorLimit = DescriptorLimit.raise()
         for _ in 0..<configuration.workers {
             let fd = cepoll_listen(configuration.listenHost, configuration.listenPort, 4096)
             guard fd >= 0 else {
@@ -104,7 +107,7 @@ package final class Server {
         signal(SIGPIPE, SIG_IGN)
         for fd in listenFDs {
             let worker = try Worker(configuration: configuration, tls: tls, resolveOverrides: resolveOverrides,
-                                    tokenizer: tokenizer)
+                                    tokenizer: tokenizer, descriptorLimit: descriptorLimit)
             workers.append(worker)
             threads.append(try startThread(detached: false) { [finished] in
                 do {
@@ -115,7 +118,10 @@ package final class Server {
                 finished.increment()
             })
         }
-        Log.info("serving on \(configuration.listenHost):\(configuration.listenPort) with \(workers.count) workers")
+        let bounds = workers[0].bounds
+        Log.info("serving on \(configuration.listenHost):\(configuration.listenPort) with \(workers.count) workers, "
+                 + "each taking up to \(bounds.connections) connections and \(bounds.streams) requests under way "
+                 + "(open-file limit \(descriptorLimit))")
     }
 
     /// Stops the started workers and waits for their threads to end.

@@ -26,8 +26,12 @@ final class Worker {
     /// The o200k_base tokenizer /imitate/v1 counts with; shared read-only by all workers.
     let tokenizer: Tokenizer?
     private var listener: Listener?
-    /// The client connections alive here, for the drain.
+    /// The client connections alive here, for the drain and the overload bound.
     private var clients: [ObjectIdentifier: ClientConnection] = [:]
+    let bounds: OverloadBounds
+    /// Forwarded requests and logins under way here, held from admission to their answer's end or their
+    /// connection's close (`ClientConnection`), checked against `bounds.streams`.
+    var streamsInFlight = 0
     /// SIGTERM arrived: no new connections, none kept alive; the loop ends when the last one closes.
     private(set) var draining = false
     private var drainDeadline: DrainDeadline?
@@ -35,13 +39,14 @@ final class Worker {
     private let memoryTrim: MemoryTrim
 
     init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]],
-         tokenizer: Tokenizer? = nil) throws {
+         tokenizer: Tokenizer? = nil, descriptorLimit: Int = 1_024) throws {
         loop = try EventLoop()
         self.tokenizer = tokenizer
         self.configuration = configuration
         self.tls = tls
         profile = BrowserProfile.named(configuration.tlsProfile)
         loginSlots = LoginSlots(limit: configuration.maxLoginsPerWorker)
+        bounds = OverloadBounds(configuration: configuration, descriptorLimit: descriptorLimit)
         router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
         resolver = try Resolver(loop: loop, overrides: resolveOverrides, configuration: configuration)
         memoryTrim = MemoryTrim(loop: loop, buffers: buffers)
@@ -83,6 +88,9 @@ final class Worker {
         clients[ObjectIdentifier(client)] = client
         memoryTrim.connectionsChanged(clients.count)
     }
+
+    /// Another connection would pass `bounds.connections`.
+    var isFull: Bool { clients.count >= bounds.connections }
 
     func release(_ client: ClientConnection) {
         clients[ObjectIdentifier(client)] = nil
