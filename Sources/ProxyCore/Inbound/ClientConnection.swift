@@ -30,6 +30,8 @@ final class ClientConnection: EventHandler {
     private var request: RequestHead?
     /// The last answered request's field array, emptied, for the next head's fields.
     private var spareFields: [HTTPField] = []
+    /// The last request's Authorization value, so the next request's same token costs no new String.
+    private var credential = ""
     /// The status of the answer to `request`, for the access log.
     var responseStatus = 0
     /// Made on the first forwarded request and reused for the rest.
@@ -191,8 +193,12 @@ final class ClientConnection: EventHandler {
             }
             // Pipelined requests wait while our answers to earlier ones are not read; the drain resumes them.
             if output.readableCount >= Backpressure.highWater { return }
-            switch worker.requestParser.parse(input.readable, searchFrom: headScanned, reusing: &spareFields,
-                                              strings: worker.fieldStrings) {
+            let strings = worker.fieldStrings
+            let parsed = strings.lendingCredential(&credential) {
+                worker.requestParser.parse(input.readable, searchFrom: headScanned, reusing: &spareFields,
+                                           strings: strings)
+            }
+            switch parsed {
             case .incomplete(let scanned):
                 headScanned = scanned
                 server.headIncomplete(now: worker.loop.now)
