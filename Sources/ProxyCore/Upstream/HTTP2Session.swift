@@ -25,11 +25,7 @@ final class HTTP2Session {
     /// Set by GOAWAY from the server: no new streams here.
     private(set) var goingAway = false
     private(set) var protocolError: String?
-    // Reused per request so building a HEADERS frame allocates nothing once warm.
-    private var headerBytes: [UInt8] = []
-    private var headerSpans: [(name: Range<Int>, value: Range<Int>)] = []
-    /// `headerSpans` as nghttp2 takes them, pointing into `headerBytes`; filled and used within one submit.
-    private var nva: [nghttp2_nv] = []
+    private var requestFields = HTTP2RequestFields()
 
     var activeStreams: Int { streams.count }
 
@@ -101,10 +97,13 @@ final class HTTP2Session {
     /// Opens a stream for the client's request. Returns the stream id, or nil with a reason.
     func submit(_ client: UpstreamUser, head: RequestHead, method: String, target: String, page: String?,
                 origin: UpstreamOrigin, plan: HeaderPlan?, hasBody: Bool) -> Result<Int32, ProxyError> {
-        buildHeaders(head, method: method, target: target, page: page, origin: origin, plan: plan)
+        requestFields.build(head, method: method, target: target, page: page, origin: origin, plan: plan,
+                            pseudoHeaderOrder: pseudoHeaderOrder)
         // Past the server's limit the request fails alone, before it can end a connection others share.
         let limit = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE)
-        if let error = HeaderListSize.check(HeaderListSize.of(headerSpans), peerLimit: limit) { return .failure(error) }
+        if let error = HeaderListSize.check(HeaderListSize.of(requestFields.spans), peerLimit: limit) {
+            return .failure(error)
+        }
         var provider = nghttp2_data_provider()
         provider.read_callback = Self.readBody
         var priorityBuffer = nghttp2_priority_spec()
@@ -112,19 +111,10 @@ final class HTTP2Session {
             nghttp2_priority_spec_init(&priorityBuffer, 0, priority.weight, priority.exclusive ? 1 : 0)
         }
         // Streams are looked up in `streams`; nghttp2's stream user data is not used.
-        let id: Int32 = headerBytes.withUnsafeMutableBufferPointer { bytes in
-            nva.removeAll(keepingCapacity: true)
-            for span in headerSpans {
-                nva.append(nghttp2_nv(name: bytes.baseAddress! + span.name.lowerBound,
-                                      value: bytes.baseAddress! + span.value.lowerBound,
-                                      namelen: span.name.count, valuelen: span.value.count,
-                                      flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-            }
-            let count = nva.count
-            return withUnsafePointer(to: &priorityBuffer) { spec in
+        let id: Int32 = requestFields.withNameValues { nva, count in
+            withUnsafePointer(to: &priorityBuffer) { spec in
                 withUnsafePointer(to: &provider) { body in
-                    nghttp2_submit_request(session, priority == nil ? nil : spec, &nva, count,
-                                           hasBody ? body : nil, nil)
+                    nghttp2_submit_request(session, priority == nil ? nil : spec, nva, count, hasBody ? body : nil, nil)
                 }
             }
         }
@@ -133,46 +123,6 @@ final class HTTP2Session {
         }
         streams[id] = client
         return .success(id)
-    }
-
-    /// HTTP/2 wants lowercase names and pseudo-headers first (in the profile's order); hop-by-hop
-    /// fields do not exist there.
-    private func buildHeaders(_ head: RequestHead, method: String, target: String, page: String?,
-                              origin: UpstreamOrigin, plan: HeaderPlan?) {
-        headerBytes.removeAll(keepingCapacity: true)
-        headerSpans.removeAll(keepingCapacity: true)
-        func add(_ name: String, _ value: String, lowercase: Bool = false, bearer: Bool = false) {
-            let nameStart = headerBytes.count
-            // Appended whole and folded in place: a byte-by-byte append was this function's main cost.
-            headerBytes.append(contentsOf: name.utf8)
-            let valueStart = headerBytes.count
-            if lowercase {
-                headerBytes.withUnsafeMutableBufferPointer { bytes in
-                    for index in nameStart..<valueStart where bytes[index] &- 65 < 26 { bytes[index] |= 0x20 }
-                }
-            }
-            if bearer && UpstreamRequestHead.lacksBearer(value) {
-                headerBytes.append(contentsOf: "Bearer ".utf8)
-            }
-            headerBytes.append(contentsOf: value.utf8)
-            headerSpans.append((nameStart..<valueStart, valueStart..<headerBytes.count))
-        }
-        for pseudo in pseudoHeaderOrder {
-            switch pseudo {
-            case .method: add(":method", method)
-            case .authority: add(":authority", origin.authority)
-            case .scheme: add(":scheme", origin.secure ? "https" : "http")
-            case .path: add(":path", target)
-            }
-        }
-        UpstreamFields.forEach(head, method: method, page: page, origin: origin, plan: plan, http2: true) { field in
-            switch field {
-            case .profile(let name, let value):
-                add(name, value)
-            case .client(let field):
-                add(field.name, field.value, lowercase: true, bearer: field.known == .authorization)
-            }
-        }
     }
 
     /// The user has more request body queued (or has ended it): nghttp2 pulls it as the window allows.
