@@ -7,13 +7,13 @@ struct ProxydCommand: ParsableCommand {
         commandName: "proxyd",
         abstract: "A high-throughput proxy serving the go-chatgpt-api routes (/chatgpt/..., /platform/...).",
         // Serving is the command itself, not a subcommand; the generated usage would say otherwise.
-        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]\nproxyd chatgpt-check",
+        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]\nproxyd chatgpt-check\nproxyd keys add|list|revoke|check",
         discussion: """
             Every option can also be set by its environment variable or in a .env file in the working \
             directory. A flag wins over the environment, which wins over .env, which wins over the default. \
             Bad values stop startup with exit status 2 and one line naming the setting.
             """,
-        subcommands: [FingerprintCommand.self, ChatGPTCheckCommand.self]
+        subcommands: [FingerprintCommand.self, ChatGPTCheckCommand.self, KeysCommand.self]
     )
 
     @Option(name: .setting(.listen), help: .setting(.listen)) var listen: String?
