@@ -59,7 +59,7 @@ struct AddKey: ParsableCommand {
     @OptionGroup var keysFile: KeysFileOption
     @Option(help: "Who the key is for, unique in the file; shown in logs and metrics.") var name: String
     @Option(help: "Requests per minute [default: unlimited]") var rpm: String?
-    @Option(help: "Requests that may come at once within the rate [default: the rpm]") var burst: String?
+    @Option(help: "Requests beyond the rate a client may send at once after a pause [default: 0]") var burst: String?
     @Option(help: "Streams in flight at once [default: unlimited]") var concurrency: String?
     @Option(help: "Requests per UTC day [default: unlimited]") var daily: String?
     @Option(help: ArgumentHelp("Route groups allowed, from chatgpt, platform, imitate, login [default: all]",
@@ -120,7 +120,7 @@ struct ListKeys: ParsableCommand {
                 + records.map { record -> [String] in
                     let limits = record.limits
                     return [record.id, record.name,
-                            limits.rate.map { "\($0.perMinute)/min burst \($0.burst)" } ?? "-",
+                            limits.requestsPerMinute.map { "\($0)/min" + (limits.burst > 0 ? " burst \(limits.burst)" : "") } ?? "-",
                             limits.concurrentStreams.map(String.init) ?? "-", limits.requestsPerDay.map(String.init) ?? "-",
                             record.routes == .all ? "all" : record.routes.names.joined(separator: ","),
                             record.cidrs.map { $0.map(\.description).joined(separator: ",") } ?? "any",

@@ -1,62 +1,59 @@
-/// The groups of routes a key may be limited to (`routes` in the keys file).
-package enum RouteGroup: String, CaseIterable, Sendable {
-    case chatgpt, platform, imitate, login
-}
-
-/// A set of route groups as bits, so that a request's check is one AND.
-package struct RouteGroups: OptionSet, Equatable, Sendable {
-    package let rawValue: UInt8
-
-    package init(rawValue: UInt8) {
-        self.rawValue = rawValue
-    }
-
-    package init(_ group: RouteGroup) {
-        rawValue = 1 << UInt8(RouteGroup.allCases.firstIndex(of: group)!)
-    }
-
-    package static let all = RouteGroups(RouteGroup.allCases.map(RouteGroups.init))
-
-    package var names: [String] {
-        RouteGroup.allCases.filter { contains(RouteGroups($0)) }.map(\.rawValue)
-    }
-}
-
-/// Requests per minute, and how many may come at once.
-package struct RequestRate: Equatable, Sendable {
-    package var perMinute: Int
-    package var burst: Int
-
-    package init(perMinute: Int, burst: Int) {
-        (self.perMinute, self.burst) = (perMinute, burst)
-    }
-}
-
-/// What one key may use; nil is unlimited.
-package struct KeyLimits: Equatable, Sendable {
-    package var rate: RequestRate?
-    package var concurrentStreams: Int?
-    package var requestsPerDay: Int?
-
-    package init(rate: RequestRate? = nil, concurrentStreams: Int? = nil, requestsPerDay: Int? = nil) {
-        (self.rate, self.concurrentStreams, self.requestsPerDay) = (rate, concurrentStreams, requestsPerDay)
-    }
-}
-
 package enum KeyStatus: String, Sendable {
     case active, disabled, expired
 }
 
 /// One key of the keys file: everything proxyd knows of it, and never the key itself, only its digest.
 package struct KeyRecord: Equatable, Sendable {
+    /// What one key may use, as its line gives it; nil is unlimited. The fields and their meaning are
+    /// `KeyLimits`' (Limits/), which enforces them.
+    package struct Limits: Equatable, Sendable {
+        package var requestsPerMinute: Int?
+        /// Requests beyond the steady rate a client may send at once after being idle (1 + burst in all).
+        package var burst: Int
+        package var concurrentStreams: Int?
+        package var requestsPerDay: Int?
+
+        package init(requestsPerMinute: Int? = nil, burst: Int = 0, concurrentStreams: Int? = nil,
+                     requestsPerDay: Int? = nil) {
+            self.requestsPerMinute = requestsPerMinute
+            self.burst = burst
+            self.concurrentStreams = concurrentStreams
+            self.requestsPerDay = requestsPerDay
+        }
+    }
+
+    /// The groups of routes a key may use, as bits, so that a request's check is one AND.
+    package struct Routes: OptionSet, Equatable, Sendable {
+        package let rawValue: UInt8
+
+        package init(rawValue: UInt8) {
+            self.rawValue = rawValue
+        }
+
+        package static let chatgpt = Routes(rawValue: 1)
+        package static let platform = Routes(rawValue: 2)
+        package static let imitate = Routes(rawValue: 4)
+        package static let login = Routes(rawValue: 8)
+        package static let all: Routes = [.chatgpt, .platform, .imitate, .login]
+
+        /// As the keys file and `proxyd keys` spell them, in this order.
+        package static let named: [(name: String, routes: Routes)] = [
+            ("chatgpt", .chatgpt), ("platform", .platform), ("imitate", .imitate), ("login", .login),
+        ]
+
+        package var names: [String] {
+            Self.named.filter { contains($0.routes) }.map(\.name)
+        }
+    }
+
     /// Short and generated (`k_` and 8 base62 digits), safe in logs and metric labels.
     package var id: String
     /// The operator's name for the key's holder; unique in the file, since logs and metrics show it.
     package var name: String
     package var digest: KeyDigest
-    package var limits: KeyLimits
+    package var limits: Limits
     /// `.all` when the file names none.
-    package var routes: RouteGroups
+    package var routes: Routes
     /// Nil: any client address.
     package var cidrs: [CIDRBlock]?
     /// Seconds since the epoch; nil: never.
@@ -69,10 +66,6 @@ package struct KeyRecord: Equatable, Sendable {
         if disabled { return .disabled }
         if let expires, now >= expires { return .expired }
         return .active
-    }
-
-    package func allows(_ group: RouteGroup) -> Bool {
-        routes.contains(RouteGroups(group))
     }
 
     package func allows(_ peer: PeerAddress) -> Bool {

@@ -19,11 +19,12 @@ package struct KeyRecordFields {
     static let maxNameBytes = 64
     static let maxIDBytes = 32
 
-    /// Bounds that keep every limit positive (a key allowed nothing is a disabled key) and its arithmetic far
-    /// from overflow.
-    static let rateBounds = 1...1_000_000
-    static let concurrencyBounds = 1...100_000
-    static let dailyBounds = 1...1_000_000_000
+    /// `KeyLimits`' bounds (Limits/): every limit positive (a key allowed nothing is a disabled key), the rate
+    /// at most one request a microsecond, the daily count in 32 bits.
+    static let rateBounds = 1...60_000_000
+    static let burstBounds = 0...1_000_000
+    static let concurrencyBounds = 1...1_000_000
+    static let dailyBounds = 1...Int(UInt32.max)
 
     package func record() throws(KeysFileProblem) -> KeyRecord {
         let id = try required(id, "id")
@@ -37,13 +38,12 @@ package struct KeyRecordFields {
             throw KeysFileProblem("sha256: expected 64 hex digits")
         }
         let rate = try number(rpm, "rpm", Self.rateBounds)
-        let burst = try number(burst, "burst", Self.rateBounds)
+        let burst = try number(burst, "burst", Self.burstBounds)
         guard rate != nil || burst == nil else { throw KeysFileProblem("burst needs rpm: it is the rate's burst") }
         return KeyRecord(
             id: id, name: name, digest: digest,
-            limits: KeyLimits(
-                // Without a burst a whole minute's requests may come at once: a plain per-minute count.
-                rate: rate.map { RequestRate(perMinute: $0, burst: burst ?? $0) },
+            limits: KeyRecord.Limits(
+                requestsPerMinute: rate, burst: burst ?? 0,
                 concurrentStreams: try number(concurrency, "concurrency", Self.concurrencyBounds),
                 requestsPerDay: try number(daily, "daily", Self.dailyBounds)),
             routes: try routes.map(Self.routeGroups) ?? .all,
@@ -85,17 +85,17 @@ package struct KeyRecordFields {
         return value
     }
 
-    private static func routeGroups(_ names: [String]) throws(KeysFileProblem) -> RouteGroups {
+    private static func routeGroups(_ names: [String]) throws(KeysFileProblem) -> KeyRecord.Routes {
         guard !names.isEmpty else { throw KeysFileProblem("routes: empty; leave it out to allow every route group") }
-        var groups: RouteGroups = []
+        var routes: KeyRecord.Routes = []
         for name in names {
-            guard let group = RouteGroup(rawValue: name) else {
-                let known = RouteGroup.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let named = KeyRecord.Routes.named.first(where: { $0.name == name }) else {
+                let known = KeyRecord.Routes.named.map(\.name).joined(separator: ", ")
                 throw KeysFileProblem("routes", expected: "names from \(known)", got: name)
             }
-            groups.insert(RouteGroups(group))
+            routes.insert(named.routes)
         }
-        return groups
+        return routes
     }
 
     private static func timestamp(_ text: String, _ field: String) throws(KeysFileProblem) -> Int64 {

@@ -69,7 +69,8 @@ extension KeyRecord {
         BrowserJSON.appendString(name, to: &out)
         member(.sha256)
         BrowserJSON.appendString(digest.hex, to: &out)
-        let numbers: [(Member, Int?)] = [(.rpm, limits.rate?.perMinute), (.burst, limits.rate?.burst),
+        // A burst of 0 is the default, and left out.
+        let numbers: [(Member, Int?)] = [(.rpm, limits.requestsPerMinute), (.burst, limits.burst > 0 ? limits.burst : nil),
                                          (.concurrency, limits.concurrentStreams), (.daily, limits.requestsPerDay)]
         for case let (name, number?) in numbers {
             member(name)

@@ -23,7 +23,9 @@ final class CIDRBlockTests: XCTestCase {
                 withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
             }
         }
-        return try XCTUnwrap(withUnsafeBytes(of: storage) { PeerAddress(sockaddr: $0.baseAddress!) })
+        return try XCTUnwrap(withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { PeerAddress($0) }
+        })
     }
 
     private func assertMatches(_ cidr: String, inside: [String], outside: [String], line: UInt = #line) throws {
@@ -81,7 +83,7 @@ final class CIDRBlockTests: XCTestCase {
     func testOtherFamiliesAreNoPeerAddress() {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        XCTAssertNil(withUnsafeBytes(of: address) { PeerAddress(sockaddr: $0.baseAddress!) })
+        XCTAssertNil(withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { PeerAddress($0) } })
     }
 
     func testBadRangesAreRefused() {

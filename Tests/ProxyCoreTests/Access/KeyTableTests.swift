@@ -41,8 +41,10 @@ final class KeyTableTests: XCTestCase {
             try record(AccessKey.generate(), id: "k_b", name: "b"),
         ].joined(separator: "\n").utf8))
         let (limited, open) = (file.records[0], file.records[1])
-        XCTAssertEqual(RouteGroup.allCases.filter(limited.allows), [.imitate, .login])
-        XCTAssertEqual(RouteGroup.allCases.filter(open.allows), RouteGroup.allCases)
+        XCTAssertEqual(limited.routes, [.imitate, .login])
+        XCTAssertTrue(limited.routes.contains(.imitate))
+        XCTAssertFalse(limited.routes.contains(.chatgpt))
+        XCTAssertEqual(open.routes, .all)
         let inside: [UInt8] = [10, 1, 2, 3], outside: [UInt8] = [192, 168, 0, 1]
         let loopback: [UInt8] = [UInt8](repeating: 0, count: 15) + [1]
         XCTAssertTrue(limited.allows(try XCTUnwrap(inside.withUnsafeBytes(PeerAddress.init(bytes:)))))
@@ -52,8 +54,8 @@ final class KeyTableTests: XCTestCase {
     }
 
     func testRouteGroupNames() {
-        XCTAssertEqual(RouteGroups.all.names, ["chatgpt", "platform", "imitate", "login"])
-        XCTAssertEqual(RouteGroups([RouteGroups(.login), RouteGroups(.chatgpt)]).names, ["chatgpt", "login"])
+        XCTAssertEqual(KeyRecord.Routes.all.names, ["chatgpt", "platform", "imitate", "login"])
+        XCTAssertEqual(KeyRecord.Routes([.login, .chatgpt]).names, ["chatgpt", "login"])
     }
 
     func testIDsAreShortAndDistinct() {

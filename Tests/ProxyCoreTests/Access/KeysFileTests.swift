@@ -24,9 +24,9 @@ final class KeysFileTests: XCTestCase {
         XCTAssertEqual(alice.id, "k_alice001")
         XCTAssertEqual(alice.name, "alice")
         XCTAssertEqual(alice.digest.hex, digestA)
-        XCTAssertEqual(alice.limits, KeyLimits(rate: RequestRate(perMinute: 60, burst: 10), concurrentStreams: 4,
-                                               requestsPerDay: 5000))
-        XCTAssertEqual(alice.routes, [RouteGroups(.chatgpt), RouteGroups(.imitate)])
+        XCTAssertEqual(alice.limits, KeyRecord.Limits(requestsPerMinute: 60, burst: 10, concurrentStreams: 4,
+                                                      requestsPerDay: 5000))
+        XCTAssertEqual(alice.routes, [.chatgpt, .imitate])
         XCTAssertEqual(alice.cidrs?.map(\.description), ["10.0.0.0/8", "2001:db8::/32"])
         XCTAssertEqual(alice.expires, 1_801_353_600)
         XCTAssertTrue(alice.disabled)
@@ -34,7 +34,7 @@ final class KeysFileTests: XCTestCase {
 
         let bob = file.records[1]
         XCTAssertEqual(bob.name, "bob ✓")
-        XCTAssertEqual(bob.limits, KeyLimits())
+        XCTAssertEqual(bob.limits, KeyRecord.Limits())
         XCTAssertEqual(bob.routes, .all)
         XCTAssertNil(bob.cidrs)
         XCTAssertNil(bob.expires)
@@ -42,9 +42,11 @@ final class KeysFileTests: XCTestCase {
         XCTAssertEqual(file.records[2].digest.hex, digestC)
     }
 
-    /// A rate without a burst lets a whole minute's requests come at once: a plain count per minute.
-    func testBurstDefaultsToTheRate() throws {
-        XCTAssertEqual(try parse(line(#","rpm":30"#)).records[0].limits.rate, RequestRate(perMinute: 30, burst: 30))
+    /// No burst: requests at the steady rate and no faster; a burst of 0 given is the same, and not written back.
+    func testBurstDefaultsToNone() throws {
+        let records = try parse(line(#","rpm":30"#) + "\n" + line(id: "k_b", name: "b", sha256: digestB, #","rpm":30,"burst":0"#)).records
+        XCTAssertEqual(records.map(\.limits), Array(repeating: KeyRecord.Limits(requestsPerMinute: 30, burst: 0), count: 2))
+        XCTAssertFalse(records[1].jsonLine.contains("burst"), records[1].jsonLine)
     }
 
     func testEmptyFileAndOnlyComments() throws {
@@ -73,12 +75,15 @@ final class KeysFileTests: XCTestCase {
             (line(sha256: "abc"), "sha256: expected 64 hex digits"),
             (line(sha256: String(repeating: "g", count: 64)), "sha256: expected 64 hex digits"),
             (line(sha256: digestB, #","rpm":"60""#), "rpm: expected a number"),
-            (line(sha256: digestB, #","rpm":0"#), #"rpm: expected a whole number from 1 to 1000000, got "0""#),
-            (line(sha256: digestB, #","rpm":1.5"#), #"rpm: expected a whole number from 1 to 1000000, got "1.5""#),
-            (line(sha256: digestB, #","rpm":-1"#), #"rpm: expected a whole number from 1 to 1000000, got "-1""#),
-            (line(sha256: digestB, #","daily":1e3"#), #"daily: expected a whole number from 1 to 1000000000, got "1e3""#),
-            (line(sha256: digestB, #","concurrency":100001"#), #"concurrency: expected a whole number from 1 to 100000, got "100001""#),
+            (line(sha256: digestB, #","rpm":0"#), #"rpm: expected a whole number from 1 to 60000000, got "0""#),
+            (line(sha256: digestB, #","rpm":1.5"#), #"rpm: expected a whole number from 1 to 60000000, got "1.5""#),
+            (line(sha256: digestB, #","rpm":-1"#), #"rpm: expected a whole number from 1 to 60000000, got "-1""#),
+            (line(sha256: digestB, #","daily":1e3"#), #"daily: expected a whole number from 1 to 4294967295, got "1e3""#),
+            (line(sha256: digestB, #","concurrency":1000001"#), #"concurrency: expected a whole number from 1 to 1000000, got "1000001""#),
+            (line(sha256: digestB, #","daily":4294967296"#), #"daily: expected a whole number from 1 to 4294967295, got "4294967296""#),
+            (line(sha256: digestB, #","rpm":5,"burst":-1"#), #"burst: expected a whole number from 0 to 1000000, got "-1""#),
             (line(sha256: digestB, #","burst":5"#), "burst needs rpm: it is the rate's burst"),
+            (line(sha256: digestB, #","burst":0"#), "burst needs rpm: it is the rate's burst"),
             (line(sha256: digestB, #","routes":"chatgpt""#), "routes: expected an array of strings"),
             (line(sha256: digestB, #","routes":["chatgpt",1]"#), "routes: expected an array of strings"),
             (line(sha256: digestB, #","routes":[]"#), "routes: empty; leave it out to allow every route group"),
