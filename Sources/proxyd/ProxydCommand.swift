@@ -7,13 +7,13 @@ struct ProxydCommand: ParsableCommand {
         commandName: "proxyd",
         abstract: "A high-throughput proxy serving the go-chatgpt-api routes (/chatgpt/..., /platform/...).",
         // Serving is the command itself, not a subcommand; the generated usage would say otherwise.
-        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]\nproxyd chatgpt-check",
+        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]\nproxyd chatgpt-check\nproxyd keys add|list|revoke|check",
         discussion: """
             Every option can also be set by its environment variable or in a .env file in the working \
             directory. A flag wins over the environment, which wins over .env, which wins over the default. \
             Bad values stop startup with exit status 2 and one line naming the setting.
             """,
-        subcommands: [FingerprintCommand.self, ChatGPTCheckCommand.self]
+        subcommands: [FingerprintCommand.self, ChatGPTCheckCommand.self, KeysCommand.self]
     )
 
     @Option(name: .setting(.listen), help: .setting(.listen)) var listen: String?
@@ -57,6 +57,7 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.imitateContinue), help: .setting(.imitateContinue)) var imitateContinue: String?
     @Option(name: .setting(.imitateHistory), help: .setting(.imitateHistory)) var imitateHistory: String?
     @Option(name: .setting(.tokenizer), help: .setting(.tokenizer)) var tokenizer: String?
+    @Option(name: .setting(.keysFile), help: .setting(.keysFile)) var keysFile: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
@@ -77,6 +78,7 @@ struct ProxydCommand: ParsableCommand {
             (.powMaxSolves, powMaxSolves), (.chatgptBuildNumber, chatgptBuildNumber),
             (.chatgptMaxAccounts, chatgptMaxAccounts), (.chatgptAccountIdle, chatgptAccountIdle),
             (.imitateContinue, imitateContinue), (.imitateHistory, imitateHistory), (.tokenizer, tokenizer),
+            (.keysFile, keysFile),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

@@ -61,6 +61,8 @@ package struct Configuration: Sendable {
     package var imitateHistory: Bool
     /// The o200k_base vocabulary file; nil: `off`.
     package var tokenizerPath: String?
+    /// The access keys of `PROXYD_KEYS_FILE`; nil when none is set.
+    package var keys: KeyTable?
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -144,6 +146,13 @@ package struct Configuration: Sendable {
             } == .on,
             tokenizerPath: try reader.withDefault(.tokenizer, expected: "an absolute path or off") { (text: String) -> String?? in
                 text.lowercased() == "off" ? .some(nil) : text.hasPrefix("/") ? .some(text) : nil
+            },
+            keys: try reader.given(.keysFile).map { given in
+                do throws(KeysFileError) {
+                    return try KeyTable.load(path: given.text)
+                } catch {
+                    throw ConfigurationError(setting: given.name, problem: error.description)
+                }
             }
         )
     }
@@ -151,6 +160,12 @@ package struct Configuration: Sendable {
     /// The configuration a command runs with: its flags, then the environment, then `.env` in the working directory.
     package static func fromProcess(flags: [String: String] = [:]) throws -> Configuration {
         try load(merge([flags, ProcessEnvironment.current(), DotEnv.read(".env")]))
+    }
+
+    /// One setting's text as `load` would read it, without the rest: `proxyd keys` needs only the keys file's
+    /// path, and must work while another setting is wrong.
+    package static func text(of key: SettingKey, in values: [String: String]) -> String? {
+        SettingReader(values: values).given(key)?.text
     }
 
     /// Combines sources given highest precedence first (flags, environment, .env file). Each setting comes whole

@@ -41,6 +41,7 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case imitateContinue = "PROXYD_IMITATE_CONTINUE"
     case imitateHistory = "PROXYD_IMITATE_HISTORY"
     case tokenizer = "PROXYD_TOKENIZER"
+    case keysFile = "PROXYD_KEYS_FILE"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -189,6 +190,9 @@ extension Configuration {
         case .tokenizer:
             return make("path|off", "The o200k_base vocabulary /imitate/v1 counts tokens with (usage, max_tokens); missing or off: no usage, and max_tokens is refused.",
                         default: Tokenizer.installedPath)
+        case .keysFile:
+            return make("path", "Access keys, one JSON line each (written by proxyd keys add), read and checked at startup.",
+                        describedDefault: "none (no keys)")
         }
     }
 }
