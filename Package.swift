@@ -79,7 +79,7 @@ let package = Package(
             ]
         ),
         // Instruction counts of the per-request work: Benchmarks/Microbench/count.sh.
-        .executableTarget(name: "HotPathBench", dependencies: ["ProxyCore"], path: "Benchmarks/Microbench/HotPathBench"),
+        .executableTarget(name: "HotPathBench", dependencies: ["ProxyCore", "CNghttp2"], path: "Benchmarks/Microbench/HotPathBench"),
         // Proof-of-work tries per second and solve times: Benchmarks/pow.sh.
         .executableTarget(name: "PoWBench", dependencies: ["ProxyCore", "CProofOfWork"], path: "Benchmarks/ProofOfWork"),
         .testTarget(

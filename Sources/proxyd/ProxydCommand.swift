@@ -7,7 +7,7 @@ struct ProxydCommand: ParsableCommand {
         commandName: "proxyd",
         abstract: "A high-throughput proxy serving the go-chatgpt-api routes (/chatgpt/..., /platform/...).",
         // Serving is the command itself, not a subcommand; the generated usage would say otherwise.
-        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]\nproxyd chatgpt-check",
+        usage: "proxyd [<options>]\nproxyd fingerprint [--profile <name>]\nproxyd chatgpt-check\nproxyd keys add|list|revoke|check",
         discussion: """
             Every option can also be set by its environment variable or in a .env file in the working \
             directory. A flag wins over the environment, which wins over .env, which wins over the default. \
@@ -15,7 +15,7 @@ struct ProxydCommand: ParsableCommand {
             """,
         // The same as the proxyd_build_info metric says.
         version: BuildInfo.version,
-        subcommands: [FingerprintCommand.self, ChatGPTCheckCommand.self]
+        subcommands: [FingerprintCommand.self, ChatGPTCheckCommand.self, KeysCommand.self]
     )
 
     @Option(name: .setting(.listen), help: .setting(.listen)) var listen: String?
@@ -47,6 +47,8 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.logLevel), help: .setting(.logLevel)) var logLevel: String?
     @Option(name: .setting(.loginTimeout), help: .setting(.loginTimeout)) var loginTimeout: String?
     @Option(name: .setting(.maxLoginsPerWorker), help: .setting(.maxLoginsPerWorker)) var maxLoginsPerWorker: String?
+    @Option(name: .setting(.maxConnections), help: .setting(.maxConnections)) var maxConnections: String?
+    @Option(name: .setting(.maxStreams), help: .setting(.maxStreams)) var maxStreams: String?
     @Option(name: .setting(.drainTimeout), help: .setting(.drainTimeout)) var drainTimeout: String?
     @Option(name: .setting(.accessLog), help: .setting(.accessLog)) var accessLog: String?
     @Option(name: .setting(.chatgptSentinel), help: .setting(.chatgptSentinel)) var chatgptSentinel: String?
@@ -58,25 +60,28 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.imitateContinue), help: .setting(.imitateContinue)) var imitateContinue: String?
     @Option(name: .setting(.imitateHistory), help: .setting(.imitateHistory)) var imitateHistory: String?
     @Option(name: .setting(.tokenizer), help: .setting(.tokenizer)) var tokenizer: String?
+    @Option(name: .setting(.keysFile), help: .setting(.keysFile)) var keysFile: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
     /// Values are kept as text so that flags get exactly the validation and messages of the environment.
     private var flagValues: [String: String] {
         let given: [(SettingKey, String?)] = [
-            (.listen, listen), (.adminListen, adminListen), (.upstreamProxy, upstreamProxy), (.proxyPolicy, proxyPolicy), (.chatgptURL, chatgptURL),
-            (.platformURL, platformURL), (.authURL, authURL), (.platformWebURL, platformWebURL),
+            (.listen, listen), (.adminListen, adminListen), (.upstreamProxy, upstreamProxy), (.proxyPolicy, proxyPolicy),
+            (.chatgptURL, chatgptURL), (.platformURL, platformURL), (.authURL, authURL), (.platformWebURL, platformWebURL),
             (.tlsProfile, tlsProfile), (.caFile, caFile), (.resolve, resolve), (.dnsServers, dnsServers),
             (.dnsTimeout, dnsTimeout), (.dnsMinTTL, dnsMinTTL), (.dnsMaxTTL, dnsMaxTTL), (.dnsNegativeTTL, dnsNegativeTTL),
             (.workers, workers), (.maxBodyBytes, maxBodyBytes), (.headerTimeout, headerTimeout),
             (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.proxyTimeout, proxyTimeout),
             (.tlsTimeout, tlsTimeout), (.upstreamTimeout, upstreamTimeout),
             (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel),
-            (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker), (.drainTimeout, drainTimeout),
+            (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker),
+            (.maxConnections, maxConnections), (.maxStreams, maxStreams), (.drainTimeout, drainTimeout),
             (.accessLog, accessLog), (.chatgptSentinel, chatgptSentinel), (.powMaxDifficulty, powMaxDifficulty),
             (.powMaxSolves, powMaxSolves), (.chatgptBuildNumber, chatgptBuildNumber),
             (.chatgptMaxAccounts, chatgptMaxAccounts), (.chatgptAccountIdle, chatgptAccountIdle),
             (.imitateContinue, imitateContinue), (.imitateHistory, imitateHistory), (.tokenizer, tokenizer),
+            (.keysFile, keysFile),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

@@ -6,12 +6,6 @@ import XCTest
 /// the requests and streams under way finished, then exit status 0. PROXYD_DRAIN_TIMEOUT bounds the wait, and a
 /// second SIGTERM stops at once.
 final class GracefulStopTests: FixtureTestCase {
-    private func startProxyd(_ settings: [String: String] = [:]) throws -> ProxydProcess {
-        try ProxydProcess(settings: ProxydProcess.baseSettings(pki: pki).merging([
-            "PROXYD_CHATGPT_URL": fixture.baseURL, "PROXYD_PLATFORM_URL": fixture.baseURL,
-        ]) { $1 }.merging(settings) { $1 })
-    }
-
     /// A stream of `events` SSE events 100 ms apart, its head read.
     private func startStream(through proxyd: ProxydProcess, events: Int) throws -> (RawHTTPConnection, ResponseHead) {
         let connection = try RawHTTPConnection(port: proxyd.port, timeout: 10)

@@ -1,5 +1,6 @@
 // The pure per-request work of one proxied exchange, repeated, so its cost can be counted in instructions
 // (Benchmarks/Microbench/count.sh runs it under callgrind). No I/O: the heads live in memory.
+import CNghttp2
 import ProxyCore
 
 let requestText = """
@@ -36,10 +37,30 @@ let responseText = """
 
     """
 
+/// HTTP/2's request side as a session does it: the fields built, then HPACK-encoded by nghttp2's deflater, which
+/// is what `nghttp2_submit_request` and the frame writer do with them (one dynamic table, kept across requests).
+final class HTTP2RequestSide {
+    var fields = HTTP2RequestFields()
+    private var deflater: OpaquePointer?
+    private var block = [UInt8](repeating: 0, count: 64 * 1024)
+    let pseudoHeaderOrder = BrowserProfile.named(.chrome).http2.pseudoHeaderOrder
+
+    init() { precondition(nghttp2_hd_deflate_new(&deflater, 4096) == 0) }
+    deinit { nghttp2_hd_deflate_del(deflater) }
+
+    /// The HEADERS block's length.
+    func encode() -> Int {
+        fields.withNameValues { nva, count in
+            block.withUnsafeMutableBufferPointer { nghttp2_hd_deflate_hd(deflater, $0.baseAddress, $0.count, nva, count) }
+        }
+    }
+}
+
 /// Everything a worker does per request outside the sockets; returns bytes written so nothing is optimized away.
+/// `http2`: the request goes upstream as HTTP/2 fields and their HPACK block instead of an HTTP/1.1 head.
 @inline(never)
 func measure(iterations: Int, request: UnsafeRawBufferPointer, response: UnsafeRawBufferPointer,
-             router: Router, plan: HeaderPlan?) -> Int {
+             router: Router, plan: HeaderPlan?, http2: HTTP2RequestSide?) -> Int {
     let requestParser = RequestHeadParser()
     let responseParser = ResponseHeadParser()
     // As a worker parses: long strings from its cache, each head's fields in the last finished head's array.
@@ -54,8 +75,14 @@ func measure(iterations: Int, request: UnsafeRawBufferPointer, response: UnsafeR
                                                                 strings: strings),
               case .forward(let forward) = router.route(method: head.method, target: head.target),
               head.value(of: "authorization") != nil else { fatalError("request not forwarded") }
-        UpstreamRequestHead.write(head, method: forward.method, target: forward.target, origin: forward.origin,
-                                  plan: plan, into: &toUpstream)
+        if let http2 {
+            http2.fields.build(head, method: forward.method, target: forward.target, page: forward.page,
+                               origin: forward.origin, plan: plan, pseudoHeaderOrder: http2.pseudoHeaderOrder)
+            written &+= http2.encode()
+        } else {
+            UpstreamRequestHead.write(head, method: forward.method, target: forward.target, origin: forward.origin,
+                                      plan: plan, into: &toUpstream)
+        }
         guard case .complete(var response, _) = responseParser.parse(response, requestMethod: forward.method,
                                                                      reusing: &spareResponseFields, strings: strings)
         else { fatalError("response not parsed") }
@@ -73,12 +100,13 @@ func measure(iterations: Int, request: UnsafeRawBufferPointer, response: UnsafeR
 }
 
 let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 10000 : 10000
+let http2 = CommandLine.arguments.count > 2 && CommandLine.arguments[2] == "h2" ? HTTP2RequestSide() : nil
 let origin = UpstreamOrigin(secure: true, host: "chatgpt.com", port: 443)
 let router = Router(chatgpt: origin, platform: UpstreamOrigin(secure: true, host: "api.openai.com", port: 443))
 let written = Array(requestText.utf8).withUnsafeBytes { request in
     Array(responseText.utf8).withUnsafeBytes { response in
         measure(iterations: iterations, request: request, response: response, router: router,
-                plan: BrowserProfile.named(.chrome).fetch)
+                plan: BrowserProfile.named(.chrome).fetch, http2: http2)
     }
 }
 print("iterations: \(iterations), head bytes written: \(written)")

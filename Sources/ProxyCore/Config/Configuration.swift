@@ -43,6 +43,9 @@ package struct Configuration: Sendable {
     package var logLevel: LogLevel
     package var loginTimeoutMs: UInt64
     package var maxLoginsPerWorker: Int
+    /// Per worker; nil: derived from the open-file limit (`OverloadBounds`).
+    package var maxConnections: Int?
+    package var maxStreams: Int?
     package var drainTimeoutMs: UInt64
     package var accessLog: Bool
     package var sentinel: SentinelMode
@@ -60,6 +63,8 @@ package struct Configuration: Sendable {
     package var imitateHistory: Bool
     /// The o200k_base vocabulary file; nil: `off`.
     package var tokenizerPath: String?
+    /// The access keys of `PROXYD_KEYS_FILE`; nil when none is set.
+    package var keys: KeyTable?
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -115,6 +120,8 @@ package struct Configuration: Sendable {
             maxLoginsPerWorker: try reader.withDefault(.maxLoginsPerWorker, expected: "a whole number from 1 to \(maxLoginsPerWorker)") {
                 wholeNumber($0).flatMap { Int(exactly: $0) }.flatMap { (1...maxLoginsPerWorker).contains($0) ? $0 : nil }
             },
+            maxConnections: try reader.withDefault(.maxConnections, expected: "auto or a whole number from 1") { autoOrCount($0) },
+            maxStreams: try reader.withDefault(.maxStreams, expected: "auto or a whole number from 1") { autoOrCount($0) },
             drainTimeoutMs: try reader.milliseconds(.drainTimeout),
             accessLog: try reader.withDefault(.accessLog, expected: "one of \(names(Switch.self))") {
                 Switch(rawValue: $0.lowercased())
@@ -142,6 +149,13 @@ package struct Configuration: Sendable {
             } == .on,
             tokenizerPath: try reader.withDefault(.tokenizer, expected: "an absolute path or off") { (text: String) -> String?? in
                 text.lowercased() == "off" ? .some(nil) : text.hasPrefix("/") ? .some(text) : nil
+            },
+            keys: try reader.given(.keysFile).map { given in
+                do throws(KeysFileError) {
+                    return try KeyTable.load(path: given.text)
+                } catch {
+                    throw ConfigurationError(setting: given.name, problem: error.description)
+                }
             }
         )
     }
@@ -149,6 +163,12 @@ package struct Configuration: Sendable {
     /// The configuration a command runs with: its flags, then the environment, then `.env` in the working directory.
     package static func fromProcess(flags: [String: String] = [:]) throws -> Configuration {
         try load(merge([flags, ProcessEnvironment.current(), DotEnv.read(".env")]))
+    }
+
+    /// One setting's text as `load` would read it, without the rest: `proxyd keys` needs only the keys file's
+    /// path, and must work while another setting is wrong.
+    package static func text(of key: SettingKey, in values: [String: String]) -> String? {
+        SettingReader(values: values).given(key)?.text
     }
 
     /// Combines sources given highest precedence first (flags, environment, .env file). Each setting comes whole
@@ -170,6 +190,12 @@ package struct Configuration: Sendable {
 
     private static func names<T: CaseIterable & RawRepresentable>(_: T.Type) -> String where T.RawValue == String {
         T.allCases.map(\.rawValue).joined(separator: ", ")
+    }
+
+    /// `auto` is `.some(nil)`; nil is not a valid value.
+    private static func autoOrCount(_ text: String) -> Int?? {
+        if text.lowercased() == "auto" { return .some(nil) }
+        return wholeNumber(text).flatMap { Int(exactly: $0) }.flatMap { $0 >= 1 ? .some($0) : nil }
     }
 
     static func wholeNumber(_ text: String) -> UInt64? {

@@ -29,6 +29,8 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case logLevel = "PROXYD_LOG_LEVEL"
     case loginTimeout = "PROXYD_LOGIN_TIMEOUT"
     case maxLoginsPerWorker = "PROXYD_MAX_LOGINS_PER_WORKER"
+    case maxConnections = "PROXYD_MAX_CONNECTIONS"
+    case maxStreams = "PROXYD_MAX_STREAMS"
     case drainTimeout = "PROXYD_DRAIN_TIMEOUT"
     case accessLog = "PROXYD_ACCESS_LOG"
     case chatgptSentinel = "PROXYD_CHATGPT_SENTINEL"
@@ -40,6 +42,7 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case imitateContinue = "PROXYD_IMITATE_CONTINUE"
     case imitateHistory = "PROXYD_IMITATE_HISTORY"
     case tokenizer = "PROXYD_TOKENIZER"
+    case keysFile = "PROXYD_KEYS_FILE"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -148,6 +151,14 @@ extension Configuration {
                         default: "30")
         case .maxLoginsPerWorker:
             return make("n", "Logins one worker runs at once; more get 503.", default: "64")
+        case .maxConnections:
+            return make("n|auto",
+                        "Client connections one worker keeps; past it a new one gets 503 and is closed at accept. auto: half the open-file limit (raised to the hard limit at start), split over the workers.",
+                        default: "auto")
+        case .maxStreams:
+            return make("n|auto",
+                        "Requests one worker has under way (streams and logins); past it a new one gets 503 with Retry-After before its body is read. auto: half the open-file limit (raised to the hard limit at start), split over the workers.",
+                        default: "auto")
         case .drainTimeout:
             return make("seconds", "On SIGTERM, time the requests under way get to finish before proxyd exits.",
                         default: "30")
@@ -184,6 +195,9 @@ extension Configuration {
         case .tokenizer:
             return make("path|off", "The o200k_base vocabulary /imitate/v1 counts tokens with (usage, max_tokens); missing or off: no usage, and max_tokens is refused.",
                         default: Tokenizer.installedPath)
+        case .keysFile:
+            return make("path", "Access keys, one JSON line each (written by proxyd keys add), read and checked at startup.",
+                        describedDefault: "none (no keys)")
         }
     }
 }

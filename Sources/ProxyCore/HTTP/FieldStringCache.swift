@@ -15,6 +15,11 @@ package final class FieldStringCache {
     private let slotShift: UInt64
     /// Longer values are rarely repeated byte for byte (tokens, signed URLs) and would pin more memory.
     let maxLength: Int
+    /// The Authorization value of the connection whose head is being parsed, lent by it for the parse
+    /// (`lendingCredential`): a client sends its 1–2 KB token again on every request of a connection, and
+    /// this is the only place it is kept between them, in that connection and not in the worker's table.
+    private var credential = ""
+    private var lending = false
 
     /// `slotCount` is a power of two.
     package init(slotCount: Int = 128, maxLength: Int = 256) {
@@ -33,10 +38,7 @@ package final class FieldStringCache {
         }
         let slot = self.slot(bytes)
         let cached = slots[slot]
-        let same = cached.utf8.count == count && cached.utf8.withContiguousStorageIfAvailable {
-            memcmp($0.baseAddress!, bytes.baseAddress!, count) == 0
-        } == true
-        if same { return cached }
+        if Self.equal(cached, bytes) { return cached }
         let made = String(decoding: bytes, as: UTF8.self)
         slots[slot] = made
         return made
@@ -45,10 +47,24 @@ package final class FieldStringCache {
     /// A field's value, unless its field carries credentials: those are per user, and cached they would stay
     /// in the worker's memory after the request that carried them, until another value takes their slot.
     func value(_ bytes: UnsafeRawBufferPointer, name: UnsafeRawBufferPointer) -> String {
-        if bytes.count > Self.smallStringCapacity && Self.isCredential(name) {
-            return String(decoding: bytes, as: UTF8.self)
+        guard bytes.count > Self.smallStringCapacity, Self.isCredential(name) else { return string(bytes) }
+        // Only Authorization is lent, and only during a lend.
+        guard lending && name.count == 13 else { return String(decoding: bytes, as: UTF8.self) }
+        if Self.equal(credential, bytes) { return credential }
+        credential = String(decoding: bytes, as: UTF8.self)
+        return credential
+    }
+
+    /// Runs `parse` with `credential` (a connection's last Authorization value, or "") as the one credential
+    /// the cache may return, and hands back the one the parse ended with; the cache keeps none of them.
+    func lendingCredential<T>(_ credential: inout String, _ parse: () -> T) -> T {
+        swap(&self.credential, &credential)
+        lending = true
+        defer {
+            lending = false
+            swap(&self.credential, &credential)
         }
-        return string(bytes)
+        return parse()
     }
 
     /// `cache.string(bytes)`, or a new String without a cache.
@@ -60,6 +76,12 @@ package final class FieldStringCache {
     static func value(_ bytes: UnsafeRawBufferPointer, name: UnsafeRawBufferPointer, from cache: FieldStringCache?)
         -> String {
         cache?.value(bytes, name: name) ?? String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func equal(_ string: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        string.utf8.count == bytes.count && string.utf8.withContiguousStorageIfAvailable {
+            memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+        } == true
     }
 
     /// The longest String Swift stores inline, without heap storage (on 64-bit platforms).

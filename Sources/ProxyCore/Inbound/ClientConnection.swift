@@ -10,7 +10,9 @@ final class ClientConnection: EventHandler {
     /// Twice what browsers send: the largest field array kept for the next request.
     private static let spareFieldsCapacity = 32
 
-    private unowned let worker: Worker
+    /// Unchecked: a worker outlives everything on its loop, and a checked reference costs a retain and
+    /// release at each use on the data path.
+    private unowned(unsafe) let worker: Worker
     private let fd: Int32
     /// Written by the read loop only; consumed by the head parser, the exchange (body) and the login.
     var input: IOBuffer
@@ -28,12 +30,17 @@ final class ClientConnection: EventHandler {
     private var request: RequestHead?
     /// The last answered request's field array, emptied, for the next head's fields.
     private var spareFields: [HTTPField] = []
+    /// The last request's Authorization value, so the next request's same token costs no new String.
+    private var credential = ""
     /// The status of the answer to `request`, for the access log and the metrics.
     private(set) var responseStatus = 0
     private var meter = RequestMeter()
     /// Made on the first forwarded request and reused for the rest.
     private var exchangeStorage: ClientExchange?
     private(set) var login: ClientLogin?
+    /// This connection's request counts in the worker's `streamsInFlight`; given back once, at its answer's
+    /// end or the close.
+    private var holdsStream = false
 
     init(fd: Int32, worker: Worker) {
         self.fd = fd
@@ -189,8 +196,12 @@ final class ClientConnection: EventHandler {
             // Pipelined requests wait while our answers to earlier ones are not read; the drain resumes them.
             if output.readableCount >= Backpressure.highWater { return }
             meter.headBegan(now: worker.loop.nowNanos)
-            switch worker.requestParser.parse(input.readable, searchFrom: headScanned, reusing: &spareFields,
-                                              strings: worker.fieldStrings) {
+            let strings = worker.fieldStrings
+            let parsed = strings.lendingCredential(&credential) {
+                worker.requestParser.parse(input.readable, searchFrom: headScanned, reusing: &spareFields,
+                                           strings: strings)
+            }
+            switch parsed {
             case .incomplete(let scanned):
                 headScanned = scanned
                 server.headIncomplete(now: worker.loop.now)
@@ -225,6 +236,14 @@ final class ClientConnection: EventHandler {
         let route = worker.router.route(method: head.method, target: head.target)
         meter.routed(RouteGroup(route, target: head.target))
         switch route {
+        case .health, .reject: break
+        case .login, .forward, .conversation, .imitate:
+            guard admitStream() else {
+                return answer(ProxyError(503, "proxyd is at its limit of requests under way; retry shortly",
+                                         retryAfter: "1"), keepAlive: keepAfterLocal)
+            }
+        }
+        switch route {
         case .health:
             answer(status: 200, json: "{\"status\":\"ok\"}", keepAlive: keepAfterLocal)
         case .login(let kind):
@@ -248,6 +267,23 @@ final class ClientConnection: EventHandler {
         case .imitate(let call, let forward):
             startImitation(call, head, forward, keepAfterLocal: keepAfterLocal)
         }
+    }
+
+    /// Takes one of the worker's `PROXYD_MAX_STREAMS` for this request; false past the bound, where the request
+    /// is shed before its body is read and nothing already under way is touched.
+    private func admitStream() -> Bool {
+        guard worker.streamsInFlight < worker.bounds.streams else { return false }
+        worker.streamsInFlight += 1
+        worker.metrics.count(.streamsInFlight)
+        holdsStream = true
+        return true
+    }
+
+    private func releaseStream() {
+        guard holdsStream else { return }
+        holdsStream = false
+        worker.streamsInFlight -= 1
+        worker.metrics.gaugeDown(.streamsInFlight)
     }
 
     /// An /imitate/v1 call; a completion is a turn, which needs the handshake.
@@ -276,7 +312,6 @@ final class ClientConnection: EventHandler {
             return
         }
         server.exchangeStarted()
-        meter.exchangeStarted(worker.metrics)
         exchange.start(head, forward, turn: turn, imitate: imitate)
     }
 
@@ -313,6 +348,7 @@ final class ClientConnection: EventHandler {
     }
 
     private func finishAnswer(keepAlive: Bool) {
+        releaseStream()
         log.log(request, status: responseStatus, now: worker.loop.now)
         meter.ended(status: responseStatus, now: worker.loop.nowNanos, worker.metrics)
         // The exchange let go of its copy before ending, so emptying the only reference allocates nothing. An
@@ -375,6 +411,7 @@ final class ClientConnection: EventHandler {
     private func close() {
         guard server.phase != .closed else { return }
         server.closed()
+        releaseStream()
         exchangeStorage?.abandon()
         login?.abandon()
         login = nil

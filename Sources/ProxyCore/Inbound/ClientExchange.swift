@@ -6,7 +6,7 @@
 final class ClientExchange {
     // Internal, not private, where its turn and /imitate/v1 part (ClientExchange+Turn.swift) uses them.
     unowned let connection: ClientConnection
-    unowned let worker: Worker
+    unowned(unsafe) let worker: Worker  // a worker outlives everything on its loop (see ClientConnection)
     var state = ExchangeState()
     var placement = UpstreamPlacement()
     /// The request under way; nil between exchanges.

@@ -26,6 +26,10 @@ final class Listener: EventHandler {
                 }
                 return  // EAGAIN, or an error the next readiness event retries
             }
+            if worker.isFull {
+                refuse(client)
+                continue
+            }
             let connection = ClientConnection(fd: client, worker: worker)
             do {
                 try connection.start()
@@ -35,6 +39,31 @@ final class Listener: EventHandler {
             }
         }
     }
+
+    /// Past `PROXYD_MAX_CONNECTIONS`: a 503 the client can read (best effort: one non-blocking write into an
+    /// empty socket buffer), then close. Accepting and closing keeps the kernel's queue short, where leaving
+    /// connections in it would only delay the same answer until they time out.
+    private func refuse(_ client: Int32) {
+        _ = Self.fullAnswer.withUnsafeBytes { SocketIO.write(client, $0) }
+        Glibc.close(client)
+        refused += 1
+        if worker.loop.now >= nextRefusalLog {
+            Log.warning("\(refused) connections refused: this worker has \(worker.bounds.connections) (PROXYD_MAX_CONNECTIONS)")
+            refused = 0
+            nextRefusalLog = worker.loop.now + 10_000
+        }
+    }
+
+    /// Refused since the last warning; one warning at most every 10 s, so a flood cannot flood the log.
+    private var refused = 0
+    private var nextRefusalLog: UInt64 = 0
+
+    private static let fullAnswer: [UInt8] = {
+        var out = IOBuffer()
+        LocalResponse.write(status: 503, json: LocalResponse.errorBody("proxyd is at its connection limit; retry shortly"),
+                            minorVersion: 1, keepAlive: false, retryAfter: "1", into: &out)
+        return Array(out.readable)
+    }()
 
     override func handleTimeout() {
         worker.loop.setListening(self, fd: fd, true)

@@ -61,7 +61,7 @@ enum CookieDate {
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (the well-known era-based formula).
-    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400

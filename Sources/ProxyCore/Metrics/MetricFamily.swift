@@ -31,7 +31,8 @@ enum MetricFamily: Int, CaseIterable {
                         "From a request head's first byte until the response head is in proxyd's output.", [route])
         case .streamsInFlight:
             return make("proxyd_streams_in_flight", .gauge,
-                        "Forwarded requests under way (conversation turns and /imitate/v1 calls included).")
+                        "Requests under way (forwarded, conversation turns, /imitate/v1 calls and logins): what "
+                        + "PROXYD_MAX_STREAMS bounds per worker.")
         case .clientReceivedBytes:
             return make("proxyd_client_received_bytes_total", .counter, "Bytes read from clients.")
         case .clientSentBytes:

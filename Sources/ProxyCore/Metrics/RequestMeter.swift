@@ -1,6 +1,6 @@
-/// One client connection's current request as the metrics see it: its route group, when its head began, whether
-/// its response head went out and whether it runs as a forwarded exchange. `ClientConnection` calls it where those
-/// events happen; it records into the worker's metrics, each request once.
+/// One client connection's current request as the metrics see it: its route group, when its head began and whether
+/// its response head went out. `ClientConnection` calls it where those events happen; it records into the worker's
+/// metrics, each request once.
 struct RequestMeter {
     /// Loop nanoseconds at the head's first byte.
     private var started: UInt64 = 0
@@ -8,8 +8,6 @@ struct RequestMeter {
     private var active = false
     private var group = RouteGroup.other
     private var headSent = false
-    /// Counted in `streamsInFlight` until the request ends.
-    private var streaming = false
 
     /// Bytes of a request head are in the input; from now on the request's times count.
     mutating func headBegan(now: UInt64) {
@@ -24,13 +22,6 @@ struct RequestMeter {
         self.group = group
     }
 
-    /// The request goes upstream: a stream in flight until it ends, however it ends.
-    mutating func exchangeStarted(_ metrics: WorkerMetrics) {
-        guard active, !streaming else { return }
-        streaming = true
-        metrics.count(.streamsInFlight)
-    }
-
     /// The response head is in the output.
     mutating func responseStarted(now: UInt64, _ metrics: WorkerMetrics) {
         guard active, !headSent else { return }
@@ -42,10 +33,6 @@ struct RequestMeter {
     mutating func ended(status: Int, now: UInt64, _ metrics: WorkerMetrics) {
         guard active else { return }
         active = false
-        if streaming {
-            streaming = false
-            metrics.gaugeDown(.streamsInFlight)
-        }
         let statusClass = headSent ? StatusClass(status: status) : .none
         metrics.count(.requests, series: group.rawValue * StatusClass.count + statusClass.rawValue)
         metrics.observe(.requestSeconds, series: group.rawValue, nanoseconds: now &- started)

@@ -3,7 +3,7 @@
 /// A nil header plan forwards the client's headers as sent.
 package struct BrowserProfile {
     let name: TLSProfileName
-    let http2: HTTP2Profile
+    package let http2: HTTP2Profile
     /// A page's own script calling its site's API (`fetch()`): what every proxied route is.
     package let fetch: HeaderPlan?
     /// A page load (typed URL, link, form): the login flows' steps. The reference captures are

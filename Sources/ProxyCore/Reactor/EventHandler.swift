@@ -11,6 +11,8 @@ class EventHandler {
     var queuedDeadline: UInt64 = .max
     /// Already in the loop's deferred list: `runSoon` adds it once per batch.
     var deferredQueued = false
+    /// Already in the loop's flush list: `flushSoon` adds it once per turn.
+    var flushQueued = false
 
     func handleEvents(_ events: UInt32) {}
     /// A handler with one kind of timer overrides this.
@@ -19,4 +21,6 @@ class EventHandler {
     func handleTimer(_ kind: UInt8) { handleTimeout() }
     /// Work queued with `EventLoop.runSoon`, run after the current batch of events.
     func handleDeferred() {}
+    /// Output queued with `EventLoop.flushSoon`, written at the end of the loop turn.
+    func handleFlush() {}
 }

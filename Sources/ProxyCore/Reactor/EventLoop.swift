@@ -11,10 +11,8 @@ final class EventLoop {
     private var freeSlots: [Int] = []
     private var timers = TimerHeap()
     private var running = false
-    private var deferred: [EventHandler] = []
-    /// The batch `runDeferred` is running, swapped with `deferred` so that neither array is copied:
-    /// copying one that is then emptied would allocate a new one every loop turn.
-    private var deferredBatch: [EventHandler] = []
+    /// Handlers with work queued by `runSoon`, and with output queued by `flushSoon`.
+    private let deferred = TurnQueue(), flushes = TurnQueue()
 
     /// Milliseconds on the monotonic clock, refreshed once per loop iteration.
     private(set) var now: UInt64
@@ -148,15 +146,13 @@ final class EventLoop {
         deferred.append(handler)
     }
 
-    /// One batch per loop turn: work a handler defers again waits for the next turn, so sockets
-    /// keep being polled even if some handler keeps asking.
-    private func runDeferred() {
-        swap(&deferred, &deferredBatch)
-        for handler in deferredBatch {
-            handler.deferredQueued = false
-            handler.handleDeferred()
-        }
-        deferredBatch.removeAll(keepingCapacity: true)
+    /// Runs `handler.handleFlush()` at the end of this loop turn, after the events, timers and deferred
+    /// work, so everything the turn queued for one socket leaves in one write: the requests of all the
+    /// clients read in a turn share one TLS record and one send on their HTTP/2 connection.
+    func flushSoon(_ handler: EventHandler) {
+        guard !handler.flushQueued else { return }
+        handler.flushQueued = true
+        flushes.append(handler)
     }
 
     // MARK: cross-thread
@@ -186,7 +182,7 @@ final class EventLoop {
         defer { events.deallocate() }
         while running {
             var timeout: Int32 = -1
-            if !deferred.isEmpty {
+            if !deferred.isEmpty || !flushes.isEmpty {
                 timeout = 0
             } else if let earliest = timers.earliest {
                 timeout = earliest <= now ? 0 : Int32(clamping: earliest - now)
@@ -208,9 +204,34 @@ final class EventLoop {
                 }
             }
             runDueTimers()
-            runDeferred()
+            deferred.run { handler in
+                handler.deferredQueued = false
+                handler.handleDeferred()
+            }
+            flushes.run { handler in
+                handler.flushQueued = false
+                handler.handleFlush()
+            }
         }
     }
 
     func stop() { running = false }
+}
+
+/// Handlers queued for work once per loop turn. A class, so a handler may queue more while `run` runs
+/// (that waits for the next turn, and sockets keep being polled even if some handler keeps asking). The
+/// two arrays are swapped, not copied: copying one that is then emptied would allocate every turn.
+private final class TurnQueue {
+    private var queued: [EventHandler] = []
+    private var running: [EventHandler] = []
+
+    var isEmpty: Bool { queued.isEmpty }
+
+    func append(_ handler: EventHandler) { queued.append(handler) }
+
+    func run(_ body: (EventHandler) -> Void) {
+        swap(&queued, &running)
+        for handler in running { body(handler) }
+        running.removeAll(keepingCapacity: true)
+    }
 }

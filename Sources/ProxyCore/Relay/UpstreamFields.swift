@@ -36,8 +36,11 @@ enum UpstreamFields {
         withUnsafeTemporaryAllocation(of: Int.self, capacity: max(fields.count, 1)) { placement in
             let dropped = -2, other = -1
             for (index, field) in fields.enumerated() {
-                placement[index] = !forwarded(field) || plan.isIdentityField(field)
-                    ? dropped : plan.slotIndex(of: field) ?? other
+                switch forwarded(field) ? plan.placement(of: field) : .identity {
+                case .identity: placement[index] = dropped
+                case .slot(let slot): placement[index] = slot
+                case .other: placement[index] = other
+                }
             }
             func clientFields(in slot: Int) -> Bool {
                 var any = false

@@ -16,6 +16,8 @@ package final class Server {
     private var admin: AdminServer?
     /// Loaded once, read by every worker.
     private let tokenizer: Tokenizer?
+    /// Raised to the hard limit before any worker starts; the workers' overload bounds derive from it.
+    private let descriptorLimit: Int
 
     /// Binds every worker's listener now, so a busy port or bad address stops startup with one line.
     package init(configuration: Configuration) throws {
@@ -24,6 +26,7 @@ package final class Server {
         tls = try Self.upstreamTLS(configuration)
         resolveOverrides = try Self.resolveOverrides(configuration)
         tokenizer = try Self.tokenizer(configuration)
+        descriptorLimit = DescriptorLimit.raise()
         for _ in 0..<configuration.workers {
             let fd = cepoll_listen(configuration.listenHost, configuration.listenPort, 4096, 1)
             guard fd >= 0 else {
@@ -116,7 +119,8 @@ package final class Server {
         let layout = MetricsLayout(proxies: configuration.upstreamProxies.count)
         for fd in listenFDs {
             let worker = try Worker(configuration: configuration, tls: tls, resolveOverrides: resolveOverrides,
-                                    tokenizer: tokenizer, metrics: WorkerMetrics(layout: layout))
+                                    tokenizer: tokenizer, descriptorLimit: descriptorLimit,
+                                    metrics: WorkerMetrics(layout: layout))
             workers.append(worker)
             threads.append(try startThread(detached: false) { [finished] in
                 do {
@@ -127,7 +131,10 @@ package final class Server {
                 finished.increment()
             })
         }
-        Log.info("serving on \(configuration.listenHost):\(configuration.listenPort) with \(workers.count) workers")
+        let bounds = workers[0].bounds
+        Log.info("serving on \(configuration.listenHost):\(configuration.listenPort) with \(workers.count) workers, "
+                 + "each taking up to \(bounds.connections) connections and \(bounds.streams) requests under way "
+                 + "(open-file limit \(descriptorLimit))")
         if adminFD >= 0, let address = configuration.adminListen {
             let admin = try AdminServer(fd: adminFD, workers: workers.map(\.metrics), layout: layout,
                                         timeoutMs: configuration.headerTimeoutMs)

@@ -28,8 +28,12 @@ final class Worker {
     /// Written here only; the admin thread reads them at scrape time.
     let metrics: WorkerMetrics
     private var listener: Listener?
-    /// The client connections alive here, for the drain.
+    /// The client connections alive here, for the drain and the overload bound.
     private var clients: [ObjectIdentifier: ClientConnection] = [:]
+    let bounds: OverloadBounds
+    /// Forwarded requests and logins under way here, held from admission to their answer's end or their
+    /// connection's close (`ClientConnection`), checked against `bounds.streams`.
+    var streamsInFlight = 0
     /// SIGTERM arrived: no new connections, none kept alive; the loop ends when the last one closes.
     private(set) var draining = false
     private var drainDeadline: DrainDeadline?
@@ -37,7 +41,7 @@ final class Worker {
     private let memoryTrim: MemoryTrim
 
     init(configuration: Configuration, tls: TLSContext, resolveOverrides: [Resolver.Key: [SocketAddress]],
-         tokenizer: Tokenizer? = nil, metrics: WorkerMetrics? = nil) throws {
+         tokenizer: Tokenizer? = nil, descriptorLimit: Int = 1_024, metrics: WorkerMetrics? = nil) throws {
         loop = try EventLoop()
         self.tokenizer = tokenizer
         self.metrics = metrics ?? WorkerMetrics(layout: MetricsLayout(proxies: configuration.upstreamProxies.count))
@@ -45,6 +49,7 @@ final class Worker {
         self.tls = tls
         profile = BrowserProfile.named(configuration.tlsProfile)
         loginSlots = LoginSlots(limit: configuration.maxLoginsPerWorker)
+        bounds = OverloadBounds(configuration: configuration, descriptorLimit: descriptorLimit)
         router = Router(chatgpt: configuration.chatgpt, platform: configuration.platform)
         resolver = try Resolver(loop: loop, overrides: resolveOverrides, configuration: configuration,
                                 metrics: self.metrics)
@@ -90,6 +95,9 @@ final class Worker {
         clients[ObjectIdentifier(client)] = client
         memoryTrim.connectionsChanged(clients.count)
     }
+
+    /// Another connection would pass `bounds.connections`.
+    var isFull: Bool { clients.count >= bounds.connections }
 
     func release(_ client: ClientConnection) {
         clients[ObjectIdentifier(client)] = nil

@@ -4,13 +4,13 @@ import CNghttp2
 /// (values and order), the connection window, the priority sent with each HEADERS frame and the
 /// order of the pseudo-headers. Browser profiles (`BrowserProfile`) fill these with measured
 /// values; `neutral` is a plain, well-behaved client.
-struct HTTP2Profile {
+package struct HTTP2Profile {
     struct Setting: Equatable {
         var id: Int32
         var value: UInt32
     }
 
-    enum PseudoHeader: Character {
+    package enum PseudoHeader: Character {
         case method = "m", authority = "a", scheme = "s", path = "p"
     }
 
@@ -19,7 +19,7 @@ struct HTTP2Profile {
     var connectionWindow: Int32
     /// HEADERS priority (weight 1...256, exclusive flag); nil sends none.
     var priority: (weight: Int32, exclusive: Bool)?
-    var pseudoHeaderOrder: [PseudoHeader]
+    package var pseudoHeaderOrder: [PseudoHeader]
 
     /// The window every connection starts with (RFC 9113 6.9.2); ours is raised from it by one WINDOW_UPDATE.
     static let defaultWindow: Int32 = 65_535

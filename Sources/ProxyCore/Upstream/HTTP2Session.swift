@@ -10,9 +10,11 @@ final class HTTP2Session {
     private unowned let connection: UpstreamConnection
     /// The users of open streams, by stream id.
     private var streams: [Int32: UpstreamUser] = [:]
-    private var partialHeads: [Int32: ResponseHead] = [:]
-    /// Trailer fields being received: HEADERS after the response head.
-    private var partialTrailers: [Int32: [HTTPField]] = [:]
+    /// The stream whose header block is being received, 0 for none. HTTP/2 sends a block's frames back to
+    /// back (RFC 9113 section 4.3), so there is one at a time: a response head, or trailers after it.
+    private var blockStream: Int32 = 0
+    private var partialHead: ResponseHead?
+    private var partialTrailers: [HTTPField]?
     /// An emptied field array, kept from the last response head its user let go of, so the next head's
     /// fields reuse its storage instead of growing a new array field by field.
     private var spareFields: [HTTPField] = []
@@ -23,11 +25,7 @@ final class HTTP2Session {
     /// Set by GOAWAY from the server: no new streams here.
     private(set) var goingAway = false
     private(set) var protocolError: String?
-    // Reused per request so building a HEADERS frame allocates nothing once warm.
-    private var headerBytes: [UInt8] = []
-    private var headerSpans: [(name: Range<Int>, value: Range<Int>)] = []
-    /// `headerSpans` as nghttp2 takes them, pointing into `headerBytes`; filled and used within one submit.
-    private var nva: [nghttp2_nv] = []
+    private var requestFields = HTTP2RequestFields()
 
     var activeStreams: Int { streams.count }
 
@@ -99,10 +97,13 @@ final class HTTP2Session {
     /// Opens a stream for the client's request. Returns the stream id, or nil with a reason.
     func submit(_ client: UpstreamUser, head: RequestHead, method: String, target: String, page: String?,
                 origin: UpstreamOrigin, plan: HeaderPlan?, hasBody: Bool) -> Result<Int32, ProxyError> {
-        buildHeaders(head, method: method, target: target, page: page, origin: origin, plan: plan)
+        requestFields.build(head, method: method, target: target, page: page, origin: origin, plan: plan,
+                            pseudoHeaderOrder: pseudoHeaderOrder)
         // Past the server's limit the request fails alone, before it can end a connection others share.
         let limit = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE)
-        if let error = HeaderListSize.check(HeaderListSize.of(headerSpans), peerLimit: limit) { return .failure(error) }
+        if let error = HeaderListSize.check(HeaderListSize.of(requestFields.spans), peerLimit: limit) {
+            return .failure(error)
+        }
         var provider = nghttp2_data_provider()
         provider.read_callback = Self.readBody
         var priorityBuffer = nghttp2_priority_spec()
@@ -110,19 +111,10 @@ final class HTTP2Session {
             nghttp2_priority_spec_init(&priorityBuffer, 0, priority.weight, priority.exclusive ? 1 : 0)
         }
         // Streams are looked up in `streams`; nghttp2's stream user data is not used.
-        let id: Int32 = headerBytes.withUnsafeMutableBufferPointer { bytes in
-            nva.removeAll(keepingCapacity: true)
-            for span in headerSpans {
-                nva.append(nghttp2_nv(name: bytes.baseAddress! + span.name.lowerBound,
-                                      value: bytes.baseAddress! + span.value.lowerBound,
-                                      namelen: span.name.count, valuelen: span.value.count,
-                                      flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-            }
-            let count = nva.count
-            return withUnsafePointer(to: &priorityBuffer) { spec in
+        let id: Int32 = requestFields.withNameValues { nva, count in
+            withUnsafePointer(to: &priorityBuffer) { spec in
                 withUnsafePointer(to: &provider) { body in
-                    nghttp2_submit_request(session, priority == nil ? nil : spec, &nva, count,
-                                           hasBody ? body : nil, nil)
+                    nghttp2_submit_request(session, priority == nil ? nil : spec, nva, count, hasBody ? body : nil, nil)
                 }
             }
         }
@@ -135,58 +127,23 @@ final class HTTP2Session {
         return .success(id)
     }
 
-    /// HTTP/2 wants lowercase names and pseudo-headers first (in the profile's order); hop-by-hop
-    /// fields do not exist there.
-    private func buildHeaders(_ head: RequestHead, method: String, target: String, page: String?,
-                              origin: UpstreamOrigin, plan: HeaderPlan?) {
-        headerBytes.removeAll(keepingCapacity: true)
-        headerSpans.removeAll(keepingCapacity: true)
-        func add(_ name: String, _ value: String, lowercase: Bool = false, bearer: Bool = false) {
-            let nameStart = headerBytes.count
-            for byte in name.utf8 { headerBytes.append(lowercase && byte &- 65 < 26 ? byte | 0x20 : byte) }
-            let valueStart = headerBytes.count
-            if bearer && UpstreamRequestHead.lacksBearer(value) {
-                headerBytes.append(contentsOf: "Bearer ".utf8)
-            }
-            headerBytes.append(contentsOf: value.utf8)
-            headerSpans.append((nameStart..<valueStart, valueStart..<headerBytes.count))
-        }
-        for pseudo in pseudoHeaderOrder {
-            switch pseudo {
-            case .method: add(":method", method)
-            case .authority: add(":authority", origin.authority)
-            case .scheme: add(":scheme", origin.secure ? "https" : "http")
-            case .path: add(":path", target)
-            }
-        }
-        UpstreamFields.forEach(head, method: method, page: page, origin: origin, plan: plan, http2: true) { field in
-            switch field {
-            case .profile(let name, let value):
-                add(name, value)
-            case .client(let field):
-                add(field.name, field.value, lowercase: true, bearer: field.known == .authorization)
-            }
-        }
-    }
-
     /// The user has more request body queued (or has ended it): nghttp2 pulls it as the window allows.
     func bodyAvailable(_ stream: Int32) {
         nghttp2_session_resume_data(session, stream)
-        connection.sendFrames()
+        connection.sendFramesSoon()
     }
 
     /// The user wrote `count` response bytes to its client: let the server send that much more.
     func acknowledge(_ stream: Int32, _ count: Int) {
         guard count > 0 else { return }
         nghttp2_session_consume(session, stream, count)
-        connection.sendFrames()
+        connection.sendFramesSoon()
     }
 
     /// The user is gone: reset its stream. Data still in flight is acknowledged on arrival.
     func cancelStream(_ stream: Int32) {
         guard streams.removeValue(forKey: stream) != nil else { return }
-        partialHeads[stream] = nil
-        partialTrailers[stream] = nil
+        endBlock(of: stream)
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream, NGHTTP2_CANCEL.rawValue)
         connection.sendFrames()
     }
@@ -247,8 +204,7 @@ final class HTTP2Session {
     func terminate(_ error: ProxyError) {
         let open = streams
         streams.removeAll()
-        partialHeads.removeAll()
-        partialTrailers.removeAll()
+        endBlock(of: blockStream)
         for (_, client) in open {
             client.upstreamDidFail(error, retryable: client.isSafeToRetry)
         }
@@ -264,18 +220,26 @@ final class HTTP2Session {
         streams[stream]
     }
 
+    private func endBlock(of stream: Int32) {
+        guard stream == blockStream else { return }
+        blockStream = 0
+        partialHead = nil
+        partialTrailers = nil
+    }
+
     private static let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
         let me = session(userData)
         let stream = frame!.pointee.hd.stream_id
         // A response head, or after it the trailers.
         if let client = me.streams[stream] {
+            me.blockStream = stream
             if client.hasResponseHead {
-                me.partialTrailers[stream] = []
+                me.partialTrailers = []
             } else {
                 var fields: [HTTPField] = []
                 swap(&fields, &me.spareFields)
-                me.partialHeads[stream] = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: fields,
-                                                       framing: .untilClose, keepAlive: true)
+                me.partialHead = ResponseHead(status: 0, reason: "", minorVersion: 1, fields: fields,
+                                              framing: .untilClose, keepAlive: true)
             }
         }
         return 0
@@ -286,15 +250,16 @@ final class HTTP2Session {
         let stream = frame!.pointee.hd.stream_id
         let nameBytes = UnsafeBufferPointer(start: name, count: nameLength)
         let valueBytes = UnsafeBufferPointer(start: value, count: valueLength)
-        guard me.partialHeads[stream] != nil else {
+        guard stream == me.blockStream else { return 0 }
+        guard me.partialHead != nil else {
             // nghttp2 refuses pseudo-headers in trailers, so every field here is a real one.
-            me.partialTrailers[stream]?.append(HTTPField(String(decoding: nameBytes, as: UTF8.self),
+            me.partialTrailers?.append(HTTPField(String(decoding: nameBytes, as: UTF8.self),
                                                          String(decoding: valueBytes, as: UTF8.self)))
             return 0
         }
         if nameBytes.first == UInt8(ascii: ":") {
             if nameBytes.elementsEqual(":status".utf8) {
-                me.partialHeads[stream]!.status = Int(String(decoding: valueBytes, as: UTF8.self)) ?? 0
+                me.partialHead!.status = Int(String(decoding: valueBytes, as: UTF8.self)) ?? 0
             }
             return 0
         }
@@ -302,7 +267,7 @@ final class HTTP2Session {
         let strings = me.connection.worker.fieldStrings
         let rawName = UnsafeRawBufferPointer(nameBytes)
         let value = strings.value(UnsafeRawBufferPointer(valueBytes), name: rawName)
-        me.partialHeads[stream]!.fields.append(HTTPField(strings.string(rawName), value))
+        me.partialHead!.fields.append(HTTPField(strings.string(rawName), value))
         return 0
     }
 
@@ -328,11 +293,13 @@ final class HTTP2Session {
     }
 
     private func headersReceived(_ stream: Int32) {
-        if let trailers = partialTrailers.removeValue(forKey: stream) {
+        guard stream == blockStream else { return }
+        blockStream = 0
+        if let trailers = partialTrailers.take() {
             client(stream)?.upstreamTrailers(trailers)
             return
         }
-        guard var head = partialHeads.removeValue(forKey: stream), let client = client(stream) else { return }
+        guard var head = partialHead.take(), let client = client(stream) else { return }
         if head.status >= 100 && head.status < 200 { return }  // interim answers are not relayed
         head.reason = StatusText.reason(head.status)
         // The head goes out to the client at the end of this read, without waiting for DATA.
@@ -368,8 +335,7 @@ final class HTTP2Session {
 
     private static let onStreamClose: nghttp2_on_stream_close_callback = { _, stream, errorCode, userData in
         let me = session(userData)
-        me.partialHeads[stream] = nil
-        me.partialTrailers[stream] = nil
+        me.endBlock(of: stream)
         guard let client = me.streams.removeValue(forKey: stream) else { return 0 }
         if errorCode == NGHTTP2_NO_ERROR.rawValue && client.hasResponseHead {
             client.upstreamDidFinish()

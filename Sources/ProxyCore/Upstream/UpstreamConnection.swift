@@ -27,7 +27,7 @@ final class UpstreamConnection: EventHandler {
 
     let origin: UpstreamOrigin
     let route: DialRoute
-    unowned let worker: Worker
+    unowned(unsafe) let worker: Worker  // a worker outlives everything on its loop (see ClientConnection)
     private(set) var state = State.dialing
     private(set) var wireProtocol = WireProtocol.unknown
     // Set up in UpstreamConnection+Dial.swift.
@@ -130,12 +130,11 @@ final class UpstreamConnection: EventHandler {
         if let session {
             switch session.submit(user, head: request.head, method: request.forward.method,
                                   target: request.forward.target, page: request.forward.page, origin: origin,
-                                  plan: request.plan,
-                                  hasBody: user.hasRequestBody) {
+                                  plan: request.plan, hasBody: user.hasRequestBody) {
             case .success(let stream):
                 worker.loop.setDeadline(self, .max)  // no idle close while a stream runs
                 user.upstreamStarted(.http2(session, stream: stream))
-                sendFrames()
+                sendFramesSoon()
             case .failure(let error):
                 user.upstreamDidFail(error, retryable: false)
             }
@@ -233,7 +232,7 @@ final class UpstreamConnection: EventHandler {
                 ready.removeFirst()
                 start(next)
             }
-            sendFrames()
+            sendFramesSoon()
             if !session.settingsReceived {
                 waiting = ready  // the server's limit is not known yet: wait for it here
                 return
@@ -288,9 +287,7 @@ final class UpstreamConnection: EventHandler {
     }
 
     /// HTTP/1.1 reading resumes after the caller's stack has unwound.
-    func resumeSoon() {
-        worker.loop.runSoon(self)
-    }
+    func resumeSoon() { worker.loop.runSoon(self) }
 
     /// The HTTP/1.1 exchange is over: back to the pool when `reusable`, closed otherwise.
     func exchangeFinished(reusable: Bool) {
@@ -304,7 +301,14 @@ final class UpstreamConnection: EventHandler {
 
     // MARK: HTTP/2 glue
 
-    /// Turns what nghttp2 queued into bytes on the wire.
+    /// The data path's frames (new requests, body, acknowledgements) leave at the end of the loop turn, so
+    /// the turn's requests from every client share one TLS record and one send: one send per request was
+    /// 14 % of a small GET's CPU (RESULTS.md, issue 13).
+    func sendFramesSoon() { worker.loop.flushSoon(self) }
+
+    override func handleFlush() { sendFrames() }
+
+    /// Turns what nghttp2 queued into bytes on the wire, now.
     func sendFrames() {
         guard state == .open, let session else { return }
         if sendingFrames || receiving {
@@ -423,7 +427,7 @@ final class UpstreamConnection: EventHandler {
             fail(ProxyError(502, "upstream HTTP/2 error from \(origin.authority): \(session.protocolError ?? "")"))
             return
         }
-        sendFrames()  // SETTINGS and PING acknowledgements, WINDOW_UPDATEs
+        sendFramesSoon()  // SETTINGS and PING acknowledgements, WINDOW_UPDATEs
     }
 
     private func endOfStream() {

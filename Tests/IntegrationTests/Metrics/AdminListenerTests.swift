@@ -5,12 +5,6 @@ import XCTest
 
 /// PROXYD_ADMIN_LISTEN: its routes, /readyz through a drain, `off`, and a port it cannot have.
 final class AdminListenerTests: FixtureTestCase {
-    private func settings(_ extra: [String: String] = [:]) -> [String: String] {
-        ProxydProcess.baseSettings(pki: pki).merging([
-            "PROXYD_CHATGPT_URL": fixture.baseURL, "PROXYD_PLATFORM_URL": fixture.baseURL,
-        ]) { $1 }.merging(extra) { $1 }
-    }
-
     private func get(_ target: String, port: Int, method: String = "GET") throws -> RawResponse {
         let connection = try RawHTTPConnection(port: port, timeout: 5)
         try connection.send(RequestBuilder.build(method, target, headers: []))
@@ -18,7 +12,7 @@ final class AdminListenerTests: FixtureTestCase {
     }
 
     func testRoutesAndNothingElse() throws {
-        let proxyd = try ProxydProcess(settings: settings())
+        let proxyd = try startProxyd()
         defer { _ = proxyd.stop() }
         let admin = try XCTUnwrap(proxyd.adminPort)
         XCTAssertEqual(try get("/healthz", port: admin).status, 200)
@@ -39,7 +33,7 @@ final class AdminListenerTests: FixtureTestCase {
 
     /// A request head that never ends, or grows past 8 KB, does not hold the admin listener.
     func testBadClientsAreBounded() throws {
-        let proxyd = try ProxydProcess(settings: settings(["PROXYD_HEADER_TIMEOUT": "1"]))
+        let proxyd = try startProxyd(["PROXYD_HEADER_TIMEOUT": "1"])
         defer { _ = proxyd.stop() }
         let admin = try XCTUnwrap(proxyd.adminPort)
         let silent = try RawHTTPConnection(port: admin, timeout: 5)
@@ -59,7 +53,7 @@ final class AdminListenerTests: FixtureTestCase {
 
     /// /readyz turns 503 as soon as the workers drain, while a slow stream keeps the process up; /healthz stays 200.
     func testReadyzIs503WhileDraining() throws {
-        let proxyd = try ProxydProcess(settings: settings())
+        let proxyd = try startProxyd()
         defer { _ = proxyd.stop() }
         let admin = try XCTUnwrap(proxyd.adminPort)
         XCTAssertEqual(try get("/readyz", port: admin).status, 200)
@@ -81,7 +75,7 @@ final class AdminListenerTests: FixtureTestCase {
     }
 
     func testOffListensOnTheMainPortOnly() throws {
-        let proxyd = try ProxydProcess(settings: settings(["PROXYD_ADMIN_LISTEN": "off"]))
+        let proxyd = try startProxyd(["PROXYD_ADMIN_LISTEN": "off"])
         defer { _ = proxyd.stop() }
         XCTAssertEqual(try listeningPorts(of: proxyd.pid), [proxyd.port])
         XCTAssertFalse(proxyd.log.contains("admin ("), proxyd.logTail())

@@ -10,10 +10,7 @@ final class MetricsTests: FixtureTestCase {
     override func setUpWithError() throws {
         try super.setUpWithError()
         // The platform side points at a port nothing listens on: proxyd's own 502.
-        proxyd = try ProxydProcess(settings: ProxydProcess.baseSettings(pki: pki).merging([
-            "PROXYD_CHATGPT_URL": fixture.baseURL,
-            "PROXYD_PLATFORM_URL": "https://localhost:\(try LoopbackSocket.unusedPort())",
-        ]) { $1 })
+        proxyd = try startProxyd(["PROXYD_PLATFORM_URL": "https://localhost:\(try LoopbackSocket.unusedPort())"])
     }
 
     override func tearDown() {

@@ -1,18 +1,24 @@
 import XCTest
 
-/// A test class whose tests each get a fresh HTTPS upstream fixture (and start what they need against it).
+/// A fresh upstream fixture for each test, and proxyd processes a test starts on it with settings of its own
+/// (for tests that need a proxyd per test rather than `ProxydTestCase`'s one per class).
 class FixtureTestCase: XCTestCase {
-    var pki: TestPKI!
-    var fixture: UpstreamFixture!
+    private(set) var pki: TestPKI!
+    private(set) var fixture: UpstreamFixture!
 
     override func setUpWithError() throws {
-        try super.setUpWithError()
         pki = try TestPKI.shared.get()
         fixture = try UpstreamFixture.trusted(pki)
     }
 
     override func tearDown() {
         fixture?.shutdown()
-        super.tearDown()
+    }
+
+    /// proxyd with both upstream sides on the fixture.
+    func startProxyd(_ settings: [String: String] = [:]) throws -> ProxydProcess {
+        try ProxydProcess(settings: ProxydProcess.baseSettings(pki: pki).merging([
+            "PROXYD_CHATGPT_URL": fixture.baseURL, "PROXYD_PLATFORM_URL": fixture.baseURL,
+        ]) { $1 }.merging(settings) { $1 })
     }
 }

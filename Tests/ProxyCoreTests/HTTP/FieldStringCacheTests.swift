@@ -104,6 +104,31 @@ final class FieldStringCacheTests: XCTestCase {
         XCTAssertEqual(storage(agent), storage(again))
     }
 
+    /// A connection lends its last Authorization value for its next parse: the same token comes back as the
+    /// same String, another token is made anew and becomes the lent one, and the cache keeps neither.
+    func testALentAuthorizationIsReusedByItsConnectionOnly() {
+        let cache = FieldStringCache()
+        let token = "Bearer eyJhbGciOiJSUzI1NiJ9.first-token-payload"
+        var connection = ""
+        let first = cache.lendingCredential(&connection) { lookUp(value: token, name: "Authorization", in: cache) }
+        XCTAssertEqual(first, token)
+        XCTAssertEqual(storage(connection), storage(first), "the connection keeps the token it was sent")
+        let again = cache.lendingCredential(&connection) { lookUp(value: token, name: "authorization", in: cache) }
+        XCTAssertEqual(storage(again), storage(first), "the same token on the same connection made a new String")
+
+        let outside = lookUp(value: token, name: "Authorization", in: cache)
+        XCTAssertEqual(outside, token)
+        XCTAssertNotEqual(storage(outside), storage(first), "the worker's cache kept a connection's token")
+
+        let other = "Bearer eyJhbGciOiJSUzI1NiJ9.second-token-payload"
+        let changed = cache.lendingCredential(&connection) { lookUp(value: other, name: "Authorization", in: cache) }
+        XCTAssertEqual(changed, other)
+        XCTAssertEqual(connection, other)
+        // Cookies are not lent: each is made anew even inside a lend.
+        let cookie = cache.lendingCredential(&connection) { lookUp(value: other, name: "Cookie", in: cache) }
+        XCTAssertNotEqual(storage(cookie), storage(connection))
+    }
+
     /// Bytes that are not UTF-8 decode with replacement characters, as without the cache, and never match
     /// the cached string of their decoding.
     func testInvalidUTF8DecodesAsWithoutTheCache() {

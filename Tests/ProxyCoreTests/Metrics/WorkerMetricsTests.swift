@@ -76,8 +76,6 @@ final class WorkerMetricsTests: XCTestCase {
         meter.headBegan(now: 1_000)
         meter.headBegan(now: 9_000)  // more bytes of the same head: the start stays
         meter.routed(.imitate)
-        meter.exchangeStarted(metrics)
-        XCTAssertEqual(metrics.cellValue(.streamsInFlight), 1)
         meter.responseStarted(now: 2_001_000, metrics)
         meter.ended(status: 201, now: 5_001_000, metrics)
         meter.ended(status: 500, now: 6_000_000, metrics)  // a second end of the same request counts nothing
@@ -85,7 +83,6 @@ final class WorkerMetricsTests: XCTestCase {
         let row = RouteGroup.imitate.rawValue * StatusClass.count
         XCTAssertEqual(metrics.cellValue(.requests, series: row + StatusClass.success.rawValue), 1)
         XCTAssertEqual(metrics.cellValue(.requests, series: row + StatusClass.serverError.rawValue), 0)
-        XCTAssertEqual(metrics.cellValue(.streamsInFlight), 0, "down exactly once")
         let duration = layout.cell(.requestSeconds, series: RouteGroup.imitate.rawValue)
         let firstByte = layout.cell(.firstByteSeconds, series: RouteGroup.imitate.rawValue)
         var cells = [UInt64](repeating: 0, count: layout.cellCount)
