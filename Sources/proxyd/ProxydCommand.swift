@@ -45,6 +45,7 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.upstreamPingAfter), help: .setting(.upstreamPingAfter)) var upstreamPingAfter: String?
     @Option(name: .setting(.upstreamIdleClose), help: .setting(.upstreamIdleClose)) var upstreamIdleClose: String?
     @Option(name: .setting(.logLevel), help: .setting(.logLevel)) var logLevel: String?
+    @Option(name: .setting(.logFormat), help: .setting(.logFormat)) var logFormat: String?
     @Option(name: .setting(.loginTimeout), help: .setting(.loginTimeout)) var loginTimeout: String?
     @Option(name: .setting(.maxLoginsPerWorker), help: .setting(.maxLoginsPerWorker)) var maxLoginsPerWorker: String?
     @Option(name: .setting(.maxConnections), help: .setting(.maxConnections)) var maxConnections: String?
@@ -74,7 +75,7 @@ struct ProxydCommand: ParsableCommand {
             (.workers, workers), (.maxBodyBytes, maxBodyBytes), (.headerTimeout, headerTimeout),
             (.idleTimeout, idleTimeout), (.connectTimeout, connectTimeout), (.proxyTimeout, proxyTimeout),
             (.tlsTimeout, tlsTimeout), (.upstreamTimeout, upstreamTimeout),
-            (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel),
+            (.upstreamPingAfter, upstreamPingAfter), (.upstreamIdleClose, upstreamIdleClose), (.logLevel, logLevel), (.logFormat, logFormat),
             (.loginTimeout, loginTimeout), (.maxLoginsPerWorker, maxLoginsPerWorker),
             (.maxConnections, maxConnections), (.maxStreams, maxStreams), (.drainTimeout, drainTimeout),
             (.accessLog, accessLog), (.chatgptSentinel, chatgptSentinel), (.powMaxDifficulty, powMaxDifficulty),

@@ -11,6 +11,7 @@ package enum ChatGPTCheck {
 
     package static func run(configuration: Configuration, authorization: String) throws -> Report {
         Log.level = configuration.logLevel
+        Log.format = configuration.logFormat
         let generation = configuration.sentinel.generation ?? .c2026
         let worker = try Worker(configuration: configuration, tls: Server.upstreamTLS(configuration),
                                 resolveOverrides: Server.resolveOverrides(configuration))

@@ -3,6 +3,12 @@ package enum TLSProfileName: String, CaseIterable, Sendable {
     case chrome, firefox, safari, edge, okhttp, openssl
 }
 
+/// How each log line is written: plain text for a terminal or the journal, or one JSON object a line for a log
+/// collector (Loki, Elasticsearch, CloudWatch) to index without a parsing rule.
+package enum LogFormat: String, CaseIterable, Sendable {
+    case text, json
+}
+
 /// Comparable by severity, so `message <= configured` means "log it".
 package enum LogLevel: String, CaseIterable, Comparable, Sendable {
     case error, warning, info, debug

@@ -41,6 +41,7 @@ package struct Configuration: Sendable {
     package var upstreamPingAfterMs: UInt64
     package var upstreamIdleCloseMs: UInt64
     package var logLevel: LogLevel
+    package var logFormat: LogFormat
     package var loginTimeoutMs: UInt64
     package var maxLoginsPerWorker: Int
     /// Per worker; nil: derived from the open-file limit (`OverloadBounds`).
@@ -115,6 +116,9 @@ package struct Configuration: Sendable {
             upstreamIdleCloseMs: try reader.milliseconds(.upstreamIdleClose),
             logLevel: try reader.withDefault(.logLevel, expected: "one of \(names(LogLevel.self))") {
                 LogLevel(rawValue: $0.lowercased())
+            },
+            logFormat: try reader.withDefault(.logFormat, expected: "one of \(names(LogFormat.self))") {
+                LogFormat(rawValue: $0.lowercased())
             },
             loginTimeoutMs: try reader.milliseconds(.loginTimeout),
             maxLoginsPerWorker: try reader.withDefault(.maxLoginsPerWorker, expected: "a whole number from 1 to \(maxLoginsPerWorker)") {

@@ -27,6 +27,7 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case upstreamPingAfter = "PROXYD_UPSTREAM_PING_AFTER"
     case upstreamIdleClose = "PROXYD_UPSTREAM_IDLE_CLOSE"
     case logLevel = "PROXYD_LOG_LEVEL"
+    case logFormat = "PROXYD_LOG_FORMAT"
     case loginTimeout = "PROXYD_LOGIN_TIMEOUT"
     case maxLoginsPerWorker = "PROXYD_MAX_LOGINS_PER_WORKER"
     case maxConnections = "PROXYD_MAX_CONNECTIONS"
@@ -143,6 +144,10 @@ extension Configuration {
                         default: "30")
         case .upstreamIdleClose:
             return make("seconds", "An upstream connection with no requests for this long is closed.", default: "300")
+        case .logFormat:
+            return make(LogFormat.allCases.map(\.rawValue).joined(separator: "|"),
+                        "Log lines as text, or as one JSON object a line (time, level, msg; the access line's fields as members).",
+                        default: LogFormat.text.rawValue)
         case .logLevel:
             return make(LogLevel.allCases.map(\.rawValue).joined(separator: "|"), "Least severe messages logged.",
                         default: LogLevel.info.rawValue)

@@ -18,11 +18,20 @@ struct AccessLogLine {
         started = now
     }
 
-    /// The line for `request`, answered `status`; `outcome` says how it ended if not normally.
+    /// The line for `request`, answered `status`; `outcome` says how it ended if not normally (" cut").
     func log(_ request: RequestHead?, status: Int, now: UInt64, outcome: String = "") {
         guard enabled else { return }
         let line = request.map { "\"\($0.method) \(pathOnly($0.target))\"" } ?? "\"-\""
-        Log.info("access \(peer) \(line) \(status) \(now &- started) ms\(outcome)")
+        let milliseconds = Int(now &- started)
+        Log.info("access \(peer) \(line) \(status) \(milliseconds) ms\(outcome)") {
+            var fields: [(String, Log.Field)] = [("client", .text(peer))]
+            if let request {
+                fields += [("method", .text(request.method)), ("path", .text(String(pathOnly(request.target))))]
+            }
+            fields += [("status", .number(status)), ("duration_ms", .number(milliseconds))]
+            if !outcome.isEmpty { fields.append(("outcome", .text(String(outcome.drop { $0 == " " })))) }
+            return fields
+        }
     }
 
     private static func peerText(_ fd: Int32) -> String {

@@ -23,6 +23,7 @@ package final class Server {
     package init(configuration: Configuration) throws {
         self.configuration = configuration
         Log.level = configuration.logLevel
+        Log.format = configuration.logFormat
         tls = try Self.upstreamTLS(configuration)
         resolveOverrides = try Self.resolveOverrides(configuration)
         tokenizer = try Self.tokenizer(configuration)
