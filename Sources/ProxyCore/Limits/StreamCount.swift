@@ -1,0 +1,39 @@
+import Synchronization
+
+/// A key's concurrent streams, shared by all workers: one atomic count, raised by compare-exchange only while
+/// below the limit (an add-then-undo would let a refused request briefly hold a stream and refuse another).
+/// Released through `StreamSlot`, which can release only once.
+struct StreamCount: ~Copyable, Sendable {
+    /// nil: no limit on concurrent streams.
+    let limit: Int?
+    private let inUse = Atomic<Int>(0)
+
+    init(limit: Int?) {
+        self.limit = limit
+    }
+
+    /// Takes one stream; the streams still free after it, or nil when all `limit` are in use. Without a limit
+    /// nothing is counted and `Int.max` is returned.
+    borrowing func acquire() -> Int? {
+        guard let limit else { return Int.max }
+        var current = inUse.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, seen) = inUse.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return limit - current - 1 }
+            current = seen
+        }
+        return nil
+    }
+
+    /// Gives back one stream taken by `acquire` (only `StreamSlot` calls it, once).
+    borrowing func release() {
+        guard limit != nil else { return }
+        let left = inUse.subtract(1, ordering: .relaxed).newValue
+        precondition(left >= 0, "a stream released twice")
+    }
+
+    /// Streams in use now.
+    borrowing func current() -> Int {
+        inUse.load(ordering: .relaxed)
+    }
+}
