@@ -55,6 +55,7 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.imitateContinue), help: .setting(.imitateContinue)) var imitateContinue: String?
     @Option(name: .setting(.imitateHistory), help: .setting(.imitateHistory)) var imitateHistory: String?
     @Option(name: .setting(.tokenizer), help: .setting(.tokenizer)) var tokenizer: String?
+    @Option(name: .setting(.limits), help: .setting(.limits)) var limits: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
@@ -74,6 +75,7 @@ struct ProxydCommand: ParsableCommand {
             (.powMaxSolves, powMaxSolves), (.chatgptBuildNumber, chatgptBuildNumber),
             (.chatgptMaxAccounts, chatgptMaxAccounts), (.chatgptAccountIdle, chatgptAccountIdle),
             (.imitateContinue, imitateContinue), (.imitateHistory, imitateHistory), (.tokenizer, tokenizer),
+            (.limits, limits),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

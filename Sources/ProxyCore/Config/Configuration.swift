@@ -58,6 +58,7 @@ package struct Configuration: Sendable {
     package var imitateHistory: Bool
     /// The o200k_base vocabulary file; nil: `off`.
     package var tokenizerPath: String?
+    package var limitsMode: LimitsMode
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -139,6 +140,9 @@ package struct Configuration: Sendable {
             } == .on,
             tokenizerPath: try reader.withDefault(.tokenizer, expected: "an absolute path or off") { (text: String) -> String?? in
                 text.lowercased() == "off" ? .some(nil) : text.hasPrefix("/") ? .some(text) : nil
+            },
+            limitsMode: try reader.withDefault(.limits, expected: "one of \(names(LimitsMode.self))") {
+                LimitsMode(rawValue: $0.lowercased())
             }
         )
     }

@@ -39,6 +39,7 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case imitateContinue = "PROXYD_IMITATE_CONTINUE"
     case imitateHistory = "PROXYD_IMITATE_HISTORY"
     case tokenizer = "PROXYD_TOKENIZER"
+    case limits = "PROXYD_LIMITS"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -179,6 +180,10 @@ extension Configuration {
         case .tokenizer:
             return make("path|off", "The o200k_base vocabulary /imitate/v1 counts tokens with (usage, max_tokens); missing or off: no usage, and max_tokens is refused.",
                         default: Tokenizer.installedPath)
+        case .limits:
+            return make(LimitsMode.allCases.map(\.rawValue).joined(separator: "|"),
+                        "What the keys' limits do to a request over them: enforce (429), or shadow (admit it, and log what would have been refused).",
+                        default: LimitsMode.enforce.rawValue)
         }
     }
 }

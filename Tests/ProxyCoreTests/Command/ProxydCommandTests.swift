@@ -26,7 +26,7 @@ final class ProxydCommandTests: XCTestCase {
             .proxyPolicy: "random", .proxyTimeout: "0", .tlsTimeout: "x",
             .chatgptSentinel: "2025", .powMaxDifficulty: "00x", .powMaxSolves: "0", .chatgptBuildNumber: "v1",
             .chatgptMaxAccounts: "0", .chatgptAccountIdle: "0", .imitateContinue: "11", .imitateHistory: "yes",
-            .tokenizer: "relative/path",
+            .tokenizer: "relative/path", .limits: "off",
         ]
         for setting in Configuration.settings {
             let value = try XCTUnwrap(bad[setting.key], setting.envName)
