@@ -1,11 +1,15 @@
 /// One key's limits, shared by every worker: its rate with burst, its concurrent streams and its daily quota,
-/// each one atomic (`RequestRate`, `StreamCount`, `DailyQuota`) in this one object, so a decision touches one or
-/// two cache lines and takes no lock. Made once per key when the keys are loaded.
+/// each one atomic (`RequestRate`, `StreamCount`, `DailyQuota`) in this one object, so a decision touches the few
+/// cache lines of one object and takes no lock. Made once per key when the keys are loaded.
 package final class KeyLimiter: Sendable {
     package let limits: KeyLimits
     let rate: RequestRate
     let streams: StreamCount
     let daily: DailyQuota
+    /// Keeps the next object on the heap (another key's limiter, often) off the cache line of this one's atomics,
+    /// which end the stored properties above: without it, two keys busy on two workers slow each other down
+    /// as if they were one key (measured in Benchmarks/RESULTS.md).
+    private let padding: (Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0)
 
     /// `limits` must have no `problem`.
     package init(_ limits: KeyLimits) {
@@ -20,7 +24,7 @@ package final class KeyLimiter: Sendable {
     /// `wallMillis` since 1970 UTC for the day.
     ///
     /// A refused request consumes nothing; an admitted one counts one request of the rate and of the day and holds
-    /// one stream until its slot is released. The order:
+    /// one stream until its `Admission` is released. The order:
     /// 1. Read, without writing: the day used up, then the rate. The day comes first because its refusal is final
     ///    (`x-should-retry: false`), the rate's a wait. A flood of refused requests thus writes nothing the
     ///    workers share.
@@ -61,7 +65,7 @@ package final class KeyLimiter: Sendable {
             status.requestsPerDay = LimitCount(limit: limit, remaining: limit - used, resetMillis:
                                                 DailyQuota.untilMidnight(after: today, wallMillis: wallMillis))
         }
-        return .admit(StreamSlot(streams.limit == nil ? nil : self), status)
+        return .admit(Admission(status: status, holding: streams.limit == nil ? nil : self))
     }
 
     /// Streams of this key open now, on all workers.

@@ -1,9 +1,8 @@
 /// What `KeyLimiter.decide` answers for one request. Noncopyable because an admission holds a stream:
-/// `switch` it and keep the slot until the stream ends (`case .admit(let slot, let status)`), or the stream is
+/// `switch` it and keep the admission until the stream ends (`case .admit(let admission)`), or the stream is
 /// given back as the decision ends.
 package enum LimitDecision: ~Copyable {
-    /// Admitted: the stream it holds, and its key's state after it for the `x-proxyd-ratelimit-*` fields.
-    case admit(StreamSlot, LimitStatus)
+    case admit(Admission)
     case refuse(LimitRefusal)
 }
 

@@ -27,48 +27,76 @@
 package enum LimitHeaders {
     package static func write(_ refusal: LimitRefusal, into out: inout IOBuffer) {
         if let wait = refusal.retryAfterMillis {
-            out.append("Retry-After: ")
+            out.append(static: "Retry-After: ")
             out.appendDecimal((wait + 999) / 1000)
-            out.append("\r\nretry-after-ms: ")
+            out.append(static: "\r\nretry-after-ms: ")
             out.appendDecimal(wait)
-            out.append("\r\n")
+            out.append(static: "\r\n")
         }
-        if !refusal.shouldRetry { out.append("x-should-retry: false\r\n") }
-        if let suffix = refusal.kind.fieldSuffix {
-            write(LimitCount(limit: refusal.limit, remaining: 0, resetMillis: refusal.resetMillis), suffix, into: &out)
+        if !refusal.shouldRetry { out.append(static: "x-should-retry: false\r\n") }
+        if let names = FieldNames(refusal.kind) {
+            write(LimitCount(limit: refusal.limit, remaining: 0, resetMillis: refusal.resetMillis), names, into: &out)
         }
     }
 
     package static func write(_ status: LimitStatus, into out: inout IOBuffer) {
-        if let requests = status.requests { write(requests, "requests", into: &out) }
-        if let streams = status.streams { write(streams, "streams", into: &out) }
-        if let perDay = status.requestsPerDay { write(perDay, "requests-day", into: &out) }
+        if let requests = status.requests { write(requests, .requests, into: &out) }
+        if let streams = status.streams { write(streams, .streams, into: &out) }
+        if let perDay = status.requestsPerDay { write(perDay, .requestsPerDay, into: &out) }
     }
 
-    private static func write(_ count: LimitCount, _ suffix: String, into out: inout IOBuffer) {
-        out.append("x-proxyd-ratelimit-limit-")
-        out.append(suffix)
-        out.append(": ")
-        out.appendDecimal(Int64(count.limit))
-        out.append("\r\nx-proxyd-ratelimit-remaining-")
-        out.append(suffix)
-        out.append(": ")
-        out.appendDecimal(Int64(count.remaining))
-        out.append("\r\n")
-        if let reset = count.resetMillis {
-            out.append("x-proxyd-ratelimit-reset-")
-            out.append(suffix)
-            out.append(": ")
-            appendDuration(reset, into: &out)
-            out.append("\r\n")
+    /// One limit's three names whole, each with the separators around it, so a field is two copies and a number.
+    private struct FieldNames {
+        static let requests = FieldNames(
+            limit: "x-proxyd-ratelimit-limit-requests: ", remaining: "\r\nx-proxyd-ratelimit-remaining-requests: ",
+            reset: "\r\nx-proxyd-ratelimit-reset-requests: ")
+        static let streams = FieldNames(
+            limit: "x-proxyd-ratelimit-limit-streams: ", remaining: "\r\nx-proxyd-ratelimit-remaining-streams: ",
+            reset: nil)
+        static let requestsPerDay = FieldNames(
+            limit: "x-proxyd-ratelimit-limit-requests-day: ",
+            remaining: "\r\nx-proxyd-ratelimit-remaining-requests-day: ",
+            reset: "\r\nx-proxyd-ratelimit-reset-requests-day: ")
+
+        let limit: StaticString
+        let remaining: StaticString
+        /// nil: the limit has no reset time (streams free as streams end).
+        let reset: StaticString?
+
+        private init(limit: StaticString, remaining: StaticString, reset: StaticString?) {
+            self.limit = limit
+            self.remaining = remaining
+            self.reset = reset
         }
+
+        /// nil: not a key's limit (failed key checks), no such fields.
+        init?(_ kind: LimitKind) {
+            switch kind {
+            case .requests: self = .requests
+            case .streams: self = .streams
+            case .requestsPerDay: self = .requestsPerDay
+            case .failedKeyChecks: return nil
+            }
+        }
+    }
+
+    private static func write(_ count: LimitCount, _ names: FieldNames, into out: inout IOBuffer) {
+        out.append(static: names.limit)
+        out.appendDecimal(Int64(count.limit))
+        out.append(static: names.remaining)
+        out.appendDecimal(Int64(count.remaining))
+        if let reset = count.resetMillis, let name = names.reset {
+            out.append(static: name)
+            appendDuration(reset, into: &out)
+        }
+        out.append(static: "\r\n")
     }
 
     /// Milliseconds as Go's `time.Duration` prints them, the form of OpenAI's `x-ratelimit-reset-*`.
     private static func appendDuration(_ millis: Int64, into out: inout IOBuffer) {
         guard millis >= 1000 else {
             out.appendDecimal(millis)
-            out.append(millis == 0 ? "s" : "ms")
+            out.append(static: millis == 0 ? "s" : "ms")
             return
         }
         let hours = millis / 3_600_000, minutes = millis / 60_000 % 60
@@ -95,6 +123,11 @@ package enum LimitHeaders {
 }
 
 extension IOBuffer {
+    /// A literal's bytes, copied straight from the binary (an append of a String goes through its UTF-8 view).
+    fileprivate mutating func append(static text: StaticString) {
+        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     /// `value` (not negative) in decimal, zero-padded to `width` digits, written in place.
     fileprivate mutating func appendDecimal(_ value: Int64, width: Int = 1) {
         var digits = 1
@@ -104,10 +137,12 @@ extension IOBuffer {
             rest /= 10
         }
         digits = max(digits, width)
-        let space = writableSpace(minimum: digits).bindMemory(to: UInt8.self)
+        let space = writableSpace(minimum: digits)
         rest = value
-        for index in stride(from: digits - 1, through: 0, by: -1) {
-            space[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+        var index = digits
+        while index > 0 {
+            index -= 1
+            space[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
             rest /= 10
         }
         didWrite(digits)

@@ -18,16 +18,6 @@ package enum LimitKind: Sendable, Equatable {
         case .failedKeyChecks: return "too many failed key checks from this address"
         }
     }
-
-    /// The end of this limit's `x-proxyd-ratelimit-*` field names; nil: not a key's limit, no such fields.
-    var fieldSuffix: String? {
-        switch self {
-        case .requests: return "requests"
-        case .streams: return "streams"
-        case .requestsPerDay: return "requests-day"
-        case .failedKeyChecks: return nil
-        }
-    }
 }
 
 /// A request refused by a limit: always 429. Carries what the answer's fields need (`LimitHeaders`) and, in

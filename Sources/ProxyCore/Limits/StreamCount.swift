@@ -2,7 +2,7 @@ import Synchronization
 
 /// A key's concurrent streams, shared by all workers: one atomic count, raised by compare-exchange only while
 /// below the limit (an add-then-undo would let a refused request briefly hold a stream and refuse another).
-/// Released through `StreamSlot`, which can release only once.
+/// Released through `Admission`, which can release only once.
 struct StreamCount: ~Copyable, Sendable {
     /// nil: no limit on concurrent streams.
     let limit: Int?
@@ -25,7 +25,7 @@ struct StreamCount: ~Copyable, Sendable {
         return nil
     }
 
-    /// Gives back one stream taken by `acquire` (only `StreamSlot` calls it, once).
+    /// Gives back one stream taken by `acquire` (only `Admission` calls it, once).
     borrowing func release() {
         guard limit != nil else { return }
         let left = inUse.subtract(1, ordering: .relaxed).newValue

@@ -11,7 +11,7 @@ final class KeyLimiterTests: XCTestCase {
         XCTAssertEqual(limiter.streamsInUse, 0)
     }
 
-    func testStreamsAreHeldUntilTheSlotGoes() {
+    func testStreamsAreHeldUntilTheAdmissionGoes() {
         let limiter = KeyLimiter(KeyLimits(concurrentStreams: 2))
         let first = LimitTest.decideHolding(limiter, at: start)
         XCTAssertEqual(first.outcome.status?.streams, LimitCount(limit: 2, remaining: 1))
@@ -19,20 +19,20 @@ final class KeyLimiterTests: XCTestCase {
         XCTAssertEqual(second.outcome.status?.streams, LimitCount(limit: 2, remaining: 0))
         XCTAssertEqual(LimitTest.decide(limiter, at: start).refusal, LimitRefusal(kind: .streams, limit: 2))
         XCTAssertEqual(limiter.streamsInUse, 2)
-        first.slot?.release()
-        first.slot?.release()  // the slot is gone: the second call gives nothing back
+        first.held?.release()
+        first.held?.release()  // the admission is gone: the second call gives nothing back
         XCTAssertEqual(limiter.streamsInUse, 1)
         XCTAssertNotNil(LimitTest.decide(limiter, at: start).status, "released at once by the helper")
-        second.slot?.slot = nil  // dropped: released too
+        second.held?.admission = nil  // dropped: released too
         XCTAssertEqual(limiter.streamsInUse, 0)
     }
 
     func testAcquireAndReleaseFromTwoThreadsEndsExact() throws {
         let limiter = KeyLimiter(KeyLimits(concurrentStreams: 3))
         let admitted = try runOnTwoThreads(iterations: 200_000) { _ in
-            let (outcome, slot) = LimitTest.decideHolding(limiter, at: LimitTest.start)
+            let (outcome, held) = LimitTest.decideHolding(limiter, at: LimitTest.start)
             precondition(limiter.streamsInUse <= 3, "more streams than the limit")
-            slot?.release()
+            held?.release()
             return outcome.status != nil
         }
         XCTAssertEqual(limiter.streamsInUse, 0)
@@ -48,13 +48,13 @@ final class KeyLimiterTests: XCTestCase {
 
     func testAStreamsRefusalConsumesNeitherRateNorDay() {
         let limiter = KeyLimiter(KeyLimits(requestsPerMinute: 60, burst: 2, concurrentStreams: 1, requestsPerDay: 10))
-        let held = LimitTest.decideHolding(limiter, at: start)
-        XCTAssertEqual(held.outcome.status, LimitStatus(
+        let stream = LimitTest.decideHolding(limiter, at: start)
+        XCTAssertEqual(stream.outcome.status, LimitStatus(
             requests: LimitCount(limit: 60, remaining: 2, resetMillis: 1000),
             streams: LimitCount(limit: 1, remaining: 0),
             requestsPerDay: LimitCount(limit: 10, remaining: 9, resetMillis: DailyQuota.dayMillis / 2)))
         for _ in 0..<5 { XCTAssertEqual(LimitTest.decide(limiter, at: start).refusal?.kind, .streams) }
-        held.slot?.release()
+        stream.held?.release()
         let next = LimitTest.decide(limiter, at: start).status
         XCTAssertEqual(next?.requests?.remaining, 1)
         XCTAssertEqual(next?.requestsPerDay?.remaining, 8)
@@ -73,12 +73,12 @@ final class KeyLimiterTests: XCTestCase {
     /// A used-up day is said before a rate (its refusal is final), a rate before full streams (it has a wait).
     func testWhichLimitIsSaidWhenSeveralRefuse() {
         let limiter = KeyLimiter(KeyLimits(requestsPerMinute: 60, concurrentStreams: 1, requestsPerDay: 1))
-        let held = LimitTest.decideHolding(limiter, at: start)
+        let stream = LimitTest.decideHolding(limiter, at: start)
         XCTAssertEqual(LimitTest.decide(limiter, at: start).refusal?.kind, .requestsPerDay)
         let tomorrow = LimitTest.noon + DailyQuota.dayMillis
         XCTAssertEqual(LimitTest.decide(limiter, at: start, wallMillis: tomorrow).refusal?.kind, .requests)
         XCTAssertEqual(LimitTest.decide(limiter, at: start + second, wallMillis: tomorrow).refusal?.kind, .streams)
-        held.slot?.release()
+        stream.held?.release()
         XCTAssertNotNil(LimitTest.decide(limiter, at: start + second, wallMillis: tomorrow).status)
     }
 
@@ -88,8 +88,8 @@ final class KeyLimiterTests: XCTestCase {
     func testEveryLimitStaysExactUnderTwoThreads() throws {
         let limiter = KeyLimiter(KeyLimits(requestsPerMinute: 60, burst: 499, concurrentStreams: 1, requestsPerDay: 10_000))
         let admitted = try runOnTwoThreads(iterations: 50_000) { _ in
-            let (outcome, slot) = LimitTest.decideHolding(limiter, at: LimitTest.start)
-            slot?.release()
+            let (outcome, held) = LimitTest.decideHolding(limiter, at: LimitTest.start)
+            held?.release()
             return outcome.status != nil
         }
         XCTAssertEqual(admitted.reduce(0, +), 500)

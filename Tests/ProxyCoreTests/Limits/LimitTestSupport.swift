@@ -2,7 +2,7 @@ import Glibc
 @testable import ProxyCore
 import Synchronization
 
-/// A decision made copyable for assertions; an admission's stream slot is kept in a box (or dropped: released).
+/// A decision made copyable for assertions; an admission is kept in a box (or dropped: its stream released).
 enum Outcome: Equatable {
     case admitted(LimitStatus)
     case refused(LimitRefusal)
@@ -19,15 +19,15 @@ enum Outcome: Equatable {
 }
 
 /// Holds an admitted request's stream until `release()` or deinit.
-final class HeldSlot {
-    var slot: StreamSlot?
+final class Held {
+    var admission: Admission?
 
-    init(_ slot: consuming StreamSlot) {
-        self.slot = consume slot
+    init(_ admission: consuming Admission) {
+        self.admission = consume admission
     }
 
     func release() {
-        slot.take()?.release()
+        admission.take()?.release()
     }
 }
 
@@ -43,12 +43,12 @@ enum LimitTest {
         decideHolding(limiter, at: now, wallMillis: wallMillis).outcome
     }
 
-    /// Decides and keeps an admitted request's stream in the returned slot.
+    /// Decides and keeps an admitted request's stream in the returned box.
     static func decideHolding(_ limiter: KeyLimiter, at now: Int64,
-                              wallMillis: Int64 = noon) -> (outcome: Outcome, slot: HeldSlot?) {
+                              wallMillis: Int64 = noon) -> (outcome: Outcome, held: Held?) {
         switch limiter.decide(monotonicMicros: now, wallMillis: wallMillis) {
-        case .admit(let slot, let status):
-            return (.admitted(status), HeldSlot(slot))
+        case .admit(let admission):
+            return (.admitted(admission.status), Held(admission))
         case .refuse(let refusal):
             return (.refused(refusal), nil)
         }
