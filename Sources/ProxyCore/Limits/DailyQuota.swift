@@ -6,39 +6,33 @@ import Synchronization
 /// yesterday's count into today.
 ///
 /// A worker whose wall clock reads a little behind another's, across midnight, counts into the later day: the
-/// earlier one's count is gone. Times are wall-clock milliseconds since 1970 (UTC, leap seconds ignored).
+/// earlier one's count is gone. Times are wall-clock milliseconds since 1970 (UTC, leap seconds ignored). The
+/// limit is the caller's (`KeyLimiter`), so that the atomics of a key sit together; at most `maxLimit`, the
+/// count's 32 bits.
 struct DailyQuota: ~Copyable, Sendable {
     static let dayMillis: Int64 = 86_400_000
     static let maxLimit = Int(UInt32.max)
 
     enum Take: Equatable {
-        case unlimited
         /// Counted on `day`; `used` of the limit are taken, this request included.
         case taken(day: UInt32, used: Int)
         /// Refused, nothing changed: the day's quota is used up; milliseconds until the next UTC midnight.
         case usedUp(untilMidnight: Int64)
     }
 
-    /// nil: no daily quota. At most `maxLimit`, the count's 32 bits.
-    let limit: Int?
     private let state = Atomic<UInt64>(0)
 
-    init(limit: Int?) {
-        precondition(limit.map { (1...Self.maxLimit).contains($0) } ?? true)
-        self.limit = limit
-    }
+    init() {}
 
     /// Milliseconds until the next UTC midnight when the quota is used up; nil while a request would be counted.
     /// Reads only, like `RequestRate.wait`.
-    borrowing func usedUp(wallMillis: Int64) -> Int64? {
-        guard let limit else { return nil }
+    borrowing func usedUp(limit: Int, wallMillis: Int64) -> Int64? {
         let (day, used) = Self.unpack(state.load(ordering: .relaxed), today: Self.day(wallMillis))
         return used >= limit ? Self.untilMidnight(after: day, wallMillis: wallMillis) : nil
     }
 
     /// Counts one request at `wallMillis` if today's quota allows it.
-    borrowing func take(wallMillis: Int64) -> Take {
-        guard let limit else { return .unlimited }
+    borrowing func take(limit: Int, wallMillis: Int64) -> Take {
         let today = Self.day(wallMillis)
         var current = state.load(ordering: .relaxed)
         while true {

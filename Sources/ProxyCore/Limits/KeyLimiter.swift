@@ -1,23 +1,26 @@
 /// One key's limits, shared by every worker: its rate with burst, its concurrent streams and its daily quota,
-/// each one atomic (`RequestRate`, `StreamCount`, `DailyQuota`) in this one object, so a decision touches the few
-/// cache lines of one object and takes no lock. Made once per key when the keys are loaded.
+/// each one atomic (`RequestRate`, `StreamCount`, `DailyQuota`), and no lock. Made once per key when the keys
+/// are loaded.
+///
+/// The three atomics are the first stored properties, next to the object's header, whose reference count an
+/// admission changes too: all a decision writes is in one or two cache lines rather than three, which matters
+/// when two workers decide for one key at the same moment (Benchmarks/RESULTS.md, issue 14).
 package final class KeyLimiter: Sendable {
+    let rate = RequestRate()
+    let streams = StreamCount()
+    let daily = DailyQuota()
+    /// nil: no rate limit.
+    let rule: RateRule?
     package let limits: KeyLimits
-    let rate: RequestRate
-    let streams: StreamCount
-    let daily: DailyQuota
-    /// Keeps the next object on the heap (another key's limiter, often) off the cache line of this one's atomics,
-    /// which end the stored properties above: without it, two keys busy on two workers slow each other down
-    /// as if they were one key (measured in Benchmarks/RESULTS.md).
+    /// Never read: keeps whatever the heap puts next (another key's limiter, often) off the lines of this one's
+    /// atomics, even when this object ends where a cache line does not.
     private let padding: (Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0)
 
     /// `limits` must have no `problem`.
     package init(_ limits: KeyLimits) {
         precondition(limits.problem == nil, limits.problem ?? "")
         self.limits = limits
-        rate = RequestRate(limits.requestsPerMinute.map { RateRule(perMinute: $0, burst: limits.burst) })
-        streams = StreamCount(limit: limits.concurrentStreams)
-        daily = DailyQuota(limit: limits.requestsPerDay)
+        rule = limits.requestsPerMinute.map { RateRule(perMinute: $0, burst: limits.burst) }
     }
 
     /// Decides one request: `monotonicMicros` on the monotonic clock (the same clock for every worker),
@@ -33,39 +36,43 @@ package final class KeyLimiter: Sendable {
     ///    comes last because it cannot: an interval given back after another worker moved the TAT past an idle
     ///    gap would return time nobody used, and admit one request too many.
     package func decide(monotonicMicros now: Int64, wallMillis: Int64) -> LimitDecision {
-        if let untilMidnight = daily.usedUp(wallMillis: wallMillis) {
-            return .refuse(dailyRefusal(untilMidnight: untilMidnight))
+        if let perDay = limits.requestsPerDay, let untilMidnight = daily.usedUp(limit: perDay, wallMillis: wallMillis) {
+            return .refuse(dailyRefusal(perDay, untilMidnight: untilMidnight))
         }
-        if let wait = rate.wait(now: now) {
-            return .refuse(rateRefusal(wait: wait))
-        }
-        let day = daily.take(wallMillis: wallMillis)
-        if case .usedUp(let untilMidnight) = day {
-            return .refuse(dailyRefusal(untilMidnight: untilMidnight))
-        }
-        guard let streamsLeft = streams.acquire() else {
-            giveBack(day)
-            return .refuse(LimitRefusal(kind: .streams, limit: limits.concurrentStreams ?? 0))
-        }
-        let taken = rate.take(now: now)
-        if case .refused(let wait) = taken {
-            streams.release()
-            giveBack(day)
-            return .refuse(rateRefusal(wait: wait))
+        if let rule, let wait = rate.wait(rule, now: now) {
+            return .refuse(rateRefusal(rule, wait: wait))
         }
         var status = LimitStatus()
-        if case .taken(let tat) = taken, let rule = rate.rule {
-            status.requests = LimitCount(limit: rule.perMinute, remaining: rule.remaining(tat: tat, now: now),
-                                         resetMillis: RateRule.millis(roundingUp: rule.untilFull(tat: tat, now: now)))
+        var day: UInt32?
+        if let perDay = limits.requestsPerDay {
+            switch daily.take(limit: perDay, wallMillis: wallMillis) {
+            case .usedUp(let untilMidnight):
+                return .refuse(dailyRefusal(perDay, untilMidnight: untilMidnight))
+            case .taken(let today, let used):
+                day = today
+                status.requestsPerDay = LimitCount(limit: perDay, remaining: perDay - used, resetMillis:
+                                                    DailyQuota.untilMidnight(after: today, wallMillis: wallMillis))
+            }
         }
-        if let limit = streams.limit {
-            status.streams = LimitCount(limit: limit, remaining: streamsLeft)
+        if let concurrent = limits.concurrentStreams {
+            guard let free = streams.acquire(limit: concurrent) else {
+                if let day { daily.giveBack(day: day) }
+                return .refuse(LimitRefusal(kind: .streams, limit: concurrent))
+            }
+            status.streams = LimitCount(limit: concurrent, remaining: free)
         }
-        if case .taken(let today, let used) = day, let limit = daily.limit {
-            status.requestsPerDay = LimitCount(limit: limit, remaining: limit - used, resetMillis:
-                                                DailyQuota.untilMidnight(after: today, wallMillis: wallMillis))
+        if let rule {
+            switch rate.take(rule, now: now) {
+            case .refused(let wait):
+                if status.streams != nil { streams.release() }
+                if let day { daily.giveBack(day: day) }
+                return .refuse(rateRefusal(rule, wait: wait))
+            case .taken(let tat):
+                status.requests = LimitCount(limit: rule.perMinute, remaining: rule.remaining(tat: tat, now: now),
+                                             resetMillis: RateRule.millis(roundingUp: rule.untilFull(tat: tat, now: now)))
+            }
         }
-        return .admit(Admission(status: status, holding: streams.limit == nil ? nil : self))
+        return .admit(Admission(status: status, holding: status.streams == nil ? nil : self))
     }
 
     /// Streams of this key open now, on all workers.
@@ -73,19 +80,13 @@ package final class KeyLimiter: Sendable {
         streams.current()
     }
 
-    private func giveBack(_ day: DailyQuota.Take) {
-        if case .taken(let today, _) = day { daily.giveBack(day: today) }
-    }
-
-    private func rateRefusal(wait: Int64) -> LimitRefusal {
-        let rule = rate.rule!
+    private func rateRefusal(_ rule: RateRule, wait: Int64) -> LimitRefusal {
         // Full again one tolerance after the request would be admitted.
-        return LimitRefusal(kind: .requests, limit: rule.perMinute, retryAfterMillis: RateRule.millis(roundingUp: wait),
-                            resetMillis: RateRule.millis(roundingUp: wait + rule.tolerance))
+        LimitRefusal(kind: .requests, limit: rule.perMinute, retryAfterMillis: RateRule.millis(roundingUp: wait),
+                     resetMillis: RateRule.millis(roundingUp: wait + rule.tolerance))
     }
 
-    private func dailyRefusal(untilMidnight: Int64) -> LimitRefusal {
-        LimitRefusal(kind: .requestsPerDay, limit: limits.requestsPerDay ?? 0, retryAfterMillis: untilMidnight,
-                     resetMillis: untilMidnight)
+    private func dailyRefusal(_ perDay: Int, untilMidnight: Int64) -> LimitRefusal {
+        LimitRefusal(kind: .requestsPerDay, limit: perDay, retryAfterMillis: untilMidnight, resetMillis: untilMidnight)
     }
 }

@@ -22,33 +22,32 @@ final class DailyQuotaTests: XCTestCase {
 
     /// A worker whose clock is a little behind, after another has started the new day, counts into the new day.
     func testAClockBehindCountsIntoTheDayAlreadyStarted() {
-        let quota = DailyQuota(limit: 5)
+        let quota = DailyQuota()
         let midnight = lastSecond + 1000
-        XCTAssertEqual(quota.take(wallMillis: midnight + 10), .taken(day: 20_796, used: 1))
-        XCTAssertEqual(quota.take(wallMillis: midnight - 10), .taken(day: 20_796, used: 2))
-        XCTAssertNil(quota.usedUp(wallMillis: midnight - 10))
+        XCTAssertEqual(quota.take(limit: 5, wallMillis: midnight + 10), .taken(day: 20_796, used: 1))
+        XCTAssertEqual(quota.take(limit: 5, wallMillis: midnight - 10), .taken(day: 20_796, used: 2))
+        XCTAssertNil(quota.usedUp(limit: 5, wallMillis: midnight - 10))
     }
 
     func testGivingBackUncountsOnlyOnTheSameDay() {
-        let quota = DailyQuota(limit: 2)
-        guard case .taken(let today, _) = quota.take(wallMillis: lastSecond) else { return XCTFail("not taken") }
-        _ = quota.take(wallMillis: lastSecond)
-        XCTAssertEqual(quota.usedUp(wallMillis: lastSecond), 1000)
+        let quota = DailyQuota()
+        guard case .taken(let today, _) = quota.take(limit: 2, wallMillis: lastSecond) else { return XCTFail("not taken") }
+        _ = quota.take(limit: 2, wallMillis: lastSecond)
+        XCTAssertEqual(quota.usedUp(limit: 2, wallMillis: lastSecond), 1000)
         quota.giveBack(day: today)
-        XCTAssertNil(quota.usedUp(wallMillis: lastSecond))
-        XCTAssertEqual(quota.take(wallMillis: lastSecond), .taken(day: today, used: 2))
+        XCTAssertNil(quota.usedUp(limit: 2, wallMillis: lastSecond))
+        XCTAssertEqual(quota.take(limit: 2, wallMillis: lastSecond), .taken(day: today, used: 2))
         // A new day began between a take and its give-back: the new day's count never held it.
-        XCTAssertEqual(quota.take(wallMillis: lastSecond + 1000), .taken(day: today + 1, used: 1))
+        XCTAssertEqual(quota.take(limit: 2, wallMillis: lastSecond + 1000), .taken(day: today + 1, used: 1))
         quota.giveBack(day: today)
-        XCTAssertEqual(quota.take(wallMillis: lastSecond + 1000), .taken(day: today + 1, used: 2))
-        XCTAssertEqual(quota.take(wallMillis: lastSecond + 1000), .usedUp(untilMidnight: day))
+        XCTAssertEqual(quota.take(limit: 2, wallMillis: lastSecond + 1000), .taken(day: today + 1, used: 2))
+        XCTAssertEqual(quota.take(limit: 2, wallMillis: lastSecond + 1000), .usedUp(untilMidnight: day))
     }
 
     func testTheLargestQuotaFitsItsBits() {
-        let quota = DailyQuota(limit: DailyQuota.maxLimit)
-        XCTAssertEqual(quota.take(wallMillis: lastSecond), .taken(day: 20_795, used: 1))
-        XCTAssertNil(DailyQuota(limit: nil).usedUp(wallMillis: lastSecond))
-        XCTAssertEqual(DailyQuota(limit: nil).take(wallMillis: lastSecond), .unlimited)
+        let limiter = KeyLimiter(KeyLimits(requestsPerDay: DailyQuota.maxLimit))
+        XCTAssertEqual(LimitTest.decide(limiter, at: LimitTest.start, wallMillis: lastSecond).status?.requestsPerDay,
+                       LimitCount(limit: DailyQuota.maxLimit, remaining: DailyQuota.maxLimit - 1, resetMillis: 1000))
     }
 
     func testTwoThreadsCountEveryRequestOnce() throws {
