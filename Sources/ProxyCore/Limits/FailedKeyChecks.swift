@@ -8,8 +8,8 @@
 /// Eviction: a new address takes the entry of its bucket with the earliest TAT, that is the address closest to
 /// having no failures on record (an entry whose TAT has passed is the same as no entry). An address that is
 /// refused sits a whole burst ahead of `now`, so a flood of distinct addresses, each with a failure or a few, takes
-/// the entries of one another and not its: to push it out, eight addresses of its bucket must each be further in
-/// debt. Where the seed is unknown, no one can aim addresses at a bucket.
+/// the entries of one another and not its: to push it out, the seven other entries of its bucket must each be
+/// further in debt. Where the seed is unknown, no one can aim addresses at a bucket.
 package final class FailedKeyChecks {
     package struct Parameters: Sendable, Equatable {
         package var perMinute: Int
@@ -43,7 +43,7 @@ package final class FailedKeyChecks {
     /// Entries ever used: reaches `capacity` and stays there.
     package private(set) var count = 0
 
-    /// `seed` is for tests that need to know which addresses share a bucket.
+    /// `seed`: random but for tests, which want the same table every run.
     package init(_ parameters: Parameters = Parameters(), seed: UInt64 = .random(in: .min ... .max)) {
         precondition(parameters.capacity >= 1 && parameters.capacity <= 1 << 24 && (0...128).contains(parameters.ipv6PrefixBits))
         self.parameters = parameters
