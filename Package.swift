@@ -82,6 +82,8 @@ let package = Package(
         .executableTarget(name: "HotPathBench", dependencies: ["ProxyCore", "CNghttp2"], path: "Benchmarks/Microbench/HotPathBench"),
         // Proof-of-work tries per second and solve times: Benchmarks/pow.sh.
         .executableTarget(name: "PoWBench", dependencies: ["ProxyCore", "CProofOfWork"], path: "Benchmarks/ProofOfWork"),
+        // Nanoseconds per limit decision, shared key against per-worker shares: Benchmarks/README.md.
+        .executableTarget(name: "LimitsBench", dependencies: ["ProxyCore"], path: "Benchmarks/Limits"),
         .testTarget(
             name: "ProxyCoreTests",
             // BoringSSL and the brotli encoder for a test server that honours ALPS and certificate compression.

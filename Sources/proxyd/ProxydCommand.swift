@@ -62,6 +62,7 @@ struct ProxydCommand: ParsableCommand {
     @Option(name: .setting(.imitateHistory), help: .setting(.imitateHistory)) var imitateHistory: String?
     @Option(name: .setting(.tokenizer), help: .setting(.tokenizer)) var tokenizer: String?
     @Option(name: .setting(.keysFile), help: .setting(.keysFile)) var keysFile: String?
+    @Option(name: .setting(.limits), help: .setting(.limits)) var limits: String?
 
     @Flag(help: "Validate the configuration and exit without serving.") var check = false
 
@@ -83,6 +84,7 @@ struct ProxydCommand: ParsableCommand {
             (.chatgptMaxAccounts, chatgptMaxAccounts), (.chatgptAccountIdle, chatgptAccountIdle),
             (.imitateContinue, imitateContinue), (.imitateHistory, imitateHistory), (.tokenizer, tokenizer),
             (.keysFile, keysFile),
+            (.limits, limits),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key.rawValue, $0) } })
     }

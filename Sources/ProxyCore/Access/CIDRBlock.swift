@@ -6,7 +6,7 @@ import Glibc
 package struct CIDRBlock: Equatable, Sendable, CustomStringConvertible {
     /// As written, so that rewriting a keys file keeps it.
     package let description: String
-    private let network: PeerAddress
+    private let network: ClientAddress
     private let maskHigh: UInt64
     private let maskLow: UInt64
 
@@ -39,14 +39,14 @@ package struct CIDRBlock: Equatable, Sendable, CustomStringConvertible {
 
     /// A range's network is IPv4-mapped only when the range lies inside `::ffff:0:0/96` (shorter prefixes with
     /// such a network have host bits set), so comparing the families keeps IPv4 and IPv6 ranges apart.
-    package func contains(_ peer: PeerAddress) -> Bool {
+    package func contains(_ peer: ClientAddress) -> Bool {
         peer.isIPv4 == network.isIPv4 && peer.high & maskHigh == network.high && peer.low & maskLow == network.low
     }
 
-    private static func address(_ text: Substring, family: Int32) -> PeerAddress? {
+    private static func address(_ text: Substring, family: Int32) -> ClientAddress? {
         guard !text.isEmpty, text.utf8.count < 64 else { return nil }
         var raw = (UInt64(0), UInt64(0))
         guard String(text).withCString({ inet_pton(family, $0, &raw) }) == 1 else { return nil }
-        return withUnsafeBytes(of: raw) { PeerAddress(bytes: UnsafeRawBufferPointer(rebasing: $0[..<(family == AF_INET ? 4 : 16)])) }
+        return withUnsafeBytes(of: raw) { ClientAddress(bytes: UnsafeRawBufferPointer(rebasing: $0[..<(family == AF_INET ? 4 : 16)])) }
     }
 }

@@ -4,23 +4,9 @@ package enum KeyStatus: String, Sendable {
 
 /// One key of the keys file: everything proxyd knows of it, and never the key itself, only its digest.
 package struct KeyRecord: Equatable, Sendable {
-    /// What one key may use, as its line gives it; nil is unlimited. The fields and their meaning are
-    /// `KeyLimits`' (Limits/), which enforces them.
-    package struct Limits: Equatable, Sendable {
-        package var requestsPerMinute: Int?
-        /// Requests beyond the steady rate a client may send at once after being idle (1 + burst in all).
-        package var burst: Int
-        package var concurrentStreams: Int?
-        package var requestsPerDay: Int?
-
-        package init(requestsPerMinute: Int? = nil, burst: Int = 0, concurrentStreams: Int? = nil,
-                     requestsPerDay: Int? = nil) {
-            self.requestsPerMinute = requestsPerMinute
-            self.burst = burst
-            self.concurrentStreams = concurrentStreams
-            self.requestsPerDay = requestsPerDay
-        }
-    }
+    /// What one key may use, as its line gives it; nil is unlimited. The limiter's own type and bounds
+    /// (Limits/), so a line that loads is one it enforces.
+    package typealias Limits = KeyLimits
 
     /// The groups of routes a key may use, as bits, so that a request's check is one AND.
     package struct Routes: OptionSet, Equatable, Sendable {
@@ -68,7 +54,7 @@ package struct KeyRecord: Equatable, Sendable {
         return .active
     }
 
-    package func allows(_ peer: PeerAddress) -> Bool {
+    package func allows(_ peer: ClientAddress) -> Bool {
         cidrs?.contains { $0.contains(peer) } ?? true
     }
 

@@ -19,13 +19,6 @@ package struct KeyRecordFields {
     static let maxNameBytes = 64
     static let maxIDBytes = 32
 
-    /// `KeyLimits`' bounds (Limits/): every limit positive (a key allowed nothing is a disabled key), the rate
-    /// at most one request a microsecond, the daily count in 32 bits.
-    static let rateBounds = 1...60_000_000
-    static let burstBounds = 0...1_000_000
-    static let concurrencyBounds = 1...1_000_000
-    static let dailyBounds = 1...Int(UInt32.max)
-
     package func record() throws(KeysFileProblem) -> KeyRecord {
         let id = try required(id, "id")
         guard !id.isEmpty, id.utf8.count <= Self.maxIDBytes,
@@ -37,15 +30,15 @@ package struct KeyRecordFields {
         guard let digest = KeyDigest(hex: sha256[...]) else {
             throw KeysFileProblem("sha256: expected 64 hex digits")
         }
-        let rate = try number(rpm, "rpm", Self.rateBounds)
-        let burst = try number(burst, "burst", Self.burstBounds)
+        let rate = try number(rpm, "rpm", KeyLimits.perMinuteRange)
+        let burst = try number(burst, "burst", KeyLimits.burstRange)
         guard rate != nil || burst == nil else { throw KeysFileProblem("burst needs rpm: it is the rate's burst") }
         return KeyRecord(
             id: id, name: name, digest: digest,
             limits: KeyRecord.Limits(
                 requestsPerMinute: rate, burst: burst ?? 0,
-                concurrentStreams: try number(concurrency, "concurrency", Self.concurrencyBounds),
-                requestsPerDay: try number(daily, "daily", Self.dailyBounds)),
+                concurrentStreams: try number(concurrency, "concurrency", KeyLimits.streamsRange),
+                requestsPerDay: try number(daily, "daily", KeyLimits.perDayRange)),
             routes: try routes.map(Self.routeGroups) ?? .all,
             cidrs: try cidrs.map { texts throws(KeysFileProblem) in
                 guard !texts.isEmpty else { throw KeysFileProblem("cidrs: empty; leave it out to allow any address") }

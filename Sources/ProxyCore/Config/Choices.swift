@@ -39,6 +39,14 @@ package enum ProxyPolicy: String, CaseIterable, Sendable {
     case sticky
 }
 
+/// What the keys' limits do to a request over one (`PROXYD_LIMITS`).
+package enum LimitsMode: String, CaseIterable, Sendable {
+    /// Refused with 429.
+    case enforce
+    /// Admitted, with a log line saying what would have refused it: to try limits on live traffic first.
+    case shadow
+}
+
 /// Which sentinel handshake runs before a ChatGPT conversation (`PROXYD_CHATGPT_SENTINEL`).
 package enum SentinelMode: String, CaseIterable, Sendable {
     case c2026 = "2026"

@@ -66,6 +66,7 @@ package struct Configuration: Sendable {
     package var tokenizerPath: String?
     /// The access keys of `PROXYD_KEYS_FILE`; nil when none is set.
     package var keys: KeyTable?
+    package var limitsMode: LimitsMode
 
     /// Builds the configuration from values keyed by environment name (aliases included); absent or blank
     /// values take the default. Throws the first bad value found, or an unknown `PROXYD_` name (a typo).
@@ -160,6 +161,9 @@ package struct Configuration: Sendable {
                 } catch {
                     throw ConfigurationError(setting: given.name, problem: error.description)
                 }
+            },
+            limitsMode: try reader.withDefault(.limits, expected: "one of \(names(LimitsMode.self))") {
+                LimitsMode(rawValue: $0.lowercased())
             }
         )
     }

@@ -44,6 +44,7 @@ package enum SettingKey: String, CaseIterable, Sendable {
     case imitateHistory = "PROXYD_IMITATE_HISTORY"
     case tokenizer = "PROXYD_TOKENIZER"
     case keysFile = "PROXYD_KEYS_FILE"
+    case limits = "PROXYD_LIMITS"
 }
 
 /// How one setting is documented and spelled; `--help`, the flag mapping and the example env file all read this.
@@ -203,6 +204,10 @@ extension Configuration {
         case .keysFile:
             return make("path", "Access keys, one JSON line each (written by proxyd keys add), read and checked at startup.",
                         describedDefault: "none (no keys)")
+        case .limits:
+            return make(LimitsMode.allCases.map(\.rawValue).joined(separator: "|"),
+                        "What the keys' limits do to a request over them: enforce (429), or shadow (admit it, and log what would have been refused).",
+                        default: LimitsMode.enforce.rawValue)
         }
     }
 }

@@ -8,7 +8,7 @@ final class CIDRBlockTests: XCTestCase {
     }
 
     /// The peer as the server gets it: a sockaddr from the kernel.
-    private func peer(_ text: String) throws -> PeerAddress {
+    private func peer(_ text: String) throws -> ClientAddress {
         var storage = sockaddr_storage()
         withUnsafeMutableBytes(of: &storage) { raw in
             if text.contains(":") {
@@ -24,7 +24,7 @@ final class CIDRBlockTests: XCTestCase {
             }
         }
         return try XCTUnwrap(withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { PeerAddress($0) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { ClientAddress($0) }
         })
     }
 
@@ -71,19 +71,19 @@ final class CIDRBlockTests: XCTestCase {
         let v4: [UInt8] = [10, 20, 30, 40]
         let mapped: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 10, 20, 30, 40]
         let v6: [UInt8] = [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 12)
-        XCTAssertTrue(range.contains(try XCTUnwrap(v4.withUnsafeBytes(PeerAddress.init(bytes:)))))
-        XCTAssertTrue(range.contains(try XCTUnwrap(mapped.withUnsafeBytes(PeerAddress.init(bytes:)))))
-        XCTAssertTrue(try block("2001:db8::/32").contains(try XCTUnwrap(v6.withUnsafeBytes(PeerAddress.init(bytes:)))))
-        XCTAssertEqual(try XCTUnwrap(v4.withUnsafeBytes(PeerAddress.init(bytes:))), try peer("10.20.30.40"))
+        XCTAssertTrue(range.contains(try XCTUnwrap(v4.withUnsafeBytes(ClientAddress.init(bytes:)))))
+        XCTAssertTrue(range.contains(try XCTUnwrap(mapped.withUnsafeBytes(ClientAddress.init(bytes:)))))
+        XCTAssertTrue(try block("2001:db8::/32").contains(try XCTUnwrap(v6.withUnsafeBytes(ClientAddress.init(bytes:)))))
+        XCTAssertEqual(try XCTUnwrap(v4.withUnsafeBytes(ClientAddress.init(bytes:))), try peer("10.20.30.40"))
         for count in [0, 3, 5, 15, 17] {
-            XCTAssertNil([UInt8](repeating: 1, count: count).withUnsafeBytes(PeerAddress.init(bytes:)), "\(count)")
+            XCTAssertNil([UInt8](repeating: 1, count: count).withUnsafeBytes(ClientAddress.init(bytes:)), "\(count)")
         }
     }
 
-    func testOtherFamiliesAreNoPeerAddress() {
+    func testOtherFamiliesAreNoClientAddress() {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        XCTAssertNil(withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { PeerAddress($0) } })
+        XCTAssertNil(withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { ClientAddress($0) } })
     }
 
     func testBadRangesAreRefused() {

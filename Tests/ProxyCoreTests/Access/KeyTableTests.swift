@@ -47,10 +47,10 @@ final class KeyTableTests: XCTestCase {
         XCTAssertEqual(open.routes, .all)
         let inside: [UInt8] = [10, 1, 2, 3], outside: [UInt8] = [192, 168, 0, 1]
         let loopback: [UInt8] = [UInt8](repeating: 0, count: 15) + [1]
-        XCTAssertTrue(limited.allows(try XCTUnwrap(inside.withUnsafeBytes(PeerAddress.init(bytes:)))))
-        XCTAssertTrue(limited.allows(try XCTUnwrap(loopback.withUnsafeBytes(PeerAddress.init(bytes:)))))
-        XCTAssertFalse(limited.allows(try XCTUnwrap(outside.withUnsafeBytes(PeerAddress.init(bytes:)))))
-        XCTAssertTrue(open.allows(try XCTUnwrap(outside.withUnsafeBytes(PeerAddress.init(bytes:)))))
+        XCTAssertTrue(limited.allows(try XCTUnwrap(inside.withUnsafeBytes(ClientAddress.init(bytes:)))))
+        XCTAssertTrue(limited.allows(try XCTUnwrap(loopback.withUnsafeBytes(ClientAddress.init(bytes:)))))
+        XCTAssertFalse(limited.allows(try XCTUnwrap(outside.withUnsafeBytes(ClientAddress.init(bytes:)))))
+        XCTAssertTrue(open.allows(try XCTUnwrap(outside.withUnsafeBytes(ClientAddress.init(bytes:)))))
     }
 
     func testRouteGroupNames() {

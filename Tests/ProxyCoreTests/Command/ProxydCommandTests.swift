@@ -31,7 +31,7 @@ final class ProxydCommandTests: XCTestCase {
             .proxyPolicy: "random", .proxyTimeout: "0", .tlsTimeout: "x",
             .chatgptSentinel: "2025", .powMaxDifficulty: "00x", .powMaxSolves: "0", .chatgptBuildNumber: "v1",
             .chatgptMaxAccounts: "0", .chatgptAccountIdle: "0", .imitateContinue: "11", .imitateHistory: "yes",
-            .tokenizer: "relative/path", .keysFile: "/nonexistent", .maxConnections: "0", .maxStreams: "none", .logFormat: "xml",
+            .tokenizer: "relative/path", .keysFile: "/nonexistent", .maxConnections: "0", .maxStreams: "none", .logFormat: "xml", .limits: "off",
         ]
         for setting in Configuration.settings {
             let value = try XCTUnwrap(bad[setting.key], setting.envName)

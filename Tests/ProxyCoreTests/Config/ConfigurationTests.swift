@@ -26,6 +26,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(config.tlsTimeoutMs, 10_000)
         XCTAssertEqual(config.proxyPolicy, .roundRobin)
         XCTAssertEqual(config.logLevel, .info)
+        XCTAssertEqual(config.limitsMode, .enforce)
     }
 
     func testEverySettingParsed() throws {
@@ -51,6 +52,7 @@ final class ConfigurationTests: XCTestCase {
             "PROXYD_TLS_TIMEOUT": "0.75",
             "PROXYD_PROXY_POLICY": "Sticky",
             "PROXYD_LOG_LEVEL": "debug",
+            "PROXYD_LIMITS": "Shadow",
         ])
         XCTAssertEqual(config.listenHost, "::1")
         XCTAssertEqual(config.listenPort, 9000)
@@ -76,6 +78,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(config.tlsTimeoutMs, 750)
         XCTAssertEqual(config.proxyPolicy, .sticky)
         XCTAssertEqual(config.logLevel, .debug)
+        XCTAssertEqual(config.limitsMode, .shadow)
     }
 
     /// The admin listener is on loopback unless said otherwise, even for a bare port, and `off` turns it off.
@@ -165,7 +168,7 @@ final class ConfigurationTests: XCTestCase {
             ("PROXYD_HEADER_TIMEOUT", "0"), ("PROXYD_IDLE_TIMEOUT", "1."), ("PROXYD_CONNECT_TIMEOUT", ".5"),
             ("PROXYD_UPSTREAM_TIMEOUT", "1.2345"), ("PROXYD_UPSTREAM_TIMEOUT", "86400.001"),
             ("PROXYD_HEADER_TIMEOUT", "1e3"), ("PROXYD_IDLE_TIMEOUT", "99999999999999999999"),
-            ("PROXYD_LOG_LEVEL", "verbose"),
+            ("PROXYD_LOG_LEVEL", "verbose"), ("PROXYD_LIMITS", "off"),
             ("PROXYD_ADMIN_LISTEN", "9180"), ("PROXYD_ADMIN_LISTEN", "no"), ("PROXYD_ADMIN_LISTEN", "example.com:9180"),
         ]
         for (name, value) in cases {
