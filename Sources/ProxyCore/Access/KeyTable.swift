@@ -3,11 +3,14 @@
 /// also indexes whatever per-key state is kept beside the table (limits, counters).
 package final class KeyTable: Sendable {
     package let records: [KeyRecord]
+    /// Each record's limiter, by slot: shared by the workers, whose decisions meet in its atomics.
+    package let limiters: [KeyLimiter]
     private let slots: [KeyDigest: Int]
 
     /// `KeysFile` has refused repeated keys, so each digest has one slot.
     package init(_ file: KeysFile) {
         records = file.records
+        limiters = records.map { KeyLimiter($0.limits) }
         slots = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($0.element.digest, $0.offset) })
     }
 

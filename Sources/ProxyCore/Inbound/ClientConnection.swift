@@ -41,6 +41,8 @@ final class ClientConnection: EventHandler {
     /// This connection's request counts in the worker's `streamsInFlight`; given back once, at its answer's
     /// end or the close.
     private var holdsStream = false
+    /// With a keys file: the check of each request's key, holding its place in the key's streams.
+    private var keyGate = KeyGate()
 
     init(fd: Int32, worker: Worker) {
         self.fd = fd
@@ -223,6 +225,7 @@ final class ClientConnection: EventHandler {
     // MARK: requests
 
     private func startRequest(_ head: RequestHead) {
+        var head = head
         request = head
         responseStatus = 0
         server.headReceived(keepAlive: head.keepAlive)  // the state knows whether the worker drains
@@ -234,7 +237,24 @@ final class ClientConnection: EventHandler {
         // A locally answered request's body is not read: the connection closes after the answer.
         let keepAfterLocal = !hasBody
         let route = worker.router.route(method: head.method, target: head.target)
-        meter.routed(RouteGroup(route, target: head.target))
+        let group = RouteGroup(route, target: head.target)
+        meter.routed(group)
+        if let keys = worker.configuration.keys, group != .health {
+            let verdict = keyGate.check(&head, group: group.keyRoutes, address: clientAddress, worker: worker, table: keys)
+            request = head  // without the key, which never goes upstream
+            switch verdict {
+            case .admitted: break
+            case .unauthorized(let message):
+                return answer(status: 401, json: LocalResponse.errorBody(message), keepAlive: keepAfterLocal) {
+                    $0.append("WWW-Authenticate: Bearer realm=\"proxyd\"\r\n")
+                }
+            case .forbidden(let message):
+                return answer(status: 403, json: LocalResponse.errorBody(message), keepAlive: keepAfterLocal)
+            case .limited(let refusal):
+                return answer(status: refusal.status, json: LocalResponse.errorBody(refusal.kind.message),
+                              keepAlive: keepAfterLocal) { LimitHeaders.write(refusal, into: &$0) }
+            }
+        }
         switch route {
         case .health, .reject: break
         case .login, .forward, .conversation, .imitate:
@@ -269,6 +289,17 @@ final class ClientConnection: EventHandler {
         }
     }
 
+    /// The client's address, for the keys' CIDRs and failed checks; read once per connection, when first asked.
+    private lazy var clientAddress: ClientAddress? = {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getpeername(fd, $0, &length) == 0 ? ClientAddress($0) : nil
+            }
+        }
+    }()
+
     /// Takes one of the worker's `PROXYD_MAX_STREAMS` for this request; false past the bound, where the request
     /// is shed before its body is read and nothing already under way is touched.
     private func admitStream() -> Bool {
@@ -280,6 +311,7 @@ final class ClientConnection: EventHandler {
     }
 
     private func releaseStream() {
+        keyGate.admission = nil
         guard holdsStream else { return }
         holdsStream = false
         worker.streamsInFlight -= 1
@@ -328,9 +360,11 @@ final class ClientConnection: EventHandler {
         answer(status: error.status, json: error.json, retryAfter: error.retryAfter, keepAlive: keepAlive)
     }
 
-    func answer(status: Int, json: String, retryAfter: String? = nil, keepAlive: Bool = true) {
+    func answer(status: Int, json: String, retryAfter: String? = nil, keepAlive: Bool = true,
+                fields: ((inout IOBuffer) -> Void)? = nil) {
         LocalResponse.write(status: status, json: json, minorVersion: request?.minorVersion ?? 1,
-                            keepAlive: keepAlive && server.keepAlive, retryAfter: retryAfter, into: &output)
+                            keepAlive: keepAlive && server.keepAlive, retryAfter: retryAfter, fields: fields,
+                            into: &output)
         responseStarted(status)
         login = nil
         finishAnswer(keepAlive: keepAlive)

@@ -1,13 +1,15 @@
 /// Answers proxyd writes itself: `{"errorMessage":"…"}` errors and the service endpoints.
 enum LocalResponse {
+    /// `fields` writes more field lines (each with its CRLF), such as a refusal's limits.
     static func write(status: Int, json body: String, minorVersion: Int, keepAlive: Bool, retryAfter: String? = nil,
-                      into out: inout IOBuffer) {
+                      fields: ((inout IOBuffer) -> Void)? = nil, into out: inout IOBuffer) {
         StatusLine.write(minorVersion: minorVersion, status: status, into: &out)
         if let retryAfter {
             out.append("Retry-After: ")
             out.append(retryAfter)
             out.append("\r\n")
         }
+        fields?(&out)
         out.append("Content-Type: application/json; charset=utf-8\r\nContent-Length: ")
         out.append(String(body.utf8.count))
         out.append(keepAlive ? (minorVersion >= 1 ? "\r\n\r\n" : "\r\nConnection: keep-alive\r\n\r\n")

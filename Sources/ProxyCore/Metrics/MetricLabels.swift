@@ -20,6 +20,17 @@ enum RouteGroup: Int, CaseIterable {
         }
     }
 
+    /// The group as keys allow it; none for `.other` (a 404 needs a key, any key), and `.health` needs none.
+    var keyRoutes: KeyRecord.Routes {
+        switch self {
+        case .chatgpt: return .chatgpt
+        case .platform: return .platform
+        case .imitate: return .imitate
+        case .login: return .login
+        case .health, .other: return []
+        }
+    }
+
     var label: String {
         switch self {
         case .chatgpt: return "chatgpt"

@@ -136,6 +136,11 @@ package final class Server {
         Log.info("serving on \(configuration.listenHost):\(configuration.listenPort) with \(workers.count) workers, "
                  + "each taking up to \(bounds.connections) connections and \(bounds.streams) requests under way "
                  + "(open-file limit \(descriptorLimit))")
+        let host = configuration.listenHost
+        if configuration.keys == nil && !(host.hasPrefix("127.") || host == "::1" || host == "localhost") {
+            Log.warning("no PROXYD_KEYS_FILE: anyone who reaches \(host):\(configuration.listenPort) can use this proxyd "
+                        + "(proxyd keys add makes a key)")
+        }
         if adminFD >= 0, let address = configuration.adminListen {
             let admin = try AdminServer(fd: adminFD, workers: workers.map(\.metrics), layout: layout,
                                         timeoutMs: configuration.headerTimeoutMs)

@@ -15,6 +15,8 @@ final class Worker {
     /// Which upstream proxies are up, and the policy that picks one per request.
     private(set) lazy var proxies = ProxySet(worker: self)
     let loginSlots: LoginSlots
+    /// Bad or missing keys by client address, so a scanner is refused before its keys are even read.
+    let failedKeyChecks = FailedKeyChecks()
     /// Accounts' browser state, the site's build id and the proof-of-work solver (made on the first turn).
     private(set) lazy var chatgpt = ChatGPTState(configuration: configuration, loop: loop)
     let requestParser = RequestHeadParser()
