@@ -80,10 +80,16 @@ final class KeyGateTests: FixtureTestCase {
     }
 
     func testOverItsRateAKeyGets429WithAnExactWait() throws {
-        let key = try addKey("slow", ["--rpm", "1"])
+        let key = try addKey("slow", ["--rpm", "1", "--concurrency", "3"])
         let proxyd = try startProxyd(["PROXYD_KEYS_FILE": keysFile, "PROXYD_WORKERS": "2"])
         defer { _ = proxyd.stop() }
-        XCTAssertEqual(try get(proxyd, "/platform/v1/models", headers: [token, ("X-Proxyd-Key", key)]).status, 200)
+        let admitted = try get(proxyd, "/platform/v1/models", headers: [token, ("X-Proxyd-Key", key)])
+        XCTAssertEqual(admitted.status, 200)
+        // What the key has left comes with the response head, beside the upstream's own fields.
+        XCTAssertEqual(admitted.header("x-proxyd-ratelimit-limit-requests"), "1")
+        XCTAssertEqual(admitted.header("x-proxyd-ratelimit-remaining-requests"), "0")
+        XCTAssertEqual(admitted.header("x-proxyd-ratelimit-limit-streams"), "3")
+        XCTAssertEqual(admitted.header("x-proxyd-ratelimit-remaining-streams"), "2")
         let refused = try get(proxyd, "/platform/v1/models", headers: [token, ("X-Proxyd-Key", key)])
         XCTAssertEqual(refused.status, 429)
         let seconds = try XCTUnwrap(refused.header("Retry-After").flatMap { Int($0) })

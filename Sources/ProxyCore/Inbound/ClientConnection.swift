@@ -289,6 +289,9 @@ final class ClientConnection: EventHandler {
         }
     }
 
+    /// The current request's key's limits left, for its response head; nil without keys or limits.
+    var limitStatus: LimitStatus? { keyGate.status }
+
     /// The client's address, for the keys' CIDRs and failed checks; read once per connection, when first asked.
     private lazy var clientAddress: ClientAddress? = {
         var storage = sockaddr_storage()
@@ -311,7 +314,7 @@ final class ClientConnection: EventHandler {
     }
 
     private func releaseStream() {
-        keyGate.admission = nil
+        keyGate.release()
         guard holdsStream else { return }
         holdsStream = false
         worker.streamsInFlight -= 1

@@ -293,7 +293,7 @@ final class ClientExchange {
         // Unsent request body bytes would be misread as the next request: close after this answer.
         if !state.bodyFullyRead { connection.mustClose() }
         responseFraming = ClientResponseHead.write(head, clientMinorVersion: request.minorVersion,
-                                                   keepAlive: connection.keepAlive,
+                                                   keepAlive: connection.keepAlive, limits: connection.limitStatus,
                                                    decoded: handling != .passThrough, into: &connection.output)
         if responseFraming == .untilClose { connection.mustClose() }
         if let decoder { coded = CodedBody(decoder, chunked: responseFraming == .chunked) }

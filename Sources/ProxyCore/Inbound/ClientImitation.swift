@@ -198,6 +198,7 @@ final class ClientImitation {
         StatusLine.write(minorVersion: minorVersion, status: 200, into: &connection.output)
         connection.output.append("Content-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\n"
                                  + "X-Accel-Buffering: no\r\n")
+        if let limits = connection.limitStatus { LimitHeaders.write(limits, into: &connection.output) }
         if framing == .chunked { connection.output.append("Transfer-Encoding: chunked\r\n") }
         if !connection.keepAlive || framing == .untilClose {
             connection.output.append("Connection: close\r\n")

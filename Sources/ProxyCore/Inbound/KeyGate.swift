@@ -16,7 +16,9 @@ struct KeyGate: ~Copyable {
     }
 
     /// The request's place in its key's concurrent streams; dropped (and given back) with the request.
-    var admission: Admission?
+    private var admission: Admission?
+    /// What the key has left, for the `x-proxyd-ratelimit-*` fields of the response head.
+    private(set) var status: LimitStatus?
 
     /// The header that carries a key on every route.
     static let keyField = "x-proxyd-key"
@@ -61,6 +63,7 @@ struct KeyGate: ~Copyable {
         let wallMillis = Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec / 1_000_000)
         switch table.limiters[slot].decide(monotonicMicros: now, wallMillis: wallMillis) {
         case .admit(let admitted):
+            status = admitted.status
             admission = consume admitted
             return .admitted
         case .refuse(let refusal):
@@ -70,6 +73,12 @@ struct KeyGate: ~Copyable {
             }
             return .limited(refusal)
         }
+    }
+
+    /// The request is over: its stream goes back to the key.
+    mutating func release() {
+        admission = nil
+        status = nil
     }
 
     private func failed(_ address: ClientAddress?, _ now: Int64, _ worker: Worker, _ message: String) -> Verdict {

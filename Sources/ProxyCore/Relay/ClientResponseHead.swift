@@ -19,8 +19,8 @@ package enum ClientFraming {
 /// (RFC 9110 section 8.8.1), so a client's If-None-Match, which compares weakly and goes upstream
 /// as sent, keeps working. Dropping the ETag would lose that.
 package enum ClientResponseHead {
-    package static func write(_ head: ResponseHead, clientMinorVersion: Int, keepAlive: Bool, decoded: Bool = false,
-                      into out: inout IOBuffer) -> ClientFraming {
+    package static func write(_ head: ResponseHead, clientMinorVersion: Int, keepAlive: Bool,
+                              limits: LimitStatus? = nil, decoded: Bool = false, into out: inout IOBuffer) -> ClientFraming {
         let framing: ClientFraming
         switch head.framing {
         case .none: framing = .asIs
@@ -45,6 +45,8 @@ package enum ClientResponseHead {
             }
             out.appendFieldLine(field.name, field.value)
         }
+        // The upstream's own x-ratelimit-* fields went through above; proxyd's are its key's (issue 14).
+        if let limits { LimitHeaders.write(limits, into: &out) }
         if framing == .chunked { out.append("Transfer-Encoding: chunked\r\n") }
         if !keepAlive || framing == .untilClose {
             out.append("Connection: close\r\n")
