@@ -66,6 +66,17 @@ struct SocketAddress: CustomStringConvertible {
         return ordered
     }
 
+    /// The peer of a connected socket (getpeername); nil when it has none.
+    static func peer(of fd: Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getpeername(fd, $0, &length) == 0 ? SocketAddress($0, length: length) : nil
+            }
+        }
+    }
+
     func withSockaddr<R>(_ body: (UnsafeRawPointer, socklen_t) -> R) -> R {
         withUnsafeBytes(of: storage) { body($0.baseAddress!, length) }
     }

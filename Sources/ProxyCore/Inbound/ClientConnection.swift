@@ -293,15 +293,9 @@ final class ClientConnection: EventHandler {
     var limitStatus: LimitStatus? { keyGate.status }
 
     /// The client's address, for the keys' CIDRs and failed checks; read once per connection, when first asked.
-    private lazy var clientAddress: ClientAddress? = {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        return withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                getpeername(fd, $0, &length) == 0 ? ClientAddress($0) : nil
-            }
-        }
-    }()
+    private lazy var clientAddress: ClientAddress? = SocketAddress.peer(of: fd).flatMap { peer in
+        peer.withSockaddr { address, _ in ClientAddress(address.assumingMemoryBound(to: sockaddr.self)) }
+    }
 
     /// Takes one of the worker's `PROXYD_MAX_STREAMS` for this request; false past the bound, where the request
     /// is shed before its body is read and nothing already under way is touched.

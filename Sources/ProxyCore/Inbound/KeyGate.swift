@@ -1,5 +1,3 @@
-import Glibc
-
 /// With a keys file, what stands between a request and the upstream (issue 14): the key it presents, checked
 /// against the table (well formed, known, enabled, not expired), its route group and the connection's address
 /// against the key's, its limits, and the failed checks of its address. One per client connection; it holds the
@@ -47,7 +45,9 @@ struct KeyGate: ~Copyable {
             slot = found
             record = table.records[found]
         }
-        switch record.status(at: UTCTimestamp.now()) {
+        // One reading of the wall clock for the key's expiry and its daily quota.
+        let wallMillis = Int64(BrowserClock.epochMilliseconds())
+        switch record.status(at: wallMillis / 1000) {
         case .active: break
         case .disabled: return .unauthorized("the access key \(record.name) is revoked")
         case .expired: return .unauthorized("the access key \(record.name) has expired")
@@ -58,9 +58,6 @@ struct KeyGate: ~Copyable {
         if record.cidrs != nil, !(address.map(record.allows) ?? false) {
             return .forbidden("the access key \(record.name) may not be used from this address")
         }
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        let wallMillis = Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec / 1_000_000)
         switch table.limiters[slot].decide(monotonicMicros: now, wallMillis: wallMillis) {
         case .admit(let admitted):
             status = admitted.status
